@@ -1,0 +1,45 @@
+# Two entry points on a fresh machine: `make demo` and `make test`.
+# Every target sets up what it needs first and is safe to rerun.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup demo test bench bench-beam compile clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) $(NODE_STAMP)  ## create .venv and install Python and npm dependencies
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup  ## simulate a day of traffic, run the Dataform workflow on DuckDB, print the marts
+	$(BIN)/clickstream demo
+
+test: setup  ## run the whole test suite (SQL unit tests, runner, simulator, real-data conformance)
+	$(BIN)/python -m pytest -q
+
+compile: setup  ## compile the Dataform project with the pinned CLI
+	$(BIN)/clickstream local compile
+
+bench: setup  ## simulator and local build benchmarks (prints figures)
+	$(BIN)/python bench/simulator.py
+	$(BIN)/python bench/local_build.py
+
+bench-beam: setup  ## install Apache Beam, then run the local-build benchmark with the Beam comparison
+	$(BIN)/pip install --quiet -e '.[dev,beam]'
+	$(BIN)/python bench/local_build.py --with-beam
+
+clean:  ## remove the local warehouse and landing zone
+	rm -rf .local

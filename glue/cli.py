@@ -1,0 +1,27 @@
+"""The `clickstream` command: one group, a subcommand per job."""
+from __future__ import annotations
+
+import click
+
+from glue.simulator.cli import simulate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="clickstream-elt")
+def main():
+    """Clickstream ELT: simulate traffic, run the Dataform workflow locally, operate on Google Cloud."""
+
+
+main.add_command(simulate)
+
+
+def _register_optional():
+    # Subcommand groups register here so that `clickstream --help` lists every one of them.
+    from glue.local.cli import local
+    from glue.demo import demo
+
+    main.add_command(local)
+    main.add_command(demo)
+
+
+_register_optional()

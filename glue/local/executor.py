@@ -1,0 +1,219 @@
+"""Executing a compiled Dataform graph on DuckDB, with Dataform's semantics.
+
+`dataform run` writes the CREATE / MERGE / INSERT statements itself after reading BigQuery
+metadata; the compiled graph holds only the SELECT bodies. This module is the local
+counterpart of that step:
+
+- table: pre-ops, CREATE OR REPLACE TABLE ... AS query, post-ops;
+- view: CREATE OR REPLACE VIEW;
+- incremental: when the table is missing or --full-refresh, built like a table from `query`;
+  otherwise the incremental pre-ops, then `incrementalQuery` merged on `uniqueKey` (or
+  appended without one), then the incremental post-ops. As in BigQuery's MERGE, two new rows
+  for one key are an error, not a silent pick;
+- assertion: passes when its query returns no row; a failure names the assertion, shows
+  sample rows, and its dependents are skipped;
+- operations: each statement in order.
+
+Each action runs in its own transaction, so a failure leaves the warehouse as it was.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import duckdb
+
+from glue.local.compat import Translator, UntranslatableSQL
+from glue.local.graph import Action
+from glue.local.warehouse import ensure_schema, relation_exists, relation_kind
+
+
+@dataclass
+class ActionResult:
+    action: Action
+    status: str  # ok | failed | skipped
+    seconds: float = 0.0
+    rows: int | None = None  # rows in the table after the action (tables), or failing rows (assertions)
+    changed: int | None = None  # rows written by this run
+    mode: str = ""  # created | replaced | merged | appended | view | checked
+    message: str = ""
+    sample: list[tuple] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    results: list[ActionResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "ok" for r in self.results)
+
+    def failed(self) -> list[ActionResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def by_name(self, name: str) -> ActionResult:
+        return next(r for r in self.results if r.action.name == name or r.action.table == name)
+
+
+class ActionFailed(Exception):
+    def __init__(self, message: str, sample=None, columns=None, rows=None):
+        super().__init__(message)
+        self.sample, self.columns, self.rows = sample or [], columns or [], rows
+
+
+def _quote(schema: str, name: str) -> str:
+    return f'"{schema}"."{name}"'
+
+
+class Executor:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, full_refresh: bool = False,
+                 on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5):
+        self.connection = connection
+        self.full_refresh = full_refresh
+        self.on_result = on_result
+        self.sample_rows = sample_rows
+
+    def run(self, actions: list[Action]) -> RunReport:
+        report, started = RunReport(), time.perf_counter()
+        broken: set[str] = set()
+        for action in actions:
+            blocked = [d for d in action.dependencies if d in broken]
+            if blocked:
+                result = ActionResult(action, "skipped", message=f"depends on failed {', '.join(blocked)}")
+                broken.add(action.name)
+            else:
+                result = self.run_action(action)
+                if result.status != "ok":
+                    broken.add(action.name)
+            report.results.append(result)
+            if self.on_result:
+                self.on_result(result)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def run_action(self, action: Action) -> ActionResult:
+        started = time.perf_counter()
+        translator = Translator(action.file)
+        connection = self.connection
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            result = self._dispatch(action, translator)
+            connection.execute("COMMIT")
+        except (ActionFailed, UntranslatableSQL, duckdb.Error) as error:
+            connection.execute("ROLLBACK")
+            result = self._failure(action, error)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _failure(self, action: Action, error: Exception) -> ActionResult:
+        if isinstance(error, ActionFailed):
+            return ActionResult(action, "failed", message=str(error), sample=error.sample,
+                                columns=error.columns, rows=error.rows)
+        if isinstance(error, UntranslatableSQL):
+            return ActionResult(action, "failed", message=str(error))
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return ActionResult(action, "failed", message=f"{action.file}: {type(error).__name__}: {first_line}")
+
+    # ------------------------------------------------------------------ per kind
+    def _dispatch(self, action: Action, translator: Translator) -> ActionResult:
+        if action.kind in ("table", "view", "incremental", "assertion"):
+            ensure_schema(self.connection, action.schema)
+        if action.kind == "view":
+            return self._view(action, translator)
+        if action.kind == "table":
+            return self._table(action, translator)
+        if action.kind == "incremental":
+            return self._incremental(action, translator)
+        if action.kind == "assertion":
+            return self._assertion(action, translator)
+        if action.kind == "operations":
+            self._statements(action.queries, translator)
+            return ActionResult(action, "ok", mode="operations")
+        raise ActionFailed(f"{action.file}: unknown action type {action.kind!r}")
+
+    def _statements(self, scripts: list[str], translator: Translator) -> None:
+        for script in scripts:
+            for statement in translator.script(script).statements:
+                self.connection.execute(statement)
+
+    def _drop_if_kind_differs(self, action: Action, wanted: str) -> None:
+        kind = relation_kind(self.connection, action.schema, action.table)
+        if kind is not None and kind != wanted:
+            keyword = "VIEW" if kind == "view" else "TABLE"
+            self.connection.execute(f"DROP {keyword} {_quote(action.schema, action.table)}")
+
+    def _count(self, action: Action) -> int:
+        return self.connection.execute(f"SELECT COUNT(*) FROM {_quote(action.schema, action.table)}").fetchone()[0]
+
+    def _view(self, action: Action, translator: Translator) -> ActionResult:
+        body = translator.query(action.query)
+        self._drop_if_kind_differs(action, "view")
+        self.connection.execute(f"CREATE OR REPLACE VIEW {_quote(action.schema, action.table)} AS {body}")
+        return ActionResult(action, "ok", mode="view")
+
+    def _table(self, action: Action, translator: Translator, pre_ops=None, post_ops=None,
+               query=None) -> ActionResult:
+        self._statements(action.pre_ops if pre_ops is None else pre_ops, translator)
+        body = translator.query(action.query if query is None else query)
+        existed = relation_exists(self.connection, action.schema, action.table)
+        self._drop_if_kind_differs(action, "table")
+        self.connection.execute(f"CREATE OR REPLACE TABLE {_quote(action.schema, action.table)} AS {body}")
+        self._statements(action.post_ops if post_ops is None else post_ops, translator)
+        rows = self._count(action)
+        return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
+
+    def _incremental(self, action: Action, translator: Translator) -> ActionResult:
+        exists = relation_kind(self.connection, action.schema, action.table) == "table"
+        if self.full_refresh or not exists:
+            return self._table(action, translator)
+        self._statements(action.incremental_pre_ops, translator)
+        body = translator.query(action.incremental_query or action.query)
+        target = _quote(action.schema, action.table)
+        connection = self.connection
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}")
+        new_rows = connection.execute("SELECT COUNT(*) FROM __dataform_new").fetchone()[0]
+        if action.unique_key:
+            self._check_unique_source(action)
+            keys = " AND ".join(f'{target}."{k}" = __dataform_new."{k}"' for k in action.unique_key)
+            connection.execute(f"DELETE FROM {target} USING __dataform_new WHERE {keys}")
+            mode = "merged"
+        else:
+            mode = "appended"
+        try:
+            connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
+        except duckdb.BinderException as error:
+            raise ActionFailed(
+                f"{action.file}: the incremental query's columns no longer match {action.name} "
+                f"({str(error).splitlines()[0]}); rerun with --full-refresh") from None
+        connection.execute("DROP TABLE __dataform_new")
+        self._statements(action.incremental_post_ops, translator)
+        return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
+
+    def _check_unique_source(self, action: Action) -> None:
+        keys = ", ".join(f'"{k}"' for k in action.unique_key)
+        duplicates = self.connection.execute(
+            f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 5"
+        ).fetchall()
+        if duplicates:
+            raise ActionFailed(
+                f"{action.file}: the incremental query returned more than one row for a uniqueKey "
+                f"({', '.join(action.unique_key)}); BigQuery's MERGE would fail too",
+                sample=duplicates, columns=[*action.unique_key, "n"])
+
+    def _assertion(self, action: Action, translator: Translator) -> ActionResult:
+        body = translator.query(action.query)
+        # Dataform also materialises an assertion as a view in the assertion dataset.
+        self._drop_if_kind_differs(action, "view")
+        self.connection.execute(f"CREATE OR REPLACE VIEW {_quote(action.schema, action.table)} AS {body}")
+        cursor = self.connection.execute(f"SELECT * FROM ({body}) LIMIT {self.sample_rows}")
+        sample = cursor.fetchall()
+        columns = [d[0] for d in cursor.description]
+        if not sample:
+            return ActionResult(action, "ok", rows=0, mode="checked")
+        failing = self.connection.execute(f"SELECT COUNT(*) FROM ({body})").fetchone()[0]
+        what = f" on {action.parent}" if action.parent else ""
+        raise ActionFailed(f"assertion {action.name}{what} failed: {failing} row(s) returned",
+                           sample=sample, columns=columns, rows=failing)

@@ -1,0 +1,156 @@
+"""The compiled Dataform graph as actions with dependencies, and selecting from it.
+
+Selection follows `dataform run`: `--actions` and `--tags` pick actions, and their
+dependencies come along unless asked not to; an assertion declared inline runs whenever the
+table it checks runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+
+
+@dataclass
+class Action:
+    name: str  # schema.name
+    kind: str  # table | view | incremental | assertion | operations | declaration
+    schema: str
+    table: str
+    file: str = ""
+    query: str = ""
+    incremental_query: str = ""
+    pre_ops: list[str] = field(default_factory=list)
+    incremental_pre_ops: list[str] = field(default_factory=list)
+    post_ops: list[str] = field(default_factory=list)
+    incremental_post_ops: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)  # operations
+    unique_key: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    parent: str | None = None  # for inline assertions: the table they check
+    disabled: bool = False
+    has_output: bool = False  # operations with hasOutput create a relation
+    description: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+    partition_by: str = ""
+    cluster_by: list[str] = field(default_factory=list)
+
+    @property
+    def runnable(self) -> bool:
+        return self.kind != "declaration" and not self.disabled
+
+
+@dataclass
+class DataformTest:
+    name: str
+    file: str
+    dataset: str
+    test_query: str
+    expected_query: str
+
+
+def _key(target: dict) -> str:
+    return f"{target['schema']}.{target['name']}"
+
+
+def _descriptor(item: dict) -> tuple[str, dict[str, str]]:
+    descriptor = item.get("actionDescriptor", {})
+    columns = {".".join(c["path"]): c.get("description", "") for c in descriptor.get("columns", [])}
+    return descriptor.get("description", ""), columns
+
+
+class Graph:
+    def __init__(self, compiled: dict):
+        self.compiled = compiled
+        self.vars = compiled.get("projectConfig", {}).get("vars", {})
+        self.actions: dict[str, Action] = {}
+        for item in compiled.get("tables", []):
+            self._add_table(item)
+        for item in compiled.get("assertions", []):
+            self._add(item, "assertion", query=item.get("query", ""),
+                      parent=_key(item["parentAction"]) if item.get("parentAction") else None)
+        for item in compiled.get("operations", []):
+            self._add(item, "operations", queries=item.get("queries", []),
+                      has_output=bool(item.get("hasOutput")))
+        for item in compiled.get("declarations", []):
+            self._add(item, "declaration")
+        self.tests = [
+            DataformTest(t["name"], t.get("fileName", ""), "", t["testQuery"], t["expectedOutputQuery"])
+            for t in compiled.get("tests", [])
+        ]
+        self._check_dependencies()
+
+    def _add_table(self, item: dict) -> None:
+        bigquery = item.get("bigquery", {})
+        self._add(
+            item, item.get("type", "table"),
+            query=item.get("query", ""),
+            incremental_query=item.get("incrementalQuery", ""),
+            pre_ops=item.get("preOps", []),
+            incremental_pre_ops=item.get("incrementalPreOps", []),
+            post_ops=item.get("postOps", []),
+            incremental_post_ops=item.get("incrementalPostOps", []),
+            unique_key=item.get("uniqueKey", []),
+            partition_by=bigquery.get("partitionBy", ""),
+            cluster_by=bigquery.get("clusterBy", []),
+        )
+
+    def _add(self, item: dict, kind: str, **fields) -> None:
+        target = item["target"]
+        description, columns = _descriptor(item)
+        action = Action(
+            name=_key(target), kind=kind, schema=target["schema"], table=target["name"],
+            file=item.get("fileName", ""),
+            dependencies=[_key(t) for t in item.get("dependencyTargets", [])],
+            tags=item.get("tags", []), disabled=bool(item.get("disabled")),
+            description=description, columns=columns, **fields,
+        )
+        self.actions[action.name] = action
+
+    def _check_dependencies(self) -> None:
+        for action in self.actions.values():
+            for dependency in action.dependencies:
+                if dependency not in self.actions:
+                    raise ValueError(f"{action.file}: depends on {dependency}, which the project does not define")
+        try:
+            self.order()
+        except CycleError as error:
+            raise ValueError(f"dependency cycle: {' -> '.join(error.args[1])}") from None
+
+    def order(self, names: set[str] | None = None) -> list[Action]:
+        """Actions in an order where each comes after everything it depends on."""
+        wanted = set(self.actions) if names is None else names
+        sorter = TopologicalSorter({n: [d for d in self.actions[n].dependencies if d in wanted] for n in wanted})
+        return [self.actions[name] for name in sorter.static_order()]
+
+    def find(self, name: str) -> Action:
+        """By schema.name or, when unambiguous, the bare name (as `dataform run --actions` takes)."""
+        if name in self.actions:
+            return self.actions[name]
+        matches = [a for a in self.actions.values() if a.table == name]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise KeyError(f"no action named {name!r}")
+        raise KeyError(f"{name!r} is ambiguous: {', '.join(sorted(a.name for a in matches))}")
+
+    def upstream(self, names: set[str]) -> set[str]:
+        seen, stack = set(), list(names)
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self.actions[name].dependencies)
+        return seen
+
+    def select(self, actions: list[str] = (), tags: list[str] = (), include_dependencies: bool = True) -> list[Action]:
+        """What a run with these selectors executes, in order; everything when nothing is named."""
+        if not actions and not tags:
+            chosen = set(self.actions)
+        else:
+            chosen = {self.find(name).name for name in actions}
+            chosen |= {a.name for a in self.actions.values() if set(tags) & set(a.tags)}
+            if include_dependencies:
+                chosen = self.upstream(chosen)
+            chosen |= {a.name for a in self.actions.values() if a.parent in chosen}
+        return [a for a in self.order(chosen) if a.runnable]

@@ -1,0 +1,92 @@
+"""The local warehouse: an embedded DuckDB file where each BigQuery dataset is a schema.
+
+The two raw sources are created here as BigQuery has them: `visits_pubsub` as the table a
+Pub/Sub BigQuery subscription writes (write_metadata columns), and `visits_gcs` as a view over
+the landing directory standing in for the external table over the landing bucket.
+"""
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from glue.local.compat import register_functions
+from glue.settings import Settings
+
+PUBSUB_COLUMNS = (
+    "subscription_name VARCHAR, message_id VARCHAR, publish_time TIMESTAMPTZ, "
+    "data VARCHAR, attributes VARCHAR"
+)
+
+
+def connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    # BigQuery timestamps are UTC; DuckDB would otherwise render them in the machine's zone.
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar = false")
+    register_functions(connection)
+    return connection
+
+
+def ensure_schema(connection, schema: str) -> None:
+    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def relation_exists(connection, schema: str, name: str) -> bool:
+    row = connection.execute(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row[0])
+
+
+def relation_kind(connection, schema: str, name: str) -> str | None:
+    row = connection.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return None if row is None else ("view" if row[0] == "VIEW" else "table")
+
+
+def prepare_sources(connection, settings: Settings) -> None:
+    """Create the raw sources if missing; point visits_gcs at what is in the landing directory now."""
+    raw = settings.raw_dataset
+    ensure_schema(connection, raw)
+    connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}".visits_pubsub ({PUBSUB_COLUMNS})')
+    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {landing_query(settings.landing_dir)}')
+
+
+def landing_query(landing_dir: Path) -> str:
+    """Lines of every *.jsonl under the landing dir, read whole (a malformed line stays a line).
+
+    _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT, from the path under the landing dir.
+    """
+    files = sorted(Path(landing_dir).glob("**/*.jsonl"))
+    if not files:
+        return "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
+    root = str(Path(landing_dir).resolve()).replace("'", "''")
+    pattern = f"{root}/**/*.jsonl"
+    return (
+        "SELECT rtrim(line, chr(13)) AS line, "
+        f"'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
+        f"FROM (SELECT unnest(string_split(content, chr(10))) AS line, filename FROM read_text('{pattern}'))"
+    )
+
+
+def land_files(inputs: list[Path], settings: Settings) -> list[Path]:
+    """Copy input files into the landing bucket's directory, as an upload to the bucket would."""
+    destination = settings.landing_path
+    destination.mkdir(parents=True, exist_ok=True)
+    landed = []
+    for source in inputs:
+        target = destination / source.name
+        if source.suffix != ".jsonl":
+            target = target.with_suffix(target.suffix + ".jsonl")
+        if not target.exists() or not filecmp.cmp(source, target, shallow=False):
+            shutil.copyfile(source, target)
+        landed.append(target)
+    return landed

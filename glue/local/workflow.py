@@ -1,0 +1,82 @@
+"""A local run of the workflow: land inputs, compile, execute on DuckDB, report."""
+from __future__ import annotations
+
+import glob
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from glue.local.compiler import compile_project
+from glue.local.executor import ActionResult, Executor, RunReport
+from glue.local.graph import Graph
+from glue.local.warehouse import connect, land_files, prepare_sources
+from glue.settings import Settings
+
+
+@dataclass
+class RunOptions:
+    inputs: tuple[str, ...] = ()
+    warehouse: Path | None = None
+    full_refresh: bool = False
+    tags: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    include_dependencies: bool = True
+    variables: dict | None = None
+
+
+def expand_inputs(patterns: tuple[str, ...]) -> list[Path]:
+    paths: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise FileNotFoundError(f"no input file matches {pattern!r}")
+        for match in matches:
+            path = Path(match)
+            paths.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    return paths
+
+
+def compile_graph(settings: Settings, variables: dict | None = None) -> Graph:
+    return Graph(compile_project(settings.root, settings.dataform_cli, variables))
+
+
+def run_workflow(settings: Settings, options: RunOptions,
+                 on_result: Callable[[ActionResult], None] | None = None,
+                 graph: Graph | None = None) -> tuple[RunReport, Graph, float]:
+    """Returns the report, the graph it ran, and the compile time in seconds."""
+    if options.inputs:
+        land_files(expand_inputs(options.inputs), settings)
+    compile_started = time.perf_counter()
+    graph = graph or compile_graph(settings, options.variables)
+    compile_seconds = time.perf_counter() - compile_started
+    connection = connect(options.warehouse or settings.warehouse)
+    try:
+        prepare_sources(connection, settings)
+        selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
+        report = Executor(connection, options.full_refresh, on_result).run(selected)
+    finally:
+        connection.close()
+    return report, graph, compile_seconds
+
+
+def format_result(result: ActionResult) -> str:
+    action = result.action
+    status = {"ok": "ok  ", "failed": "FAIL", "skipped": "skip"}[result.status]
+    detail = result.mode
+    if result.rows is not None and action.kind != "assertion":
+        changed = f"+{result.changed:,}" if result.mode in ("merged", "appended") else f"{result.changed:,}"
+        detail = f"{result.mode} {changed} rows ({result.rows:,} total)"
+    line = f"  {status} {action.kind:<11} {action.name:<58} {detail:<34} {result.seconds:6.2f}s"
+    if result.status != "ok":
+        line += f"\n         {result.message}"
+        if result.sample:
+            line += "\n         " + " | ".join(result.columns)
+            for row in result.sample:
+                line += "\n         " + " | ".join(str(v) for v in row)
+    return line
+
+
+def print_result(result: ActionResult) -> None:
+    print(format_result(result), file=sys.stderr, flush=True)

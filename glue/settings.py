@@ -1,0 +1,92 @@
+"""The one place Python reads configuration from.
+
+Dataset names and SQL variables come from workflow_settings.yaml (the Dataform project's own
+settings), so the SQL and the glue can never disagree. Everything environment-specific comes
+from environment variables with local defaults; no project id, region or credential is
+written into the code.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CLICKSTREAM_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    workflow: dict
+    local_dir: Path
+    gcp_project: str | None
+    region: str
+    landing_bucket: str
+    landing_prefix: str
+    visits_topic: str
+    producer: str = "clickstream-simulator"
+    vars: dict = field(default_factory=dict)
+
+    # --- datasets, as the Dataform project names them
+    @property
+    def raw_dataset(self) -> str:
+        return self.vars["raw_dataset"]
+
+    @property
+    def staging_dataset(self) -> str:
+        return self.vars["staging_dataset"]
+
+    @property
+    def curated_dataset(self) -> str:
+        return self.workflow["defaultDataset"]
+
+    @property
+    def assertion_dataset(self) -> str:
+        return self.workflow["defaultAssertionDataset"]
+
+    # --- the local stack
+    @property
+    def warehouse(self) -> Path:
+        return self.local_dir / "warehouse.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        """Where the local visits_gcs external table reads: <dir>/<bucket>/<prefix>."""
+        return self.local_dir / "landing"
+
+    @property
+    def landing_path(self) -> Path:
+        return self.landing_dir / self.landing_bucket / self.landing_prefix
+
+    @property
+    def dataform_cli(self) -> Path:
+        return self.root / "node_modules" / ".bin" / "dataform"
+
+
+def load_workflow_settings(root: Path = PROJECT_ROOT) -> dict:
+    with open(root / "workflow_settings.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=None)
+def get_settings(root: Path = PROJECT_ROOT) -> Settings:
+    workflow = load_workflow_settings(root)
+    local_dir = Path(_env("LOCAL_DIR", str(root / ".local")))
+    return Settings(
+        root=root,
+        workflow=workflow,
+        local_dir=local_dir,
+        gcp_project=os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("CLOUDSDK_CORE_PROJECT"),
+        region=_env("REGION", workflow.get("defaultLocation", "US")),
+        landing_bucket=_env("LANDING_BUCKET", "clickstream-landing"),
+        landing_prefix=_env("LANDING_PREFIX", "visits"),
+        visits_topic=_env("VISITS_TOPIC", "visits"),
+        vars=dict(workflow.get("vars", {})),
+    )

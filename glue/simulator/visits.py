@@ -1,0 +1,113 @@
+"""Realistic visits, as wire dicts in the sample data's shape (wrapped events).
+
+Everything random comes from one `random.Random`, so a seed reproduces a run exactly.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from glue.contract import format_timestamp, to_money
+from glue.simulator import catalog
+
+_PRODUCT_WEIGHTS = [p.weight for p in catalog.PRODUCTS]
+_DEVICES = [d for d, _ in catalog.DEVICE_SHARES]
+_DEVICE_WEIGHTS = [w for _, w in catalog.DEVICE_SHARES]
+_PAGES = [p for p, _ in catalog.EXTRA_PAGES]
+_PAGE_WEIGHTS = [w for _, w in catalog.EXTRA_PAGES]
+_CART_COUNTS = [n for n, _ in catalog.CART_ADD_COUNTS]
+_CART_WEIGHTS = [w for _, w in catalog.CART_ADD_COUNTS]
+
+
+class VisitFactory:
+    """Makes one visit at a time; `rng` is the only source of randomness."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def visit(self, start: datetime) -> dict:
+        rng = self.rng
+        device = rng.choices(_DEVICES, _DEVICE_WEIGHTS)[0]
+        clock = _EventClock(rng, start)
+        events = [
+            _page_view(clock.next(), "home", None),
+            _page_view(clock.next(), "products", f"{catalog.SITE}/home"),
+        ]
+        for _ in range(rng.choice(catalog.EXTRA_PAGE_COUNTS)):
+            page = rng.choices(_PAGES, _PAGE_WEIGHTS)[0]
+            events.append(_page_view(clock.next(), page, rng.choice(catalog.REFERRERS)))
+        cart = self._cart()
+        events += [_event("add_item_to_cart", clock.next(), item) for item in cart]
+        if cart and rng.random() < catalog.PURCHASE_GIVEN_CART:
+            events.append(_event("purchase", clock.next(), self._purchase(cart)))
+        return {
+            "session_id": f"SID-{rng.randint(1000, 9999)}",
+            "user_id": f"UID-{rng.randint(1000, 9999)}",
+            "device_type": device,
+            "geolocation": f"{rng.uniform(-90, 90):.6f},{rng.uniform(-180, 180):.6f}",
+            "user_agent": rng.choice(catalog.USER_AGENTS[device]),
+            "events": events,
+        }
+
+    def _cart(self) -> list[dict]:
+        count = self.rng.choices(_CART_COUNTS, _CART_WEIGHTS)[0]
+        products = self.rng.choices(catalog.PRODUCTS, _PRODUCT_WEIGHTS, k=count)
+        return [
+            {
+                "product_id": p.product_id,
+                "product_name": p.product_name,
+                "category": p.category,
+                "price": p.price,
+                "quantity": self.rng.choice(catalog.QUANTITIES),
+            }
+            for p in products
+        ]
+
+    def _purchase(self, cart: list[dict]) -> dict:
+        amount = sum(to_money(item["price"]) * item["quantity"] for item in cart)
+        return {
+            "order_id": f"ORD-{self.rng.randint(1000, 999999)}",
+            "amount": float(amount),
+            "currency": "USD",
+            "items": [dict(item) for item in cart],
+        }
+
+    def attack(self, start: datetime, page_views: int, client: dict) -> dict:
+        """A denial-of-service visit: one client requesting the same pages over and over."""
+        events = [
+            _page_view(start, self.rng.choice(("home", "products")), None)
+            for _ in range(page_views)
+        ]
+        return {**client, "events": events}
+
+
+class _EventClock:
+    """Seconds between a visit's events: people read pages for a few seconds to a minute."""
+
+    def __init__(self, rng: random.Random, start: datetime):
+        self.rng, self.now, self.first = rng, start, True
+
+    def next(self) -> datetime:
+        if not self.first:
+            self.now += timedelta(seconds=self.rng.randint(2, 45))
+        self.first = False
+        return self.now
+
+
+def _event(kind: str, moment: datetime, details: dict) -> dict:
+    return {"event": {"event_type": kind, "timestamp": format_timestamp(moment), "details": details}}
+
+
+def _page_view(moment: datetime, page: str, referrer: str | None) -> dict:
+    return _event("page_view", moment, {"page_url": f"{catalog.SITE}/{page}", "referrer_url": referrer})
+
+
+def attack_client(rng: random.Random) -> dict:
+    """The fixed identity of a burst's attacker."""
+    return {
+        "session_id": f"SID-{rng.randint(1000, 9999)}",
+        "user_id": "UID-0666",
+        "device_type": "desktop",
+        "geolocation": "55.755800,37.617300",
+        "user_agent": "python-requests/2.31.0",
+    }
