@@ -1,0 +1,65 @@
+"""Shared fixtures: the compiled Dataform graph (compiled once per session) and visit builders."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from glue.local.graph import Graph
+from glue.local.harness import Harness
+from glue.local.workflow import compile_graph
+from glue.settings import get_settings
+
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def graph(settings) -> Graph:
+    return compile_graph(settings)
+
+
+@pytest.fixture
+def harness(graph) -> Harness:
+    return Harness(graph)
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    if not REAL_DATA.is_dir() or not list(REAL_DATA.glob("*.jsonl")):
+        pytest.skip(f"real sample data not found at {REAL_DATA} (../shared/data/challenge-lab-visits)")
+    return REAL_DATA
+
+
+BASE_VISIT = {
+    "session_id": "SID-1001",
+    "user_id": "UID-2002",
+    "device_type": "mobile",
+    "geolocation": "37.774900,-122.419400",
+    "user_agent": "Mozilla/5.0 (iPhone)",
+    "events": [
+        {"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:00",
+                   "details": {"page_url": "https://example.com/home", "referrer_url": None}}},
+        {"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:20",
+                   "details": {"page_url": "https://example.com/products",
+                               "referrer_url": "https://example.com/home"}}},
+        {"event": {"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05",
+                   "details": {"product_id": "PER-001", "product_name": "Wireless Mouse",
+                               "category": "peripherals", "price": 29.99, "quantity": 2}}},
+        {"event": {"event_type": "purchase", "timestamp": "2024-07-01T09:01:40",
+                   "details": {"order_id": "ORD-1", "amount": 59.98, "currency": "USD",
+                               "items": [{"product_id": "PER-001", "product_name": "Wireless Mouse",
+                                          "category": "peripherals", "price": 29.99, "quantity": 2}]}}},
+    ],
+}
+
+
+@pytest.fixture
+def visit():
+    """A fresh copy of a valid four-event visit (home, products, add to cart, purchase)."""
+    return copy.deepcopy(BASE_VISIT)

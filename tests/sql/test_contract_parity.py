@@ -1,0 +1,52 @@
+"""The staging SQL and glue/contract.py give the same reasons for the same payloads."""
+import json
+import random
+
+from glue import contract
+from glue.simulator.faults import FaultConfig, FaultInjector
+from glue.simulator.visits import VisitFactory
+from tests.conftest import BASE_VISIT
+
+
+def _handmade() -> list[str]:
+    cases = []
+
+    def variant(change):
+        doc = json.loads(json.dumps(BASE_VISIT))
+        change(doc)
+        cases.append(json.dumps(doc))
+
+    variant(lambda d: d.pop("events"))
+    variant(lambda d: d.update(events=[]))
+    variant(lambda d: d.update(events="many"))
+    variant(lambda d: d.update(session_id="  ", user_id=None, user_agent=7))
+    variant(lambda d: d.update(geolocation="91.0,10.0"))
+    variant(lambda d: d["events"].append(3))
+    variant(lambda d: d["events"][0]["event"].update(details="x", timestamp=None))
+    variant(lambda d: d["events"][1]["event"]["details"].update(page_url=5, referrer_url=["x"]))
+    variant(lambda d: d["events"][2]["event"]["details"].update(price=-1, quantity=1.5, product_id=""))
+    variant(lambda d: d["events"][3]["event"]["details"].update(items=[], amount="59.98", currency=None))
+    variant(lambda d: d["events"][3]["event"]["details"].update(items=[{}, "item"], order_id=9))
+    variant(lambda d: d["events"][0].update(event={"event_type": "page_view"}))
+    cases += ['{"a":', "[]", "null", "3", ""]
+    return cases
+
+
+def test_sql_reasons_equal_python_reasons(harness):
+    rng = random.Random(11)
+    injector = FaultInjector(rng, FaultConfig(malformed_rate=1.0))
+    factory = VisitFactory(rng)
+    payloads = _handmade() + [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
+                              for _ in range(200)]
+    payloads = list(dict.fromkeys(payloads))
+    harness.pubsub(payloads)
+    harness.run("clickstream.rejected_visits", "clickstream.sessions")
+    sql = {r["payload"]: r["reasons"] for r in harness.rows("rejected_visits", "payload, reasons")}
+    mismatches = []
+    for payload in payloads:
+        expected = contract.validate_payload(payload)
+        got = sql.get(payload, [])
+        if got != expected:
+            mismatches.append((payload[:80], expected, got))
+    assert not mismatches, "\n".join(map(str, mismatches[:5]))
+    assert len(sql) == sum(1 for p in payloads if contract.validate_payload(p))

@@ -1,0 +1,63 @@
+"""Staging: deduplication, parsing, validation into rejected_visits."""
+import json
+
+from glue.local.harness import assert_rows
+
+
+def test_same_payload_from_both_sources_and_redelivered_counts_once(harness, visit):
+    payload = json.dumps(visit)
+    harness.pubsub([payload, payload], message_ids=["m1", "m1"])  # redelivery of one message
+    harness.pubsub([payload], message_ids=["m2"])  # a publisher retry: new id, same payload
+    harness.gcs([payload])  # and the same visit in a landed object
+    harness.run("clickstream.sessions", "clickstream.rejected_visits")
+    assert harness.scalar("SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads") == 1
+    sessions = harness.rows("sessions", "session_id")
+    assert sessions == [{"session_id": "SID-1001"}]
+    assert harness.rows("stg_visit_payloads", "source, source_ref") == [{"source": "pubsub", "source_ref": "m1"}]
+
+
+def test_different_visits_sharing_a_session_id_are_all_kept(harness, visit):
+    second = json.loads(json.dumps(visit))
+    second["user_id"] = "UID-9999"
+    harness.pubsub([visit, second])
+    harness.run("clickstream.sessions")
+    rows = harness.rows("sessions", "session_id, user_id")
+    assert_rows(rows, [{"session_id": "SID-1001", "user_id": "UID-2002"},
+                       {"session_id": "SID-1001", "user_id": "UID-9999"}])
+    ids = {r["visit_id"] for r in harness.rows("sessions", "visit_id")}
+    assert len(ids) == 2
+
+
+def test_invalid_payloads_are_rejected_with_every_reason_and_never_fail_the_run(harness, visit):
+    broken = json.loads(json.dumps(visit))
+    del broken["session_id"]
+    broken["device_type"] = "fridge"
+    broken["events"][2]["event"]["details"]["price"] = "cheap"
+    broken["events"][3]["event"]["timestamp"] = "yesterday"
+    harness.pubsub([visit, broken, '{"session_id": "SID-1", "events": [', "", "[1, 2]"])
+    harness.gcs(["   ", "not json at all"])  # the blank line carries no visit and is not a payload
+    report = harness.run("clickstream.sessions", "clickstream.rejected_visits")
+    assert report.ok
+    rejected = {r["payload"]: r["reasons"] for r in harness.rows("rejected_visits", "payload, reasons")}
+    assert rejected[json.dumps(broken)] == [
+        "session_id: missing",
+        "device_type: not one of desktop, mobile, tablet",
+        "events[2].details.price: not a number",
+        "events[3].timestamp: not an ISO-8601 timestamp",
+    ]
+    assert rejected['{"session_id": "SID-1", "events": ['] == ["payload: not valid JSON"]
+    assert rejected[""] == ["payload: not valid JSON"]
+    assert rejected["[1, 2]"] == ["payload: not a JSON object"]
+    assert rejected["not json at all"] == ["payload: not valid JSON"]
+    assert len(rejected) == 5
+    assert harness.scalar("SELECT COUNT(*) FROM clickstream.sessions") == 1
+
+
+def test_flat_and_wrapped_events_parse_alike(harness, visit):
+    flat = json.loads(json.dumps(visit))
+    flat["events"] = [element["event"] for element in flat["events"]]
+    flat["user_id"] = "UID-FLAT"
+    harness.pubsub([visit, flat])
+    harness.run("clickstream.events")
+    counts = harness.rows("events", "user_id, COUNT(*) AS n", "TRUE GROUP BY user_id")
+    assert_rows(counts, [{"user_id": "UID-2002", "n": 4}, {"user_id": "UID-FLAT", "n": 4}])

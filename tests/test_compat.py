@@ -1,0 +1,83 @@
+"""Each compatibility fix: the BigQuery form runs on DuckDB and gives BigQuery's answer."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from glue.local.compat import Translator, UntranslatableSQL
+from glue.local.warehouse import connect
+
+
+@pytest.fixture
+def db():
+    return connect(":memory:")
+
+
+def run(db, sql, translator=None):
+    translator = translator or Translator("definitions/x.sqlx")
+    for statement in translator.script(sql).statements:
+        result = db.execute(statement)
+    return result.fetchall()
+
+
+def test_project_qualified_names_use_the_dataset_schema(db):
+    db.execute("CREATE SCHEMA ds; CREATE TABLE ds.t AS SELECT 1 AS x")
+    assert run(db, "SELECT x FROM `my-project.ds.t`") == [(1,)]
+
+
+def test_safe_prefix_returns_null_instead_of_failing(db):
+    assert run(db, "SELECT SAFE.PARSE_JSON('{bad') IS NULL, SAFE.PARSE_JSON('{\"a\": 1}') IS NOT NULL") == [(True, True)]
+
+
+def test_json_type_speaks_bigquery(db):
+    sql = ("SELECT JSON_TYPE(PARSE_JSON('{}')), JSON_TYPE(PARSE_JSON('[1]')), JSON_TYPE(PARSE_JSON('\"s\"')), "
+           "JSON_TYPE(PARSE_JSON('1')), JSON_TYPE(PARSE_JSON('1.5')), JSON_TYPE(PARSE_JSON('true')), "
+           "JSON_TYPE(PARSE_JSON('null'))")
+    assert run(db, sql) == [("object", "array", "string", "number", "number", "boolean", "null")]
+
+
+def test_with_offset_counts_from_zero(db):
+    sql = "SELECT x, i FROM UNNEST(['a', 'b', 'c']) AS x WITH OFFSET AS i ORDER BY i"
+    assert run(db, sql) == [("a", 0), ("b", 1), ("c", 2)]
+
+
+def test_with_offset_in_a_correlated_array_subquery(db):
+    sql = ("SELECT ARRAY(SELECT CONCAT(r, CAST(p AS STRING)) FROM UNNEST(['a', NULL, 'c']) AS r "
+           "WITH OFFSET AS p WHERE r IS NOT NULL ORDER BY p)")
+    assert run(db, sql) == [(["a0", "c2"],)]
+
+
+def test_numeric_is_bigquery_numeric_not_decimal_18_3(db):
+    [(value,)] = run(db, "SELECT CAST('379.940000001' AS NUMERIC)")
+    assert value == Decimal("379.940000001")
+    assert run(db, "SELECT ROUND(SAFE_CAST('239.96999999999997' AS NUMERIC), 2)") == [(Decimal("239.97"),)]
+
+
+def test_farm_fingerprint_matches_bigquery_documentation(db):
+    # Values from BigQuery's FARM_FINGERPRINT documentation.
+    sql = "SELECT FARM_FINGERPRINT('1footrue'), FARM_FINGERPRINT('2applefalse'), FARM_FINGERPRINT('3true')"
+    assert run(db, sql) == [(-1541654101129638711, 2794438866806483259, -4880158226897771312)]
+
+
+def test_dayofweek_counts_sunday_as_one(db):
+    # 2024-07-07 was a Sunday.
+    assert run(db, "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-07-07'), EXTRACT(DAYOFWEEK FROM DATE '2024-07-08')") == [(1, 2)]
+
+
+def test_declare_and_set_become_duckdb_variables(db):
+    translator = Translator("definitions/x.sqlx")
+    db.execute("CREATE TABLE t AS SELECT TIMESTAMPTZ '2024-07-01 09:00:00+00' AS ts")
+    run(db, "DECLARE newest TIMESTAMP DEFAULT (SELECT MAX(ts) FROM t); SET newest = TIMESTAMP_ADD(newest, INTERVAL 1 HOUR)", translator)
+    assert run(db, "SELECT newest", translator) == [(dt.datetime(2024, 7, 1, 10, tzinfo=dt.timezone.utc),)]
+
+
+def test_table_options_ddl_is_skipped_locally(db):
+    script = Translator("x").script("ALTER TABLE ds.t SET OPTIONS (description = 'x')")
+    assert script.statements == [] and script.skipped
+
+
+def test_untranslatable_sql_names_file_and_construct():
+    with pytest.raises(UntranslatableSQL) as error:
+        Translator("definitions/broken.sqlx").query("SELECT FROM WHERE (")
+    assert "definitions/broken.sqlx" in str(error.value)
+    assert "does not parse as BigQuery" in str(error.value)
