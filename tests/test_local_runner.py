@@ -1,0 +1,102 @@
+"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from glue.cli import main
+from glue.local.compiler import CompilationError, compile_project
+from glue.local.dataform_tests import run_dataform_tests
+from glue.local.executor import Executor
+from glue.local.graph import Graph
+from glue.local.warehouse import connect
+from tests.conftest import BASE_VISIT
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_LOCAL_DIR", str(tmp_path / "local"))
+    from glue import settings
+    settings.get_settings.cache_clear()
+    yield tmp_path
+    settings.get_settings.cache_clear()
+
+
+def test_run_lands_inputs_and_builds_everything(workspace):
+    source = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps(BASE_VISIT) + "\n{broken\n")
+    result = CliRunner().invoke(main, ["local", "run", "--input", str(source.parent / "*.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "clickstream.sessions" in result.output and "0 failed" in result.output
+    db = connect(workspace / "local" / "warehouse.duckdb")
+    assert db.execute("SELECT COUNT(*) FROM clickstream.sessions").fetchone() == (1,)
+    assert db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchone() == (
+        "gs://clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
+
+
+def test_selection_by_tag_and_action_brings_dependencies(graph):
+    names = [a.name for a in graph.select(actions=["visits_by_device"])]
+    assert names.index("clickstream_staging.stg_visit_payloads") < names.index("clickstream.sessions") < names.index("clickstream.visits_by_device")
+    assert "clickstream.events" not in names
+    assert "clickstream_assertions.clickstream_visits_by_device_assertions_uniqueKey_0" in names
+    staging = [a for a in graph.select(tags=["staging"], include_dependencies=False) if a.kind != "assertion"]
+    assert {a.schema for a in staging} == {"clickstream_staging"}
+
+
+def test_failing_assertion_is_named_with_sample_rows_and_dependents_skipped(graph, harness):
+    harness.pubsub([BASE_VISIT])
+    harness.run("clickstream.sessions")
+    harness.connection.execute("INSERT INTO clickstream.sessions SELECT * FROM clickstream.sessions")
+    actions = [a for a in graph.select(actions=["visits_by_device"]) if a.kind == "assertion" or a.table == "visits_by_device"]
+    # Make visits_by_device depend on the failing assertion, as `dependencies:` in SQLX would.
+    unique = graph.find("clickstream_sessions_assertions_uniqueKey_0")
+    target = graph.find("visits_by_device")
+    target.dependencies = [*target.dependencies, unique.name]
+    try:
+        ordered = [a for a in graph.order({unique.name, target.name})]
+        report = Executor(harness.connection).run(ordered)
+    finally:
+        target.dependencies.remove(unique.name)
+    failed, skipped = report.results
+    assert failed.status == "failed" and "clickstream_sessions_assertions_uniqueKey_0" in failed.message
+    assert failed.sample and failed.columns[-1] == "index_row_count"
+    assert skipped.status == "skipped" and unique.name in skipped.message
+
+
+def test_compilation_errors_name_the_file(tmp_path, settings):
+    project = tmp_path / "project"
+    shutil.copytree(settings.root / "definitions", project / "definitions")
+    shutil.copytree(settings.root / "includes", project / "includes")
+    shutil.copy(settings.root / "workflow_settings.yaml", project)
+    shutil.copy(settings.root / "package.json", project)
+    (project / "node_modules").symlink_to(settings.root / "node_modules")
+    (project / "definitions" / "bad.sqlx").write_text('config { type: "table" }\nSELECT * FROM ${ref("nope")}\n')
+    with pytest.raises(CompilationError) as error:
+        compile_project(project, settings.dataform_cli)
+    assert "definitions/bad.sqlx" in str(error.value)
+
+
+def test_dataform_type_test_actions_pass_locally(graph):
+    outcomes = run_dataform_tests(connect(), graph)
+    assert len(outcomes) == 3
+    assert all(o.passed for o in outcomes), [o.explanation for o in outcomes if not o.passed]
+
+
+def test_a_wrong_expectation_fails_with_the_difference(graph):
+    test = next(t for t in graph.tests if t.name == "test_visits_by_device")
+    broken = Graph(graph.compiled)
+    broken.tests = [type(test)(test.name, test.file, "", test.test_query,
+                               test.expected_query.replace("'desktop'", "'laptop'"))]
+    [outcome] = run_dataform_tests(connect(), broken)
+    assert not outcome.passed and "laptop" in outcome.explanation
+
+
+def test_every_model_parses_as_bigquery_sql(graph):
+    import sqlglot
+
+    for action in graph.actions.values():
+        for sql in [action.query, action.incremental_query, *action.pre_ops, *action.incremental_pre_ops]:
+            if sql:
+                sqlglot.parse(sql, read="bigquery")
