@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from glue.contract import format_timestamp, to_money
 from glue.simulator import catalog
 
-_PRODUCT_WEIGHTS = [p.weight for p in catalog.PRODUCTS]
+# Cumulative weights once, not on every draw: random.choices is the simulator's hot spot.
+_PRODUCT_WEIGHTS = list(accumulate(p.weight for p in catalog.PRODUCTS))
 _DEVICES = [d for d, _ in catalog.DEVICE_SHARES]
-_DEVICE_WEIGHTS = [w for _, w in catalog.DEVICE_SHARES]
+_DEVICE_WEIGHTS = list(accumulate(w for _, w in catalog.DEVICE_SHARES))
 _PAGES = [p for p, _ in catalog.EXTRA_PAGES]
-_PAGE_WEIGHTS = [w for _, w in catalog.EXTRA_PAGES]
+_PAGE_WEIGHTS = list(accumulate(w for _, w in catalog.EXTRA_PAGES))
 _CART_COUNTS = [n for n, _ in catalog.CART_ADD_COUNTS]
-_CART_WEIGHTS = [w for _, w in catalog.CART_ADD_COUNTS]
+_CART_WEIGHTS = list(accumulate(w for _, w in catalog.CART_ADD_COUNTS))
 
 
 class VisitFactory:
@@ -27,14 +29,14 @@ class VisitFactory:
 
     def visit(self, start: datetime) -> dict:
         rng = self.rng
-        device = rng.choices(_DEVICES, _DEVICE_WEIGHTS)[0]
+        device = rng.choices(_DEVICES, cum_weights=_DEVICE_WEIGHTS)[0]
         clock = _EventClock(rng, start)
         events = [
             _page_view(clock.next(), "home", None),
             _page_view(clock.next(), "products", f"{catalog.SITE}/home"),
         ]
         for _ in range(rng.choice(catalog.EXTRA_PAGE_COUNTS)):
-            page = rng.choices(_PAGES, _PAGE_WEIGHTS)[0]
+            page = rng.choices(_PAGES, cum_weights=_PAGE_WEIGHTS)[0]
             events.append(_page_view(clock.next(), page, rng.choice(catalog.REFERRERS)))
         cart = self._cart()
         events += [_event("add_item_to_cart", clock.next(), item) for item in cart]
@@ -50,8 +52,8 @@ class VisitFactory:
         }
 
     def _cart(self) -> list[dict]:
-        count = self.rng.choices(_CART_COUNTS, _CART_WEIGHTS)[0]
-        products = self.rng.choices(catalog.PRODUCTS, _PRODUCT_WEIGHTS, k=count)
+        count = self.rng.choices(_CART_COUNTS, cum_weights=_CART_WEIGHTS)[0]
+        products = self.rng.choices(catalog.PRODUCTS, cum_weights=_PRODUCT_WEIGHTS, k=count)
         return [
             {
                 "product_id": p.product_id,

@@ -1,0 +1,118 @@
+"""Local build benchmark: the real data, flattening 100k visits next to a bare DuckDB scan and
+(with --with-beam) an Apache Beam DirectRunner pipeline, and an incremental +1% run.
+
+    .venv/bin/python bench/local_build.py [--visits 100000] [--with-beam]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from glue import settings as settings_module
+from glue.local.warehouse import connect
+from glue.local.workflow import RunOptions, compile_graph, run_workflow
+from glue.simulator.run import Plan, Simulator
+from glue.simulator.sinks import FileSink
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
+START = datetime(2024, 7, 1, tzinfo=timezone.utc)
+FLATTEN = ["clickstream.events"]  # and everything upstream: dedup, parse, validate, flatten
+
+
+def fresh_settings(directory: Path):
+    os.environ["CLICKSTREAM_LOCAL_DIR"] = str(directory)
+    settings_module.get_settings.cache_clear()
+    return settings_module.get_settings()
+
+
+def timed_run(settings, graph, **options) -> float:
+    report, _, _ = run_workflow(settings, RunOptions(**options), graph=graph)
+    assert report.ok, [r.message for r in report.failed()]
+    return report.seconds
+
+
+def simulate(directory: Path, visits: int, start: datetime, seed: int) -> None:
+    Simulator(Plan(600, visits, "backfill", start, timedelta(days=visits / 600 / 1440), seed),
+              FileSink(directory, "day")).run()
+
+
+def bare_scan(landing: Path) -> tuple[float, int]:
+    db = connect()
+    started = time.perf_counter()
+    events = db.execute(
+        f"SELECT SUM(len(events)) FROM read_json('{landing}/**/*.jsonl', format='newline_delimited')").fetchone()[0]
+    return time.perf_counter() - started, events
+
+
+def beam_flatten(landing: Path) -> tuple[float, int]:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from glue import contract
+
+    def flatten(line):
+        visit = contract.parse_visit(line)
+        for index, event in enumerate(visit.events):
+            yield (visit.session_id, index, event.event_type, event.timestamp)
+
+    started = time.perf_counter()
+    with beam.Pipeline(options=PipelineOptions(runner="DirectRunner")) as pipeline:
+        (pipeline
+         | beam.io.ReadFromText(f"{landing}/*.jsonl")
+         | beam.FlatMap(flatten)
+         | beam.combiners.Count.Globally()
+         | beam.Map(lambda n: Path(landing.parent / "beam_count").write_text(str(n))))
+    return time.perf_counter() - started, int((landing.parent / "beam_count").read_text())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--with-beam", action="store_true", help="needs `pip install -e .[beam]`")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-local-"))
+    try:
+        graph = compile_graph(fresh_settings(work / "x"))
+        if REAL.is_dir():
+            settings = fresh_settings(work / "real")
+            seconds = timed_run(settings, graph, inputs=(str(REAL / "*.jsonl"),))
+            print(f"real data, full build (8,804 visits, 41 actions, after compile): {seconds:.2f}s")
+        else:
+            print(f"real data: skipped, {REAL} not found")
+
+        settings = fresh_settings(work / "sim")
+        simulate(settings.landing_path, args.visits, START, seed=1)
+        scan_seconds, events = bare_scan(settings.landing_path)
+        flatten_seconds = timed_run(settings, graph, actions=tuple(FLATTEN))
+        db = connect(settings.warehouse)
+        flattened = db.execute("SELECT COUNT(*) FROM clickstream.events").fetchone()[0]
+        db.close()
+        assert flattened == events, (flattened, events)
+        print(f"flatten {args.visits:,} visits ({events:,} events): local workflow {flatten_seconds:.2f}s "
+              f"= {args.visits / flatten_seconds:,.0f} visits/s")
+        print(f"  bare DuckDB read_json scan of the same files: {scan_seconds:.2f}s "
+              f"-> workflow is {flatten_seconds / scan_seconds:.1f}x the bare scan")
+        if args.with_beam:
+            beam_seconds, beam_events = beam_flatten(settings.landing_path)
+            assert beam_events == events
+            print(f"  Beam DirectRunner flattening the same files: {beam_seconds:.2f}s "
+                  f"-> workflow is {beam_seconds / flatten_seconds:.1f}x faster")
+
+        full_seconds = timed_run(settings, graph, full_refresh=True)
+        simulate(settings.landing_path / "more", args.visits // 100, START + timedelta(days=30), seed=2)
+        shutil.move(str(settings.landing_path / "more"), str(settings.landing_path / "more-landed"))
+        incremental_seconds = timed_run(settings, graph)
+        print(f"whole graph on {args.visits:,} visits: full rebuild {full_seconds:.2f}s, "
+              f"incremental +1% {incremental_seconds:.2f}s = {incremental_seconds / full_seconds:.0%} of a rebuild")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
