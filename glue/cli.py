@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from glue.demo import demo
+from glue.local.cli import local
 from glue.simulator.cli import simulate
 
 
@@ -13,15 +15,5 @@ def main():
 
 
 main.add_command(simulate)
-
-
-def _register_optional():
-    # Subcommand groups register here so that `clickstream --help` lists every one of them.
-    from glue.local.cli import local
-    from glue.demo import demo
-
-    main.add_command(local)
-    main.add_command(demo)
-
-
-_register_optional()
+main.add_command(local)
+main.add_command(demo)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import click
 

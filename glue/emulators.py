@@ -52,13 +52,14 @@ class PubSubEmulator:
         self.data_dir = tempfile.mkdtemp(prefix="pubsub-emulator-")
         self.log_path = Path(self.data_dir) / "emulator.log"
         self._saved_env: str | None = None
+        self._log = None
 
     def start(self) -> "PubSubEmulator":
         jar = pubsub_jar()
-        log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            ["java", "-jar", str(jar), f"--host=127.0.0.1", f"--port={self.port}", f"--dir={self.data_dir}"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            ["java", "-jar", str(jar), "--host=127.0.0.1", f"--port={self.port}", f"--dir={self.data_dir}"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.READY in self.log_path.read_text(errors="replace"):
@@ -66,7 +67,9 @@ class PubSubEmulator:
                 os.environ["PUBSUB_EMULATOR_HOST"] = self.host
                 return self
             if self.process.poll() is not None:
-                raise EmulatorUnavailable(f"Pub/Sub emulator exited: {self.log_path.read_text()[-500:]}")
+                log = self.log_path.read_text(errors="replace")[-500:]
+                self.stop()
+                raise EmulatorUnavailable(f"Pub/Sub emulator exited: {log}")
             time.sleep(0.1)
         self.stop()
         raise EmulatorUnavailable(f"Pub/Sub emulator not ready after {self.startup_timeout}s")
@@ -79,6 +82,8 @@ class PubSubEmulator:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        if self._log:
+            self._log.close()
         if self._saved_env is None:
             os.environ.pop("PUBSUB_EMULATOR_HOST", None)
         else:

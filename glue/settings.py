@@ -31,7 +31,6 @@ class Settings:
     landing_bucket: str
     landing_prefix: str
     visits_topic: str
-    producer: str = "clickstream-simulator"
     vars: dict = field(default_factory=dict)
 
     # --- datasets, as the Dataform project names them

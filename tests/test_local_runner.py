@@ -48,14 +48,12 @@ def test_failing_assertion_is_named_with_sample_rows_and_dependents_skipped(grap
     harness.pubsub([BASE_VISIT])
     harness.run("clickstream.sessions")
     harness.connection.execute("INSERT INTO clickstream.sessions SELECT * FROM clickstream.sessions")
-    actions = [a for a in graph.select(actions=["visits_by_device"]) if a.kind == "assertion" or a.table == "visits_by_device"]
     # Make visits_by_device depend on the failing assertion, as `dependencies:` in SQLX would.
     unique = graph.find("clickstream_sessions_assertions_uniqueKey_0")
     target = graph.find("visits_by_device")
     target.dependencies = [*target.dependencies, unique.name]
     try:
-        ordered = [a for a in graph.order({unique.name, target.name})]
-        report = Executor(harness.connection).run(ordered)
+        report = Executor(harness.connection).run(graph.order({unique.name, target.name}))
     finally:
         target.dependencies.remove(unique.name)
     failed, skipped = report.results
@@ -86,7 +84,7 @@ def test_dataform_type_test_actions_pass_locally(graph):
 def test_a_wrong_expectation_fails_with_the_difference(graph):
     test = next(t for t in graph.tests if t.name == "test_visits_by_device")
     broken = Graph(graph.compiled)
-    broken.tests = [type(test)(test.name, test.file, "", test.test_query,
+    broken.tests = [type(test)(test.name, test.file, test.test_query,
                                test.expected_query.replace("'desktop'", "'laptop'"))]
     [outcome] = run_dataform_tests(connect(), broken)
     assert not outcome.passed and "laptop" in outcome.explanation

@@ -42,7 +42,7 @@ class UntranslatableSQL(Exception):
 
 @dataclass
 class Script:
-    """DuckDB statements for one BigQuery script, and the variables it declares."""
+    """DuckDB statements for one BigQuery script, and the statements skipped as meaningless locally."""
 
     statements: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -25,12 +24,6 @@ class CompilationError(Exception):
 
 class CliMissing(Exception):
     pass
-
-
-@dataclass
-class Compiled:
-    graph: dict
-    seconds: float
 
 
 def compile_project(root: Path, cli: Path, variables: dict[str, str] | None = None,

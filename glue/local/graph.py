@@ -44,7 +44,6 @@ class Action:
 class DataformTest:
     name: str
     file: str
-    dataset: str
     test_query: str
     expected_query: str
 
@@ -75,7 +74,7 @@ class Graph:
         for item in compiled.get("declarations", []):
             self._add(item, "declaration")
         self.tests = [
-            DataformTest(t["name"], t.get("fileName", ""), "", t["testQuery"], t["expectedOutputQuery"])
+            DataformTest(t["name"], t.get("fileName", ""), t["testQuery"], t["expectedOutputQuery"])
             for t in compiled.get("tests", [])
         ]
         self._check_dependencies()

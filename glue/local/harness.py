@@ -23,21 +23,14 @@ from glue.local.warehouse import PUBSUB_COLUMNS, connect, ensure_schema
 T0 = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
 
 
+# bool before int: a bool is an int in Python.
+_SQL_TYPES = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (Decimal, "DECIMAL(38, 9)"),
+              (datetime, "TIMESTAMPTZ"), (list, "VARCHAR[]"))
+
+
 def _sql_type(values: list) -> str:
     sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, bool):
-        return "BOOLEAN"
-    if isinstance(sample, int):
-        return "BIGINT"
-    if isinstance(sample, float):
-        return "DOUBLE"
-    if isinstance(sample, Decimal):
-        return "DECIMAL(38, 9)"
-    if isinstance(sample, datetime):
-        return "TIMESTAMPTZ"
-    if isinstance(sample, list):
-        return "VARCHAR[]"
-    return "VARCHAR"
+    return next((name for kind, name in _SQL_TYPES if isinstance(sample, kind)), "VARCHAR")
 
 
 class Harness:
@@ -82,7 +75,7 @@ class Harness:
     # ------------------------------------------------------------------ running
     def run(self, *names: str, full_refresh: bool = False, with_assertions: bool = False) -> RunReport:
         """Run the named actions and everything upstream of them (assertions only when asked)."""
-        actions = self.graph.select(list(names) or [], [], include_dependencies=True)
+        actions = self.graph.select(list(names), [], include_dependencies=True)
         if not with_assertions:
             actions = [a for a in actions if a.kind != "assertion"]
         report = Executor(self.connection, full_refresh).run(actions)

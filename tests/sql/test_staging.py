@@ -61,3 +61,15 @@ def test_flat_and_wrapped_events_parse_alike(harness, visit):
     harness.run("clickstream.events")
     counts = harness.rows("events", "user_id, COUNT(*) AS n", "TRUE GROUP BY user_id")
     assert_rows(counts, [{"user_id": "UID-2002", "n": 4}, {"user_id": "UID-FLAT", "n": 4}])
+
+
+def test_new_lines_in_an_object_already_loaded_are_not_lost(harness, visit):
+    # Objects can be overwritten (a new generation in GCS, an appending local file sink).
+    uri = "gs://landing/visits/visits-2024-07-01T09.jsonl"
+    harness.gcs([visit], uri)
+    harness.run("clickstream.sessions")
+    later = json.loads(json.dumps(visit))
+    later["session_id"] = "SID-LATER"
+    harness.gcs([later], uri)
+    harness.run("clickstream.sessions")
+    assert_rows(harness.rows("sessions", "session_id"), [{"session_id": "SID-1001"}, {"session_id": "SID-LATER"}])
