@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup demo test bench bench-beam compile clean help
+.PHONY: setup demo demo-stream test bench bench-beam compile clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ $(NODE_STAMP): package.json package-lock.json
 demo: setup  ## simulate a day of traffic, run the Dataform workflow on DuckDB, print the marts
 	$(BIN)/clickstream demo
 
+demo-stream: setup  ## the same day through the local stack: GCS and Pub/Sub emulators, subscription sink, notifications
+	$(BIN)/clickstream demo --streaming
+
 test: setup  ## run the whole test suite (SQL unit tests, runner, simulator, real-data conformance)
 	$(BIN)/python -m pytest -q
 
@@ -36,10 +39,12 @@ compile: setup  ## compile the Dataform project with the pinned CLI
 bench: setup  ## simulator and local build benchmarks (prints figures)
 	$(BIN)/python bench/simulator.py
 	$(BIN)/python bench/local_build.py
+	$(BIN)/python bench/streaming.py
 
 bench-beam: setup  ## install Apache Beam, then run the local-build benchmark with the Beam comparison
 	$(BIN)/pip install --quiet -e '.[dev,beam]'
 	$(BIN)/python bench/local_build.py --with-beam
 
-clean:  ## remove the local warehouse and landing zone
+clean:  ## stop the local stack, remove the local warehouse and landing zone
+	-test -x $(BIN)/clickstream && $(BIN)/clickstream local down
 	rm -rf .local

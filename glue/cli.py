@@ -5,6 +5,8 @@ import click
 
 from glue.demo import demo
 from glue.local.cli import local
+from glue.notifications_cli import notifications
+from glue.provision.cli import provision
 from glue.simulator.cli import simulate
 
 
@@ -17,3 +19,5 @@ def main():
 main.add_command(simulate)
 main.add_command(local)
 main.add_command(demo)
+main.add_command(provision)
+main.add_command(notifications)

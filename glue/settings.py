@@ -1,9 +1,10 @@
 """The one place Python reads configuration from.
 
 Dataset names and SQL variables come from workflow_settings.yaml (the Dataform project's own
-settings), so the SQL and the glue can never disagree. Everything environment-specific comes
-from environment variables with local defaults; no project id, region or credential is
-written into the code.
+settings), so the SQL and the glue can never disagree. Names and policies of the landing side
+(bucket, topics, subscriptions, retention) come from clickstream.yaml. Everything
+environment-specific comes from environment variables or flags; no project id, region or
+credential is written into the code.
 """
 from __future__ import annotations
 
@@ -28,10 +29,38 @@ class Settings:
     local_dir: Path
     gcp_project: str | None
     region: str
-    landing_bucket: str
-    landing_prefix: str
-    visits_topic: str
+    infra: dict
     vars: dict = field(default_factory=dict)
+
+    # --- the landing side, from clickstream.yaml
+    @property
+    def local_project(self) -> str:
+        return self.infra["local"]["project"]
+
+    def landing_bucket_for(self, project: str) -> str:
+        return os.environ.get("CLICKSTREAM_LANDING_BUCKET") or self.infra["landing"]["bucket"].format(project=project)
+
+    @property
+    def landing_bucket(self) -> str:
+        """The local stack's bucket (the emulators always use the local project id)."""
+        return self.landing_bucket_for(self.local_project)
+
+    @property
+    def landing_prefix(self) -> str:
+        return self.infra["landing"]["prefix"]
+
+    @property
+    def pubsub(self) -> dict:
+        return self.infra["pubsub"]
+
+    @property
+    def raw(self) -> dict:
+        return self.infra["raw"]
+
+    @property
+    def stack_file(self) -> Path:
+        """Where `clickstream local up` records the emulators' addresses and PIDs."""
+        return self.local_dir / "stack.json"
 
     # --- datasets, as the Dataform project names them
     @property
@@ -69,6 +98,11 @@ class Settings:
         return self.root / "node_modules" / ".bin" / "dataform"
 
 
+def load_infra_settings(root: Path = PROJECT_ROOT) -> dict:
+    with open(root / "clickstream.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
 def load_workflow_settings(root: Path = PROJECT_ROOT) -> dict:
     with open(root / "workflow_settings.yaml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -84,8 +118,6 @@ def get_settings(root: Path = PROJECT_ROOT) -> Settings:
         local_dir=local_dir,
         gcp_project=os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("CLOUDSDK_CORE_PROJECT"),
         region=_env("REGION", workflow.get("defaultLocation", "US")),
-        landing_bucket=_env("LANDING_BUCKET", "clickstream-landing"),
-        landing_prefix=_env("LANDING_PREFIX", "visits"),
-        visits_topic=_env("VISITS_TOPIC", "visits"),
+        infra=load_infra_settings(root),
         vars=dict(workflow.get("vars", {})),
     )

@@ -63,3 +63,27 @@ BASE_VISIT = {
 def visit():
     """A fresh copy of a valid four-event visit (home, products, add to cart, purchase)."""
     return copy.deepcopy(BASE_VISIT)
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator():
+    """Google's Pub/Sub emulator on a free port for the whole session (PUBSUB_EMULATOR_HOST set)."""
+    from glue.emulators import EmulatorUnavailable, PubSubEmulator
+
+    try:
+        with PubSubEmulator() as running:
+            yield running
+    except EmulatorUnavailable as reason:
+        pytest.skip(f"Pub/Sub emulator unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def storage_emulator(tmp_path_factory):
+    """gcp-storage-emulator on a free port (STORAGE_EMULATOR_HOST set); objects under .storage_root."""
+    from glue.emulators import EmulatorUnavailable, StorageEmulator
+
+    try:
+        with StorageEmulator(storage_root=tmp_path_factory.mktemp("gcs") / "landing") as running:
+            yield running
+    except EmulatorUnavailable as reason:
+        pytest.skip(f"Cloud Storage emulator unavailable: {reason}")

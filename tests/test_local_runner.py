@@ -32,7 +32,7 @@ def test_run_lands_inputs_and_builds_everything(workspace):
     db = connect(workspace / "local" / "warehouse.duckdb")
     assert db.execute("SELECT COUNT(*) FROM clickstream.sessions").fetchone() == (1,)
     assert db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchone() == (
-        "gs://clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
+        "gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
 
 
 def test_selection_by_tag_and_action_brings_dependencies(graph):

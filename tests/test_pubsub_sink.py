@@ -4,23 +4,13 @@ import json
 import pytest
 
 from glue import contract
-from glue.emulators import EmulatorUnavailable, PubSubEmulator
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.sinks import PubSubSink
 
 pytestmark = pytest.mark.emulator
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    try:
-        with PubSubEmulator() as running:
-            yield running
-    except EmulatorUnavailable as reason:
-        pytest.skip(str(reason))
-
-
-def test_simulated_visits_reach_a_subscription_with_attributes(emulator):
+def test_simulated_visits_reach_a_subscription_with_attributes(pubsub_emulator):
     from google.cloud import pubsub_v1
 
     project = "local-test"

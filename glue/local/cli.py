@@ -1,7 +1,9 @@
 """`clickstream local ...`: the Dataform workflow on this machine, on an embedded DuckDB."""
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -24,7 +26,7 @@ def local():
     """
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception | str) -> None:
     click.secho(str(error), fg="red", err=True)
     sys.exit(2)
 
@@ -39,11 +41,15 @@ def _fail(error: Exception) -> None:
 @click.option("--actions", multiple=True, help="Run these actions, by name or schema.name (and their dependencies).")
 @click.option("--no-dependencies", is_flag=True, help="With --tags/--actions: run only what was named.")
 @click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
-def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables):
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="When the local stack is up, announce processed objects on the visits-processed topic.")
+def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, notify):
     """Land input files, compile the project and execute the graph on DuckDB.
 
     Prints one line per action with its time and row count. A failing assertion fails the run,
     shows sample rows, and skips what depends on it. Exit code 1 when anything failed.
+    With the local stack up, each landing object that is fully processed is announced on the
+    visits-processed topic (`clickstream notifications watch` prints them).
     """
     settings = get_settings()
     options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
@@ -59,6 +65,19 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     click.secho(summary, fg="red" if failed else "green", err=True)
     if failed:
         sys.exit(1)
+    ran = {r.action.name for r in report.results if r.status == "ok"}
+    if notify and f"{settings.curated_dataset}.landed_objects" in ran:
+        _announce_processed(settings, warehouse or settings.warehouse)
+
+
+def _announce_processed(settings, warehouse: Path) -> None:
+    from glue.local.stack import use_running_stack
+    from glue.notifications import announce_processed
+
+    if use_running_stack(settings) is None:
+        return
+    for item in announce_processed(settings, warehouse):
+        click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
 
 
 @local.command(name="compile")
@@ -102,3 +121,108 @@ def test(warehouse, with_pytest):
 
         code = code or pytest.main(["-q", str(get_settings().root / "tests" / "sql")])
     sys.exit(code)
+
+
+@local.command()
+@click.option("--no-sink", is_flag=True, help="Start only the emulators (run `clickstream local sink` yourself).")
+def up(no_sink):
+    """Start the local stack: Pub/Sub and Cloud Storage emulators and the subscription sink.
+
+    Creates the landing bucket, the visits topic and schema, the dead-letter topic, the
+    BigQuery subscription (served by the sink) and the visits-processed topic, with the same
+    code as `clickstream provision`. Other commands find the stack through .local/stack.json:
+    `clickstream simulate --to pubsub:visits` publishes to it, `--to gcs:gs://BUCKET/visits`
+    writes objects the local `visits_gcs` table reads.
+    """
+    from glue.emulators import EmulatorUnavailable
+    from glue.local import stack
+    from glue.provision.plan import ResourceError
+
+    try:
+        stack.up(get_settings(), with_sink=not no_sink, say=click.echo)
+    except (EmulatorUnavailable, ResourceError) as error:
+        _fail(f"{error}\n(what did start is recorded: `clickstream local down` stops it)")
+    click.secho("local stack up: `clickstream local status` to check, `clickstream local down` to stop",
+                fg="green", err=True)
+
+
+@local.command()
+def down():
+    """Stop the local stack's processes by the PIDs `up` recorded."""
+    from glue.local import stack
+
+    stack.down(get_settings(), say=click.echo)
+
+
+@local.command()
+def status():
+    """Show each process of the local stack, the raw Pub/Sub row count and the sink's last report."""
+    from glue.local import stack
+    from glue.local.warehouse import WarehouseBusy
+
+    settings = get_settings()
+    state, alive = stack.status(settings)
+    if state is None:
+        click.echo("the local stack is not up (`clickstream local up`)")
+        sys.exit(3)
+    for name, pid in state.processes().items():
+        mark = click.style("up  ", fg="green") if alive[name] else click.style("DOWN", fg="red")
+        click.echo(f"  {mark} {name:<18} pid {pid or '-'}")
+    click.echo(f"  pubsub {state.pubsub_host}   storage {state.storage_host}   project {state.project}")
+    sink_log = Path(state.logs) / "sink.log"
+    if sink_log.exists():
+        reports = [line for line in sink_log.read_text(errors="replace").splitlines() if line.startswith("sink:")]
+        if reports:
+            click.echo(f"  {reports[-1]}")
+    try:
+        connection = connect(settings.warehouse, lock_timeout=5)
+        rows = connection.execute(f'SELECT COUNT(*) FROM "{settings.raw_dataset}".visits_pubsub').fetchone()[0]
+        click.echo(f"  {settings.raw_dataset}.visits_pubsub: {rows:,} rows")
+        connection.close()
+    except (WarehouseBusy, Exception) as error:  # noqa: BLE001 - status must not fail on the warehouse
+        click.echo(f"  warehouse: {str(error).splitlines()[0]}")
+    sys.exit(0 if all(alive.values()) else 1)
+
+
+@local.command()
+@click.option("--drain", type=float, metavar="SECONDS",
+              help="Exit once nothing has arrived for this long (default: run until stopped).")
+@click.option("--max-batch", type=int, default=2000, show_default=True, help="Messages per warehouse write.")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path))
+def sink(drain, max_batch, warehouse):
+    """Write the visits subscription into <raw>.visits_pubsub, as the BigQuery subscription does.
+
+    Acknowledges each message only after its batch is committed; nacks a message it cannot
+    write, which Pub/Sub dead-letters after the subscription's max_delivery_attempts. Stops
+    cleanly on Ctrl-C or SIGTERM, finishing the batch in hand.
+    """
+    import signal
+    import threading
+
+    from google.cloud import pubsub_v1
+
+    from glue.local import stack
+    from glue.local.subscription_sink import SubscriptionSink
+
+    settings = get_settings()
+    if stack.use_running_stack(settings) is None and not os.environ.get("PUBSUB_EMULATOR_HOST"):
+        _fail(RuntimeError("no local stack: run `clickstream local up` (or set PUBSUB_EMULATOR_HOST)"))
+    subscription = pubsub_v1.SubscriberClient.subscription_path(
+        os.environ.get("GOOGLE_CLOUD_PROJECT", settings.local_project), settings.pubsub["bigquery_subscription"])
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = SubscriptionSink(subscription, warehouse or settings.warehouse, settings.raw_dataset,
+                              settings.raw["pubsub_table"], settings.pubsub["max_delivery_attempts"], max_batch,
+                              say=lambda line: click.echo(f"sink: {line}"))
+    click.echo(f"sink: pulling {subscription} into {worker.warehouse}:{worker.target}", err=False)
+    last = [0.0]
+
+    def report(stats):
+        if time.monotonic() - last[0] >= 5:
+            last[0] = time.monotonic()
+            click.echo(f"sink: {stats.line()}")
+
+    stats = worker.run(stop, idle_timeout=drain, on_batch=report,
+                       on_idle=lambda stats: click.echo(f"sink: idle; {stats.line()}"))
+    click.echo(f"sink: stopped; {stats.line()}")

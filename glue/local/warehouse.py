@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -21,14 +22,33 @@ PUBSUB_COLUMNS = (
 )
 
 
-def connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def connect(path: Path | str = ":memory:", lock_timeout: float = 60,
+            functions: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting while another process holds it.
+
+    DuckDB lets one process open a file for writing. The local subscription sink holds the
+    warehouse only for the instant of each batch write, so a run waits for it rather than failing.
+    """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path))
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            connection = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error) or time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{path} is held by another process: {error}") from error
+            time.sleep(0.05)
     # BigQuery timestamps are UTC; DuckDB would otherwise render them in the machine's zone.
     connection.execute("SET TimeZone = 'UTC'")
     connection.execute("SET enable_progress_bar = false")
-    register_functions(connection)
+    if functions:  # the BigQuery functions the models need; a plain writer can skip them
+        register_functions(connection)
     return connection
 
 
@@ -57,19 +77,21 @@ def prepare_sources(connection, settings: Settings) -> None:
     raw = settings.raw_dataset
     ensure_schema(connection, raw)
     connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}".visits_pubsub ({PUBSUB_COLUMNS})')
-    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {landing_query(settings.landing_dir)}')
+    query = landing_query(settings.landing_dir, f"{settings.landing_bucket}/{settings.landing_prefix}")
+    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {query}')
 
 
-def landing_query(landing_dir: Path) -> str:
-    """Lines of every *.jsonl under the landing dir, read whole (a malformed line stays a line).
+def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
+    """Lines of every *.jsonl object under gs://BUCKET/PREFIX, read whole (a malformed line stays a line).
 
-    _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT, from the path under the landing dir.
+    The landing dir is the Cloud Storage emulator's storage root, so objects are plain files at
+    <landing dir>/<bucket>/<object name>; the emulator's own folders (_resumable, _softdelete)
+    sit beside the buckets and are never read. _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT.
     """
-    files = sorted(Path(landing_dir).glob("**/*.jsonl"))
-    if not files:
+    if not any(Path(landing_dir, bucket_prefix).glob("**/*.jsonl")):
         return "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
     root = str(Path(landing_dir).resolve()).replace("'", "''")
-    pattern = f"{root}/**/*.jsonl"
+    pattern = f"{root}/{bucket_prefix}/**/*.jsonl".replace("'", "''")
     return (
         "SELECT rtrim(line, chr(13)) AS line, "
         f"'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "

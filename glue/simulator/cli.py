@@ -81,8 +81,9 @@ def simulate(target, visits_per_minute, duration, count, start, end, clock, seed
         visits_per_minute=visits_per_minute, count=count, clock=clock, start=start, span=span,
         seed=seed, faults=FaultConfig(malformed_rate, duplicate_rate, late_rate, late_by), burst=burst,
     )
+    project = _local_stack_project(target) or get_settings().gcp_project
     try:
-        sink = open_sink(target, rotate, project=get_settings().gcp_project)
+        sink = open_sink(target, rotate, project=project)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--to") from error
     show = progress if progress is not None else sys.stderr.isatty()
@@ -94,3 +95,21 @@ def simulate(target, visits_per_minute, duration, count, start, end, clock, seed
         sys.exit(1)
     if stats.interrupted:
         sys.exit(130)
+
+
+def _local_stack_project(target: str) -> str | None:
+    """Cloud sinks go to the local stack when it is up and no emulator host was set by hand."""
+    import os
+
+    from glue.local.stack import use_running_stack
+
+    if not target.startswith(("pubsub:", "gcs:")):
+        return None
+    if os.environ.get("PUBSUB_EMULATOR_HOST") or os.environ.get("STORAGE_EMULATOR_HOST"):
+        return os.environ.get("GOOGLE_CLOUD_PROJECT")
+    state = use_running_stack(get_settings())
+    if state is None:
+        return None
+    print(f"to the local stack: pubsub {state.pubsub_host}, storage {state.storage_host} "
+          "(`clickstream local down` to stop it)", file=sys.stderr)
+    return state.project

@@ -73,3 +73,22 @@ def test_new_lines_in_an_object_already_loaded_are_not_lost(harness, visit):
     harness.gcs([later], uri)
     harness.run("clickstream.sessions")
     assert_rows(harness.rows("sessions", "session_id"), [{"session_id": "SID-1001"}, {"session_id": "SID-LATER"}])
+
+
+def test_a_message_written_after_the_staging_window_passed_fails_the_audit(harness, visit):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    harness.pubsub([visit], published=now - timedelta(minutes=5))
+    first = harness.run("clickstream_staging.stg_visit_payloads", with_assertions=True)
+    assert first.ok
+    # The sink was down: a message published 5 hours ago lands only now, behind the 180-minute window.
+    late = dict(visit, user_id="UID-LATE")
+    harness.pubsub([late], published=now - timedelta(hours=5), message_ids=["late-1"])
+    report = harness.run("clickstream_staging.stg_visit_payloads", "assert_pubsub_staged", with_assertions=True)
+    failed = {r.action.name: r for r in report.failed()}
+    assert list(failed) == ["clickstream_assertions.assert_pubsub_staged"]
+    assert [row[0] for row in failed["clickstream_assertions.assert_pubsub_staged"].sample] == ["late-1"]
+    # A full refresh of staging takes it in, and the audit passes again.
+    assert harness.run("clickstream_staging.stg_visit_payloads", "assert_pubsub_staged", full_refresh=True,
+                       with_assertions=True).ok

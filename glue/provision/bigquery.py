@@ -1,0 +1,177 @@
+"""Datasets, the raw tables and the Pub/Sub service agent's dataset grant, through the BigQuery client."""
+from __future__ import annotations
+
+from google.cloud import bigquery
+
+from glue.provision.plan import get_or_none, missing_labels
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+# The columns a BigQuery subscription with write_metadata fills (data and attributes as STRING).
+PUBSUB_SCHEMA = [
+    bigquery.SchemaField("subscription_name", "STRING", description="Pub/Sub subscription that wrote the row."),
+    bigquery.SchemaField("message_id", "STRING", description="Pub/Sub message id."),
+    bigquery.SchemaField("publish_time", "TIMESTAMP", description="When Pub/Sub accepted the message."),
+    bigquery.SchemaField("data", "STRING", description="The message body: one visit as JSON."),
+    bigquery.SchemaField("attributes", "STRING", description="Message attributes as a JSON object."),
+]
+
+# One STRING column per line: the external table must not parse the JSON, so that a malformed
+# line reaches staging (and rejected_visits) instead of failing the query. þ never appears in
+# the visits and quoting is off, so each line arrives whole.
+LINE_DELIMITER = "\u00fe"
+
+
+def _field_names(schema) -> list[tuple[str, str]]:
+    return [(f.name, f.field_type) for f in schema]
+
+
+class Dataset:
+    kind = "bigquery dataset"
+
+    def __init__(self, client, dataset_id: str, location: str, description: str, labels: dict[str, str]):
+        self.client, self.name = client, f"{client.project}.{dataset_id}"
+        self.location, self.description, self.labels = location, description, labels
+
+    def read(self):
+        return get_or_none(self.client.get_dataset, self.name)
+
+    def differences(self, current) -> list[str]:
+        found = []
+        if (current.location or "").upper() != self.location.upper():
+            found.append(f"location is {current.location}, settings say {self.location} (cannot change in place)")
+        if current.description != self.description:
+            found.append("description differs")
+        return found + missing_labels(current.labels, self.labels)
+
+    def create(self) -> None:
+        dataset = bigquery.Dataset(self.name)
+        dataset.location, dataset.description, dataset.labels = self.location, self.description, self.labels
+        self.client.create_dataset(dataset)
+
+    def update(self, current, differences) -> None:
+        current.description = self.description
+        current.labels = {**(current.labels or {}), **self.labels}
+        self.client.update_dataset(current, ["description", "labels"])
+
+
+class PubSubTable:
+    """What the BigQuery subscription writes: partitioned by publish time, partitions expire."""
+
+    kind = "bigquery table"
+
+    def __init__(self, client, dataset_id: str, table_id: str, expiration_days: int):
+        self.client, self.name = client, f"{client.project}.{dataset_id}.{table_id}"
+        self.expiration_ms = expiration_days * DAY_MS
+
+    def read(self):
+        return get_or_none(self.client.get_table, self.name)
+
+    def differences(self, current) -> list[str]:
+        found = []
+        wanted = _field_names(PUBSUB_SCHEMA)
+        have = _field_names(current.schema)
+        missing = [f"{n} {t}" for n, t in wanted if (n, t) not in have]
+        if missing:
+            found.append(f"columns: add {', '.join(missing)}")
+        partitioning = current.time_partitioning
+        if partitioning is None or partitioning.field != "publish_time":
+            found.append("not partitioned by publish_time (cannot change in place: recreate the table)")
+        elif partitioning.expiration_ms != self.expiration_ms:
+            found.append(f"partition expiration: {partitioning.expiration_ms} ms -> {self.expiration_ms} ms")
+        return found
+
+    def create(self) -> None:
+        table = bigquery.Table(self.name, schema=PUBSUB_SCHEMA)
+        table.time_partitioning = bigquery.TimePartitioning(
+            type_=bigquery.TimePartitioningType.DAY, field="publish_time", expiration_ms=self.expiration_ms)
+        table.description = "Raw visits as the Pub/Sub BigQuery subscription writes them (write_metadata)."
+        self.client.create_table(table)
+
+    def update(self, current, differences) -> None:
+        have = {name for name, _ in _field_names(current.schema)}
+        current.schema = list(current.schema) + [f for f in PUBSUB_SCHEMA if f.name not in have]
+        fields = ["schema"]
+        if current.time_partitioning is not None and current.time_partitioning.field == "publish_time":
+            current.time_partitioning.expiration_ms = self.expiration_ms
+            fields.append("time_partitioning")
+        self.client.update_table(current, fields)
+
+
+class LandingTable:
+    """The external table over the landing bucket's visit objects: one line per row, plus _FILE_NAME."""
+
+    kind = "bigquery external table"
+
+    def __init__(self, client, dataset_id: str, table_id: str, source_uri: str):
+        self.client, self.name = client, f"{client.project}.{dataset_id}.{table_id}"
+        self.source_uri = source_uri
+
+    def read(self):
+        return get_or_none(self.client.get_table, self.name)
+
+    def _config(self) -> bigquery.ExternalConfig:
+        config = bigquery.ExternalConfig("CSV")
+        config.source_uris = [self.source_uri]
+        config.schema = [bigquery.SchemaField("line", "STRING", description="One line of a visits object.")]
+        config.options.field_delimiter = LINE_DELIMITER
+        config.options.quote_character = ""
+        config.options.allow_jagged_rows = True
+        config.options.encoding = "UTF-8"
+        config.max_bad_records = 0
+        return config
+
+    def differences(self, current) -> list[str]:
+        config = current.external_data_configuration
+        if config is None:
+            return ["is a native table, not an external one (cannot change in place)"]
+        found = []
+        if list(config.source_uris or []) != [self.source_uri]:
+            found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
+        if config.source_format != "CSV" or config.options.field_delimiter != LINE_DELIMITER \
+                or config.options.quote_character != "":
+            found.append("format: one line per row (CSV, no quoting, delimiter U+00FE)")
+        return found
+
+    def create(self) -> None:
+        table = bigquery.Table(self.name)
+        table.external_data_configuration = self._config()
+        table.description = "Raw visit lines from the landing bucket, one row per line; _FILE_NAME names the object."
+        self.client.create_table(table)
+
+    def update(self, current, differences) -> None:
+        current.external_data_configuration = self._config()
+        self.client.update_table(current, ["external_data_configuration"])
+
+
+class DatasetWriter:
+    """A dataset access entry letting a service account write (WRITER = roles/bigquery.dataEditor)."""
+
+    kind = "bigquery dataset grant"
+
+    def __init__(self, client, dataset_id: str, member_email: str):
+        self.client, self.dataset = client, f"{client.project}.{dataset_id}"
+        self.email = member_email
+        self.name = f"{self.dataset}: WRITER for {member_email}"
+
+    def read(self):
+        dataset = get_or_none(self.client.get_dataset, self.dataset)
+        return dataset if dataset is not None and self._granted(dataset) else None
+
+    def _granted(self, dataset) -> bool:
+        return any(entry.entity_id == self.email and entry.role in ("WRITER", "OWNER", "roles/bigquery.dataEditor")
+                   for entry in dataset.access_entries)
+
+    def differences(self, current) -> list[str]:
+        return []
+
+    def create(self) -> None:
+        dataset = self.client.get_dataset(self.dataset)
+        if self._granted(dataset):
+            return
+        entry = bigquery.AccessEntry(role="WRITER", entity_type="userByEmail", entity_id=self.email)
+        dataset.access_entries = list(dataset.access_entries) + [entry]
+        self.client.update_dataset(dataset, ["access_entries"])
+
+    def update(self, current, differences) -> None:
+        self.create()

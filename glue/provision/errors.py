@@ -1,0 +1,51 @@
+"""What to do about a failed call: the role to grant or the API to enable, by resource kind."""
+from __future__ import annotations
+
+from google.api_core import exceptions
+
+from glue.provision.plan import ResourceError
+
+# The narrowest predefined role that lets `provision` read and create each kind of resource.
+ROLES = {
+    "storage bucket": "roles/storage.admin",
+    "bigquery dataset": "roles/bigquery.dataOwner (or roles/bigquery.admin to create datasets)",
+    "bigquery table": "roles/bigquery.dataOwner",
+    "bigquery external table": "roles/bigquery.dataOwner",
+    "bigquery dataset grant": "roles/bigquery.dataOwner",
+    "pubsub schema": "roles/pubsub.editor",
+    "pubsub topic": "roles/pubsub.editor",
+    "pubsub subscription": "roles/pubsub.editor",
+    "pubsub bq subscription": "roles/pubsub.editor",
+    "pubsub iam grant": "roles/pubsub.admin",
+}
+
+APIS = {
+    "storage": "storage.googleapis.com",
+    "bigquery": "bigquery.googleapis.com",
+    "pubsub": "pubsub.googleapis.com",
+}
+
+_DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")
+
+
+def explain(failure: ResourceError, project: str) -> str:
+    error, kind = failure.error, failure.resource.kind
+    text = str(error)
+    api = APIS[kind.split()[0]]
+    if any(marker in text for marker in _DISABLED_MARKERS):
+        return (f"{kind} {failure.resource.name}: the {api} API is not enabled.\n"
+                f"  enable it: gcloud services enable {api} --project {project}")
+    if isinstance(error, (exceptions.Forbidden, exceptions.PermissionDenied)):
+        return (f"{kind} {failure.resource.name}: permission denied.\n"
+                f"  grant the caller {ROLES[kind]} on project {project}\n  ({text.splitlines()[0]})")
+    return f"{kind} {failure.resource.name}: {text}"
+
+
+def explain_project_lookup(error: Exception, project: str) -> str:
+    text = str(error)
+    if any(marker in text for marker in _DISABLED_MARKERS):
+        return ("looking up the project number: the cloudresourcemanager.googleapis.com API is not enabled.\n"
+                f"  enable it: gcloud services enable cloudresourcemanager.googleapis.com --project {project}\n"
+                "  or pass --project-number")
+    return (f"looking up the project number of {project}: {text.splitlines()[0] if text else error!r}\n"
+            "  the caller needs resourcemanager.projects.get (roles/browser), or pass --project-number")

@@ -1,0 +1,146 @@
+"""Request-level stand-ins for the two Google APIs with no emulator that provisioning calls.
+
+The official clients are used unchanged: the BigQuery client gets an HTTP session (its `_http`
+argument) and the Pub/Sub clients a gRPC channel to an in-process IAMPolicy server. Both record
+every request so that tests assert what would be sent; both answer only the calls provisioning
+is meant to make (dataset and table get/insert/patch, get/set IAM policy) and fail the test on
+anything else.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from concurrent import futures
+from urllib.parse import urlparse
+
+import grpc
+import requests
+from google.iam.v1 import iam_policy_pb2_grpc, policy_pb2
+
+DATASET = re.compile(r"^/bigquery/v2/projects/([^/]+)/datasets/([^/]+)$")
+DATASETS = re.compile(r"^/bigquery/v2/projects/([^/]+)/datasets$")
+TABLE = re.compile(r"^/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/]+)$")
+TABLES = re.compile(r"^/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables$")
+
+
+def _response(method: str, url: str, status: int, body: dict) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode()
+    response.headers["content-type"] = "application/json"
+    response.request = requests.Request(method, url).prepare()
+    response.url = url
+    return response
+
+
+def _error(method: str, url: str, status: int, reason: str, message: str) -> requests.Response:
+    return _response(method, url, status, {"error": {"code": status, "message": message,
+                                                     "errors": [{"reason": reason, "message": message}]}})
+
+
+class BigQueryApi:
+    """BigQuery's datasets and tables REST resources, as far as provisioning uses them."""
+
+    def __init__(self):
+        self.datasets: dict[str, dict] = {}
+        self.tables: dict[str, dict] = {}
+        self.requests: list[tuple[str, str, dict | None]] = []
+        self.deny: tuple[int, str, str] | None = None   # (status, reason, message) for every call
+
+    is_mtls = False  # the requests.Session surface the client uses: this and request()
+
+    def request(self, method, url, data=None, headers=None, timeout=None, **_):
+        body = json.loads(data) if data else None
+        path = urlparse(url).path
+        self.requests.append((method, path, body))
+        if self.deny:
+            return _error(method, url, *self.deny)
+        for pattern, handler in ((DATASETS, self._datasets), (DATASET, self._dataset),
+                                 (TABLES, self._tables), (TABLE, self._table)):
+            match = pattern.match(path)
+            if match:
+                return handler(method, url, body, *match.groups())
+        raise AssertionError(f"provisioning sent an unexpected BigQuery request: {method} {path}")
+
+    def mutations(self) -> list[tuple[str, str, dict | None]]:
+        return [r for r in self.requests if r[0] != "GET"]
+
+    def _datasets(self, method, url, body, project):
+        assert method == "POST", method
+        key = f"{project}.{body['datasetReference']['datasetId']}"
+        if key in self.datasets:
+            return _error(method, url, 409, "duplicate", f"Already Exists: Dataset {key}")
+        stored = {**copy.deepcopy(body), "id": f"{project}:{body['datasetReference']['datasetId']}", "etag": "1"}
+        stored.setdefault("access", [{"role": "OWNER", "specialGroup": "projectOwners"}])
+        self.datasets[key] = stored
+        return _response(method, url, 200, stored)
+
+    def _dataset(self, method, url, body, project, dataset):
+        key = f"{project}.{dataset}"
+        if key not in self.datasets:
+            return _error(method, url, 404, "notFound", f"Not found: Dataset {project}:{dataset}")
+        if method == "PATCH":
+            self.datasets[key].update(copy.deepcopy(body))
+        else:
+            assert method == "GET", method
+        return _response(method, url, 200, self.datasets[key])
+
+    def _tables(self, method, url, body, project, dataset):
+        assert method == "POST", method
+        if f"{project}.{dataset}" not in self.datasets:
+            return _error(method, url, 404, "notFound", f"Not found: Dataset {project}:{dataset}")
+        key = f"{project}.{dataset}.{body['tableReference']['tableId']}"
+        stored = {**copy.deepcopy(body), "type": "EXTERNAL" if "externalDataConfiguration" in body else "TABLE",
+                  "etag": "1"}
+        self.tables[key] = stored
+        return _response(method, url, 200, stored)
+
+    def _table(self, method, url, body, project, dataset, table):
+        key = f"{project}.{dataset}.{table}"
+        if key not in self.tables:
+            return _error(method, url, 404, "notFound", f"Not found: Table {project}:{dataset}.{table}")
+        if method == "PATCH":
+            self.tables[key].update(copy.deepcopy(body))
+        else:
+            assert method == "GET", method
+        return _response(method, url, 200, self.tables[key])
+
+
+class IamPolicyServer(iam_policy_pb2_grpc.IAMPolicyServicer):
+    """The google.iam.v1.IAMPolicy service Pub/Sub topics and subscriptions expose."""
+
+    def __init__(self):
+        self.policies: dict[str, policy_pb2.Policy] = {}
+        self.requests: list[tuple[str, object]] = []
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        iam_policy_pb2_grpc.add_IAMPolicyServicer_to_server(self, self.server)
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+
+    def GetIamPolicy(self, request, context):
+        self.requests.append(("GetIamPolicy", request))
+        return self.policies.get(request.resource, policy_pb2.Policy(etag=b"\x00"))
+
+    def SetIamPolicy(self, request, context):
+        self.requests.append(("SetIamPolicy", request))
+        self.policies[request.resource] = request.policy
+        return request.policy
+
+    def TestIamPermissions(self, request, context):
+        raise AssertionError("provisioning should not test permissions")
+
+    def __enter__(self):
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.stop(grace=None)
+
+    def clients(self):
+        from google.cloud import pubsub_v1
+        from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+        from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
+
+        channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        return (pubsub_v1.PublisherClient(transport=PublisherGrpcTransport(channel=channel)),
+                pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)))
