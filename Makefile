@@ -17,7 +17,7 @@ setup: $(STAMP) $(NODE_STAMP)  ## create .venv and install Python and npm depend
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,beam]'
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -41,9 +41,9 @@ bench: setup  ## simulator and local build benchmarks (prints figures)
 	$(BIN)/python bench/local_build.py
 	$(BIN)/python bench/streaming.py
 
-bench-beam: setup  ## install Apache Beam, then run the local-build benchmark with the Beam comparison
-	$(BIN)/pip install --quiet -e '.[dev,beam]'
+bench-beam: setup  ## the local-build benchmark with the Beam comparison, and the DoS-alert job's throughput
 	$(BIN)/python bench/local_build.py --with-beam
+	$(BIN)/python bench/dos_alert.py
 
 clean:  ## stop the local stack, remove the local warehouse and landing zone
 	-test -x $(BIN)/clickstream && $(BIN)/clickstream local down

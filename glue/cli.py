@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import click
 
+from glue.alerts_cli import alerts
 from glue.demo import demo
+from glue.dos_alert_cli import dos_alert
 from glue.local.cli import local
 from glue.notifications_cli import notifications
 from glue.provision.cli import provision
@@ -21,3 +23,5 @@ main.add_command(local)
 main.add_command(demo)
 main.add_command(provision)
 main.add_command(notifications)
+main.add_command(dos_alert)
+main.add_command(alerts)

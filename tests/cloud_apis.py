@@ -144,3 +144,115 @@ class IamPolicyServer(iam_policy_pb2_grpc.IAMPolicyServicer):
         channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         return (pubsub_v1.PublisherClient(transport=PublisherGrpcTransport(channel=channel)),
                 pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)))
+
+
+class GrpcApi:
+    """An in-process gRPC server for APIs with no emulator: each method a handler over state the
+    test can see; every request recorded. A method not registered answers UNIMPLEMENTED."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, object]] = []
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self._services: dict[str, dict] = {}
+
+    def method(self, service: str, name: str, request_type, response_type):
+        """Decorator: `handler(request, context) -> response` for /service/name (proto-plus types)."""
+        def register(handler):
+            def recorded(request, context):
+                message = request_type.wrap(request)
+                self.requests.append((name, message))
+                return response_type.pb(handler(message, context))
+
+            self._services.setdefault(service, {})[name] = grpc.unary_unary_rpc_method_handler(
+                recorded, request_deserializer=request_type.pb().FromString,
+                response_serializer=lambda response: response.SerializeToString())
+            return handler
+        return register
+
+    def start(self):
+        for service, handlers in self._services.items():
+            self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+        self.server.start()
+        return grpc.insecure_channel(f"127.0.0.1:{self.port}")
+
+    def stop(self):
+        self.server.stop(grace=None)
+
+    def calls(self) -> list[str]:
+        return [name for name, _ in self.requests]
+
+
+def logging_and_monitoring_api() -> tuple[GrpcApi, dict]:
+    """Cloud Logging's metrics and Cloud Monitoring's channels and policies, with their state."""
+    from google.cloud import monitoring_v3
+    from google.cloud.logging_v2 import types as logging_types
+
+    api, state = GrpcApi(), {"metrics": {}, "channels": {}, "policies": {}}
+    metrics, channels, policies = ("google.logging.v2.MetricsServiceV2", "google.monitoring.v3.NotificationChannelService",
+                                   "google.monitoring.v3.AlertPolicyService")
+
+    @api.method(metrics, "GetLogMetric", logging_types.GetLogMetricRequest, logging_types.LogMetric)
+    def get_metric(request, context):
+        if request.metric_name not in state["metrics"]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"Metric {request.metric_name} does not exist")
+        return state["metrics"][request.metric_name]
+
+    @api.method(metrics, "CreateLogMetric", logging_types.CreateLogMetricRequest, logging_types.LogMetric)
+    def create_metric(request, context):
+        state["metrics"][f"{request.parent}/metrics/{request.metric.name}"] = request.metric
+        return request.metric
+
+    @api.method(metrics, "UpdateLogMetric", logging_types.UpdateLogMetricRequest, logging_types.LogMetric)
+    def update_metric(request, context):
+        state["metrics"][request.metric_name] = request.metric
+        return request.metric
+
+    @api.method(channels, "ListNotificationChannels", monitoring_v3.ListNotificationChannelsRequest,
+                monitoring_v3.ListNotificationChannelsResponse)
+    def list_channels(request, context):
+        assert request.filter == 'type="email"', request.filter
+        return monitoring_v3.ListNotificationChannelsResponse(notification_channels=list(state["channels"].values()))
+
+    @api.method(channels, "CreateNotificationChannel", monitoring_v3.CreateNotificationChannelRequest,
+                monitoring_v3.NotificationChannel)
+    def create_channel(request, context):
+        channel = monitoring_v3.NotificationChannel(request.notification_channel)
+        channel.name = f"{request.name}/notificationChannels/{len(state['channels']) + 1}"
+        state["channels"][channel.name] = channel
+        return channel
+
+    @api.method(policies, "ListAlertPolicies", monitoring_v3.ListAlertPoliciesRequest,
+                monitoring_v3.ListAlertPoliciesResponse)
+    def list_policies(request, context):
+        wanted = re.fullmatch(r'display_name="(.*)"', request.filter).group(1)
+        return monitoring_v3.ListAlertPoliciesResponse(
+            alert_policies=[p for p in state["policies"].values() if p.display_name == wanted])
+
+    @api.method(policies, "CreateAlertPolicy", monitoring_v3.CreateAlertPolicyRequest, monitoring_v3.AlertPolicy)
+    def create_policy(request, context):
+        policy = monitoring_v3.AlertPolicy(request.alert_policy)
+        policy.name = f"{request.name}/alertPolicies/{len(state['policies']) + 1}"
+        state["policies"][policy.name] = policy
+        return policy
+
+    @api.method(policies, "UpdateAlertPolicy", monitoring_v3.UpdateAlertPolicyRequest, monitoring_v3.AlertPolicy)
+    def update_policy(request, context):
+        state["policies"][request.alert_policy.name] = request.alert_policy
+        return request.alert_policy
+
+    return api, state
+
+
+def logging_and_monitoring_clients(channel):
+    from google.cloud import monitoring_v3
+    from google.cloud.logging_v2.services.metrics_service_v2 import MetricsServiceV2Client
+    from google.cloud.logging_v2.services.metrics_service_v2.transports import MetricsServiceV2GrpcTransport
+    from google.cloud.monitoring_v3.services.alert_policy_service.transports import AlertPolicyServiceGrpcTransport
+    from google.cloud.monitoring_v3.services.notification_channel_service.transports import (
+        NotificationChannelServiceGrpcTransport)
+
+    return (MetricsServiceV2Client(transport=MetricsServiceV2GrpcTransport(channel=channel)),
+            monitoring_v3.NotificationChannelServiceClient(
+                transport=NotificationChannelServiceGrpcTransport(channel=channel)),
+            monitoring_v3.AlertPolicyServiceClient(transport=AlertPolicyServiceGrpcTransport(channel=channel)))

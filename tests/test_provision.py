@@ -155,7 +155,7 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert f"+ create bigquery table {project}.clickstream_raw.visits_pubsub" in lines
     assert f"+ create storage bucket {project}-clickstream-landing" in lines
-    assert "13 to create, 0 to update, 0 unchanged, 1 skipped" in lines
+    assert "16 to create, 0 to update, 0 unchanged, 1 skipped" in lines
     assert bigquery_api.mutations() == []
     with pytest.raises(Exception, match="404"):
         clients.storage.get_bucket(f"{project}-clickstream-landing")

@@ -17,12 +17,17 @@ ROLES = {
     "pubsub subscription": "roles/pubsub.editor",
     "pubsub bq subscription": "roles/pubsub.editor",
     "pubsub iam grant": "roles/pubsub.admin",
+    "logging metric": "roles/logging.configWriter",
+    "monitoring email channel": "roles/monitoring.notificationChannelEditor",
+    "monitoring alert policy": "roles/monitoring.alertPolicyEditor",
 }
 
 APIS = {
     "storage": "storage.googleapis.com",
     "bigquery": "bigquery.googleapis.com",
     "pubsub": "pubsub.googleapis.com",
+    "logging": "logging.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
 }
 
 _DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")

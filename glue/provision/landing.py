@@ -75,6 +75,7 @@ def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list
     topic = publisher.topic_path(project, names["visits_topic"])
     dead_letter = publisher.topic_path(project, names["dead_letter_topic"])
     processed = publisher.topic_path(project, names["processed_topic"])
+    alerts = publisher.topic_path(project, names["alerts_topic"])
     schema = ps.VisitSchema(clients.schemas, project, names["visits_schema"], visit_schema_definition(settings))
     resources = [
         schema,
@@ -84,6 +85,9 @@ def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list
         ps.Subscription(subscriber, project, names["dead_letter_subscription"], dead_letter, LABELS),
         ps.Topic(publisher, project, names["processed_topic"], LABELS),
         ps.Subscription(subscriber, project, names["processed_subscription"], processed, LABELS),
+        ps.Subscription(subscriber, project, names["dos_alert_subscription"], topic, LABELS),
+        ps.Topic(publisher, project, names["alerts_topic"], LABELS),
+        ps.Subscription(subscriber, project, names["alerts_subscription"], alerts, LABELS),
     ]
     table = f"{project}.{settings.raw_dataset}.{settings.raw['pubsub_table']}"
     # On Google Cloud the subscription writes BigQuery itself; the emulator accepts the same

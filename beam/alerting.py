@@ -1,0 +1,59 @@
+"""Alerts: a window's count above its dimension's threshold, once per key and window."""
+from __future__ import annotations
+
+import json
+import logging
+
+import apache_beam as beam
+from apache_beam.coders import BooleanCoder
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+
+from beam.records import Alert, WindowCount
+
+LOGGER = logging.getLogger("clickstream.dos_alert")
+
+# Page views per minute above which a key is suspicious. Normal simulated traffic (60 visits a
+# minute) gives about 200 page views a minute site-wide, under 100 per page and under 15 per
+# user; `clickstream simulate --burst 600` gives one client 600.
+DEFAULT_THRESHOLDS = {"all": 3000, "page": 1500, "user": 300, "ip": 300}
+
+
+class _AlertOnce(beam.DoFn):
+    """State is per key and window: the first pane above the threshold alerts, later panes don't."""
+
+    ALERTED = ReadModifyWriteStateSpec("alerted", BooleanCoder())
+
+    def __init__(self, thresholds: dict[str, int]):
+        self.thresholds = thresholds
+        self.alerts = beam.metrics.Metrics.counter("dos_alert", "alerts")
+
+    def process(self, element, alerted=beam.DoFn.StateParam(ALERTED)):
+        _, count = element
+        threshold = self.thresholds.get(count.dimension)
+        if threshold is None or count.count <= threshold or alerted.read():
+            return
+        alerted.write(True)
+        self.alerts.inc()
+        yield Alert(count.dimension, count.key, count.window_start, count.window_end, count.count, threshold,
+                    count.timing)
+
+
+class DetectBursts(beam.PTransform):
+    """WindowCount -> Alert when count > threshold (exactly at the threshold is not a burst)."""
+
+    def __init__(self, thresholds: dict[str, int] | None = None):
+        super().__init__()
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+
+    def expand(self, counts):
+        return (counts
+                | "Key by dimension and key" >> beam.Map(lambda c: ((c.dimension, c.key), c)).with_output_types(
+                    tuple[tuple[str, str], WindowCount])
+                | "Alert once per window" >> beam.ParDo(_AlertOnce(self.thresholds)))
+
+
+def log_alert(alert: Alert) -> Alert:
+    """A WARNING whose message is the alert as JSON: on Dataflow it reaches Cloud Logging as
+    jsonPayload.message, which the log-based metric `clickstream_dos_alerts` counts."""
+    LOGGER.warning(json.dumps(alert.to_log_payload(), sort_keys=True))
+    return alert
