@@ -69,6 +69,8 @@ def test_a_view_past_the_lateness_is_not_counted_but_set_aside(streaming_pipelin
     with streaming_pipeline() as p:
         outputs = p | stream | CountPageViews(60, 120)
         assert_that(summary(outputs["counts"]), equal_to([(0, 1, "ON_TIME")]), label="counts")
+        # Set aside, so the job can count it (the too_late_page_views metric on Dataflow; the
+        # direct runner keeps no metrics in streaming mode, and the FnApiRunner has no TestStream).
         assert_that(outputs[TOO_LATE] | beam.Map(lambda v: v.user_id), equal_to(["UID-LATE"]), label="too late")
 
 
@@ -149,3 +151,17 @@ def test_malformed_messages_go_to_the_dead_letter_with_their_reasons(streaming_p
                               "payload: not valid JSON"]), label="dead letters")
         assert_that(parsed.raw | beam.Map(lambda m: json.loads(m.payload)["session_id"]),
                     equal_to([json.loads(good)["session_id"]]), label="archived")
+
+
+def test_an_alert_is_logged_as_a_structured_warning(caplog):
+    from beam.alerting import log_alert
+    from beam.records import Alert
+
+    alert = Alert("ip", "203.0.113.66", T0, T0 + 60, 601, 300, "ON_TIME")
+    with caplog.at_level("WARNING", logger="clickstream.dos_alert"):
+        assert log_alert(alert) is alert
+    (record,) = caplog.records
+    assert record.levelname == "WARNING"
+    assert json.loads(record.getMessage()) == {
+        "alert": "dos", "dimension": "ip", "key": "203.0.113.66", "window_start": T0, "window_end": T0 + 60,
+        "count": 601, "threshold": 300, "timing": "ON_TIME"}
