@@ -30,10 +30,11 @@ def fresh_settings(directory: Path):
     return settings_module.get_settings()
 
 
-def timed_run(settings, graph, **options) -> float:
+def timed_run(settings, graph, **options) -> tuple[float, int]:
+    """Seconds for the run after compile, and how many actions it ran."""
     report, _, _ = run_workflow(settings, RunOptions(**options), graph=graph)
     assert report.ok, [r.message for r in report.failed()]
-    return report.seconds
+    return report.seconds, len(report.results)
 
 
 def simulate(directory: Path, visits: int, start: datetime, seed: int) -> None:
@@ -80,15 +81,15 @@ def main():
         graph = compile_graph(fresh_settings(work / "x"))
         if REAL.is_dir():
             settings = fresh_settings(work / "real")
-            seconds = timed_run(settings, graph, inputs=(str(REAL / "*.jsonl"),))
-            print(f"real data, full build (8,804 visits, 41 actions, after compile): {seconds:.2f}s")
+            seconds, actions = timed_run(settings, graph, inputs=(str(REAL / "*.jsonl"),))
+            print(f"real data, full build (8,804 visits, {actions} actions, after compile): {seconds:.2f}s")
         else:
             print(f"real data: skipped, {REAL} not found")
 
         settings = fresh_settings(work / "sim")
         simulate(settings.landing_path, args.visits, START, seed=1)
         scan_seconds, events = bare_scan(settings.landing_path)
-        flatten_seconds = timed_run(settings, graph, actions=tuple(FLATTEN))
+        flatten_seconds, _ = timed_run(settings, graph, actions=tuple(FLATTEN))
         db = connect(settings.warehouse)
         flattened = db.execute("SELECT COUNT(*) FROM clickstream.events").fetchone()[0]
         db.close()
@@ -103,10 +104,10 @@ def main():
             print(f"  Beam DirectRunner flattening the same files: {beam_seconds:.2f}s "
                   f"-> workflow is {beam_seconds / flatten_seconds:.1f}x faster")
 
-        full_seconds = timed_run(settings, graph, full_refresh=True)
+        full_seconds, _ = timed_run(settings, graph, full_refresh=True)
         # A later month, so the new day files do not share names with the ones already loaded.
         simulate(settings.landing_path, args.visits // 100, START + timedelta(days=30), seed=2)
-        incremental_seconds = timed_run(settings, graph)
+        incremental_seconds, _ = timed_run(settings, graph)
         print(f"whole graph on {args.visits:,} visits: full rebuild {full_seconds:.2f}s, "
               f"incremental +1% {incremental_seconds:.2f}s = {incremental_seconds / full_seconds:.0%} of a rebuild")
     finally:

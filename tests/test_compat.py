@@ -81,3 +81,24 @@ def test_untranslatable_sql_names_file_and_construct():
         Translator("definitions/broken.sqlx").query("SELECT FROM WHERE (")
     assert "definitions/broken.sqlx" in str(error.value)
     assert "does not parse as BigQuery" in str(error.value)
+
+
+def test_json_paths_of_one_document_are_read_in_one_parse(db):
+    doc = '{"s": "x", "n": 89.99, "o": {"k": [1, 2]}, "z": null}'
+    sql = (f"SELECT JSON_VALUE(d, '$.s'), JSON_VALUE(d, '$.n'), JSON_QUERY(d, '$.o.k'), JSON_TYPE(JSON_QUERY(d, '$.z')), "
+           f"JSON_VALUE(d, '$.missing'), JSON_TYPE(JSON_QUERY(d, '$.o')) FROM (SELECT PARSE_JSON('{doc}') AS d)")
+    translated = Translator("x.sqlx").query(sql)
+    assert translated.count("d -> [") == 6  # the same list everywhere, evaluated once per row
+    (row,) = run(db, sql)
+    assert row[0] == "x" and row[1] == "89.99" and str(row[2]).replace(" ", "") == "[1,2]"
+    assert row[3:] == ("null", None, "object")
+
+
+def test_a_filtered_array_subquery_becomes_a_list_filter_in_order(db):
+    keep_order = ("SELECT ARRAY(SELECT CONCAT('x.', r) FROM UNNEST(['a', NULL, 'c', NULL, 'b']) AS r "
+                  "WITH OFFSET AS p WHERE r IS NOT NULL ORDER BY p)")
+    assert "LIST_FILTER" in Translator("x.sqlx").query(keep_order)
+    assert run(db, keep_order) == [(["x.a", "x.c", "x.b"],)]
+    reversed_order = keep_order.replace("ORDER BY p", "ORDER BY p DESC")
+    assert "LIST_FILTER" not in Translator("x.sqlx").query(reversed_order)  # another shape: left as it is
+    assert run(db, reversed_order) == [(["x.b", "x.c", "x.a"],)]

@@ -97,3 +97,30 @@ def test_every_model_parses_as_bigquery_sql(graph):
         for sql in [action.query, action.incremental_query, *action.pre_ops, *action.incremental_pre_ops]:
             if sql:
                 sqlglot.parse(sql, read="bigquery")
+
+
+def test_the_landing_table_reads_every_line_whole(tmp_path):
+    """Quotes, commas, tabs, backslashes, CRLF, a 3 MB line and blank lines, as BigQuery's
+    external table (CSV, quoting off, U+0001 delimiter) would read them."""
+    from glue.local.warehouse import landing_query
+
+    lines = ['{"q": "\\"quoted\\", with, commas\\ttab \\\\ back"}', "", "   ", 'not json "unbalanced',
+             "x" * 3_000_000, '{"crlf": 1}\r', "last line without a newline"]
+    objects = tmp_path / "bucket" / "visits"
+    objects.mkdir(parents=True)
+    (objects / "a.jsonl").write_text("\n".join(lines))
+    db = connect()
+    rows = db.execute(f"SELECT line, _FILE_NAME FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
+    assert [line for line, _ in rows if line is not None and line.strip()] == [
+        lines[0], lines[3], lines[4], '{"crlf": 1}', lines[6]]
+    assert {name for _, name in rows} == {"gs://bucket/visits/a.jsonl"}
+
+
+def test_a_line_with_a_raw_control_character_is_cut_there_and_stays_one_line(tmp_path):
+    from glue.local.warehouse import landing_query
+
+    objects = tmp_path / "bucket" / "visits"
+    objects.mkdir(parents=True)
+    (objects / "a.jsonl").write_text('{"ok": 1}\n{"a": "x\x01y"}\n{"b": 2}\r\n')
+    rows = connect().execute(f"SELECT line FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
+    assert [line for (line,) in rows if line] == ['{"ok": 1}', '{"a": "x', '{"b": 2}']

@@ -97,7 +97,7 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
                                        "expirationMs": str(90 * 24 * 3600 * 1000)}
     external = tables["visits_gcs"]["externalDataConfiguration"]
     assert external["sourceUris"] == [f"gs://{project}-clickstream-landing/visits/*.jsonl"]
-    assert external["csvOptions"]["quote"] == "" and external["csvOptions"]["fieldDelimiter"] == "\u00fe"
+    assert external["csvOptions"]["quote"] == "" and external["csvOptions"]["fieldDelimiter"] == "\u0001"
     assert [f["name"] for f in external["schema"]["fields"]] == ["line"]
     assert posts  # the POSTs above came through the official client
 

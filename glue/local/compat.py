@@ -118,7 +118,8 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
-        for fix in (_drop_project, _safe_functions, _json_type, _unnest_offsets, _numeric,
+        for fix in (_drop_project, _safe_functions, _group_json_paths, _json_type, _filtered_arrays,
+                    _unnest_offsets, _numeric,
                     _farm_fingerprint, _dayofweek, self._variables):
             tree = fix(tree)
         return tree.sql(dialect="duckdb")
@@ -160,6 +161,91 @@ def _safe_functions(tree: exp.Expression) -> exp.Expression:
         return node
 
     return tree.transform(replace)
+
+
+def _group_json_paths(tree: exp.Expression) -> exp.Expression:
+    """Parse each JSON document once per row, not once per path.
+
+    DuckDB's JSON functions re-parse their text argument on every call, and a staging model
+    reads twenty-odd paths of the same document. Within one SELECT list, the JSON_VALUE /
+    JSON_QUERY calls on one column become elements of a single `col -> [path, ...]` list,
+    identical everywhere it appears, so DuckDB's common-subexpression elimination evaluates
+    it once per row. Each element is the JSON value at its path (NULL when absent), and
+    `->> '$'` of it equals `col ->> path`, so results do not change; only the time does.
+    """
+    for select in list(tree.find_all(exp.Select)):
+        groups: dict[str, list[exp.Expression]] = {}
+        for projection in select.expressions:
+            for node in projection.find_all(exp.JSONExtract, exp.JSONExtractScalar):
+                if (node.parent_select is select and isinstance(node.this, exp.Column)
+                        and isinstance(node.expression, exp.JSONPath)):
+                    groups.setdefault(node.this.sql(dialect="duckdb"), []).append(node)
+        for column, nodes in groups.items():
+            paths = sorted({node.expression.sql(dialect="duckdb") for node in nodes})
+            if len(paths) < 3:  # below that, one parse per path costs about the same
+                continue
+            listed = f"({column} -> [{', '.join(paths)}])"
+            for node in nodes:
+                element = f"{listed}[{paths.index(node.expression.sql(dialect='duckdb')) + 1}]"
+                scalar = isinstance(node, exp.JSONExtractScalar)
+                node.replace(sqlglot.parse_one(f"{element} ->> '$'" if scalar else element, read="duckdb"))
+    return tree
+
+
+def _filtered_arrays(tree: exp.Expression) -> exp.Expression:
+    """`ARRAY(SELECT f(x) FROM UNNEST(list) AS x WITH OFFSET AS i WHERE x IS NOT NULL ORDER BY i)`
+    becomes `LIST_TRANSFORM(LIST_FILTER(list, LAMBDA x: x IS NOT NULL), LAMBDA x: f(x))`.
+
+    The models collect their rejection reasons this way, once per row; DuckDB runs the
+    subquery as a correlated join, which cost more than all the JSON parsing. Both keep the
+    list's order and drop its NULLs, so the result is the same. Any other shape is left alone.
+    """
+    def replace(node):
+        if not isinstance(node, exp.Array) or len(node.expressions) != 1:
+            return node
+        select = node.expressions[0]
+        variable = _filtered_unnest_variable(select) if isinstance(select, exp.Select) else None
+        if variable is None:
+            return node
+        items = select.args["from_"].this.expressions[0]
+        keep = exp.Lambda(this=exp.Not(this=exp.Is(this=exp.to_identifier(variable), expression=exp.Null())),
+                          expressions=[exp.to_identifier(variable)])
+        filtered = exp.ArrayFilter(this=items.copy(), expression=keep)
+        projection = select.expressions[0].unalias()
+        if isinstance(projection, exp.Column) and projection.name == variable and not projection.table:
+            return filtered
+        return exp.Transform(this=filtered, expression=exp.Lambda(this=projection.copy(),
+                                                                 expressions=[exp.to_identifier(variable)]))
+
+    return tree.transform(replace)
+
+
+def _filtered_unnest_variable(select: exp.Select) -> str | None:
+    """The element name if `select` is exactly the filter-and-keep-order shape, else None."""
+    source = select.args.get("from_")
+    unnest = source.this if source else None
+    if (not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or len(select.expressions) != 1
+            or select.args.get("joins") or select.args.get("group") or select.args.get("limit")
+            or select.args.get("having") or select.args.get("distinct")):
+        return None
+    alias, offset = unnest.args.get("alias"), unnest.args.get("offset")
+    if alias is None or len(alias.columns) != 1 or not isinstance(offset, exp.Identifier):
+        return None
+    variable, position = alias.columns[0].name, offset.name
+    where = select.args.get("where")
+    condition = where.this if where else None
+    if not (isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is)
+            and isinstance(condition.this.this, exp.Column) and condition.this.this.name == variable
+            and isinstance(condition.this.expression, exp.Null)):
+        return None
+    order = select.args.get("order")
+    ordered = order.expressions if order else []
+    if not (len(ordered) == 1 and isinstance(ordered[0].this, exp.Column) and ordered[0].this.name == position
+            and not ordered[0].args.get("desc")):
+        return None
+    if any(c.name == position for c in select.expressions[0].find_all(exp.Column)):
+        return None
+    return variable
 
 
 def _json_type(tree: exp.Expression) -> exp.Expression:

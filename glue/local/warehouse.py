@@ -22,6 +22,10 @@ PUBSUB_COLUMNS = (
 )
 
 
+# BigQuery's limit on a CSV row; DuckDB's default (2 MB) would refuse a large malformed line.
+MAX_LINE_BYTES = 100 << 20
+
+
 class WarehouseBusy(RuntimeError):
     pass
 
@@ -84,6 +88,14 @@ def prepare_sources(connection, settings: Settings) -> None:
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     """Lines of every *.jsonl object under gs://BUCKET/PREFIX, read whole (a malformed line stays a line).
 
+    Read as the production external table reads them (glue/provision/bigquery.py): CSV with one
+    column, quoting off and U+0001 as the delimiter, which JSON text never contains raw. DuckDB's
+    CSV reader is parallel, some thirty times faster here than splitting read_text by hand.
+    Strict mode is off so that an object mixing LF and CRLF line ends still reads; the price is
+    that a line containing a raw U+0001 (never valid JSON) is cut there, the rest ignored, as
+    the external table's ignore_unknown_values does on BigQuery: it still arrives as one line
+    and is quarantined as not valid JSON. Blank lines read as NULL; a CR before LF is dropped.
+
     The landing dir is the Cloud Storage emulator's storage root, so objects are plain files at
     <landing dir>/<bucket>/<object name>; the emulator's own folders (_resumable, _softdelete)
     sit beside the buckets and are never read. _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT.
@@ -93,9 +105,10 @@ def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     root = str(Path(landing_dir).resolve()).replace("'", "''")
     pattern = f"{root}/{bucket_prefix}/**/*.jsonl".replace("'", "''")
     return (
-        "SELECT rtrim(line, chr(13)) AS line, "
-        f"'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
-        f"FROM (SELECT unnest(string_split(content, chr(10))) AS line, filename FROM read_text('{pattern}'))"
+        f"SELECT line, 'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
+        f"FROM read_csv('{pattern}', columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '', "
+        f"header = false, auto_detect = false, strict_mode = false, filename = true, "
+        f"max_line_size = {MAX_LINE_BYTES})"
     )
 
 

@@ -17,9 +17,11 @@ PUBSUB_SCHEMA = [
 ]
 
 # One STRING column per line: the external table must not parse the JSON, so that a malformed
-# line reaches staging (and rejected_visits) instead of failing the query. þ never appears in
-# the visits and quoting is off, so each line arrives whole.
-LINE_DELIMITER = "\u00fe"
+# line reaches staging (and rejected_visits) instead of failing the query. Quoting is off and
+# the delimiter is U+0001, which JSON text never contains raw (control characters must be
+# escaped), so each line arrives whole. A line that does contain one is cut there
+# (ignore_unknown_values) and quarantined as not valid JSON, instead of failing every query.
+LINE_DELIMITER = "\u0001"
 
 
 def _field_names(schema) -> list[tuple[str, str]]:
@@ -117,6 +119,7 @@ class LandingTable:
         config.options.field_delimiter = LINE_DELIMITER
         config.options.quote_character = ""
         config.options.allow_jagged_rows = True
+        config.ignore_unknown_values = True
         config.options.encoding = "UTF-8"
         config.max_bad_records = 0
         return config
@@ -130,7 +133,7 @@ class LandingTable:
             found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
         if config.source_format != "CSV" or config.options.field_delimiter != LINE_DELIMITER \
                 or config.options.quote_character != "":
-            found.append("format: one line per row (CSV, no quoting, delimiter U+00FE)")
+            found.append("format: one line per row (CSV, no quoting, delimiter U+0001)")
         return found
 
     def create(self) -> None:
