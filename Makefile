@@ -30,7 +30,7 @@ demo: setup  ## simulate a day of traffic, run the Dataform workflow on DuckDB, 
 demo-stream: setup  ## the same day through the local stack: GCS and Pub/Sub emulators, subscription sink, notifications
 	$(BIN)/clickstream demo --streaming
 
-test: setup  ## run the whole test suite (SQL unit tests, runner, simulator, real-data conformance)
+test: setup  ## run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
 	$(BIN)/python -m pytest -q
 
 compile: setup  ## compile the Dataform project with the pinned CLI
