@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +42,11 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     state = json.loads((local / "stack.json").read_text())
     assert all(pid_alive(state[k]) for k in ("pubsub_pid", "storage_pid", "sink_pid"))
     assert "already up" in cli("local", "up").stdout
+    os.kill(state["sink_pid"], signal.SIGKILL)   # the sink dies; `up` again brings it back
+    restarted = cli("local", "up").stdout
+    assert "sink had stopped and was restarted" in restarted
+    state = json.loads((local / "stack.json").read_text())
+    assert pid_alive(state["sink_pid"])
 
     published = cli("simulate", "--to", "pubsub:visits", "--start", "2024-07-01T12:00", "--count", "400",
                     "--seed", "5", "--malformed-rate", "0.05", "--duplicate-rate", "0.05")

@@ -117,7 +117,14 @@ def start_sink(settings: Settings, log_path: Path, env: dict[str, str], timeout:
 def up(settings: Settings, with_sink: bool = True, say=print) -> StackState:
     existing = running_stack(settings)
     if existing is not None:
-        say("the local stack is already up")
+        if with_sink and not existing.alive()["subscription sink"]:
+            # The emulators kept the messages; a new sink takes over what the last one left unacknowledged.
+            logs = Path(existing.logs)
+            existing.sink_pid = start_sink(settings, logs / "sink.log", existing.environment())
+            existing.save(settings.stack_file)
+            say(f"the local stack is up; its subscription sink had stopped and was restarted (pid {existing.sink_pid})")
+        else:
+            say("the local stack is already up")
         return existing
     logs = settings.local_dir / "stack"
     logs.mkdir(parents=True, exist_ok=True)
