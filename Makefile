@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup demo demo-stream test bench bench-beam compile clean help
+.PHONY: setup demo demo-stream test bench bench-beam compile docs clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ demo-stream: setup  ## the same day through the local stack: GCS and Pub/Sub emu
 
 test: setup  ## run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
 	$(BIN)/python -m pytest -q
+
+docs: setup  ## regenerate docs/ (data dictionary, schema diagram, lineage) from the compiled graph
+	$(BIN)/clickstream docs
 
 compile: setup  ## compile the Dataform project with the pinned CLI
 	$(BIN)/clickstream local compile

@@ -5,6 +5,7 @@ import click
 
 from glue.alerts_cli import alerts
 from glue.demo import demo
+from glue.docs_cli import docs
 from glue.dos_alert_cli import dos_alert
 from glue.local.cli import local
 from glue.notifications_cli import notifications
@@ -25,3 +26,4 @@ main.add_command(provision)
 main.add_command(notifications)
 main.add_command(dos_alert)
 main.add_command(alerts)
+main.add_command(docs)
