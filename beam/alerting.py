@@ -9,13 +9,9 @@ from apache_beam.coders import BooleanCoder
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from beam.records import Alert, WindowCount
+from beam.thresholds import DEFAULT_THRESHOLDS
 
 LOGGER = logging.getLogger("clickstream.dos_alert")
-
-# Page views per minute above which a key is suspicious. Normal simulated traffic (60 visits a
-# minute) gives about 200 page views a minute site-wide, under 100 per page and under 15 per
-# user; `clickstream simulate --burst 600` gives one client 600.
-DEFAULT_THRESHOLDS = {"all": 3000, "page": 1500, "user": 300, "ip": 300}
 
 
 class _AlertOnce(beam.DoFn):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from glue.alerts_cli import alerts
+from glue.dashboard.cli import dashboard
 from glue.demo import demo
 from glue.docs_cli import docs
 from glue.dos_alert_cli import dos_alert
@@ -27,3 +28,4 @@ main.add_command(notifications)
 main.add_command(dos_alert)
 main.add_command(alerts)
 main.add_command(docs)
+main.add_command(dashboard)

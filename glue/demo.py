@@ -9,6 +9,7 @@ from datetime import timedelta
 import click
 
 from glue.cliutil import Timestamp
+from glue.dashboard.cli import write_dashboard
 from glue.local import stack
 from glue.local.warehouse import connect
 from glue.local.workflow import RunOptions, print_result, run_workflow
@@ -110,6 +111,7 @@ def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, str
         f"{'✓' if balanced else '✗ MISMATCH'}", fg="green" if balanced else "red", bold=True)
     click.echo(f"warehouse: {settings.warehouse} (DuckDB; schemas clickstream, clickstream_staging, ...)")
     db.close()
+    click.secho(f"dashboard: {write_dashboard(settings.warehouse, settings.local_dir / 'dashboard.html')}", bold=True)
     if streaming:
         _announce_and_show(settings)
     if not balanced:

@@ -1,0 +1,92 @@
+"""What the dashboard shows, queried from the local warehouse's marts and aggregates."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from beam.thresholds import DEFAULT_THRESHOLDS
+
+
+@dataclass
+class Series:
+    """One chart: labelled values, plus optional marked labels (alerts)."""
+    title: str
+    labels: list[str]
+    values: list[float]
+    unit: str = ""
+    marked: set[str] = field(default_factory=set)
+    note: str = ""
+
+
+@dataclass
+class Dashboard:
+    generated_at: datetime
+    charts: list[Series]
+    facts: list[tuple[str, str]]          # data-quality figures: (label, value)
+    recent_sessions: list[tuple]          # (session_start, device_type, page_views, revenue)
+
+
+def _exists(db, schema: str, table: str) -> bool:
+    return db.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                      [schema, table]).fetchone()[0] > 0
+
+
+def _series(db, title: str, sql: str, unit: str = "") -> Series:
+    rows = db.execute(sql).fetchall()
+    return Series(title, [str(r[0]) for r in rows], [float(r[1] or 0) for r in rows], unit)
+
+
+def collect(db, curated: str, raw: str, staging: str) -> Dashboard:
+    c = f'"{curated}"'
+    charts = [
+        _series(db, "Visits by page (page views)", f"SELECT replace(page_url, 'https://example.com', ''), page_views "
+                f"FROM {c}.visits_by_page ORDER BY page_views DESC, page_url LIMIT 12"),
+        _series(db, "Most popular items (units sold)", f"SELECT product_name, units_sold FROM {c}.popular_items "
+                f"ORDER BY sales_rank, product_name LIMIT 10"),
+        _series(db, "Sales by category (revenue)", f"SELECT category, revenue FROM {c}.sales_by_category "
+                f"ORDER BY revenue DESC", unit="$"),
+        _series(db, "Visits by device type", f"SELECT device_type, visits FROM {c}.visits_by_device "
+                f"ORDER BY visits DESC"),
+        _per_minute(db, curated),
+        _series(db, "Sessions by device, latest hour of data", f"""
+                SELECT device_type, COUNT(*) FROM {c}.sessions
+                WHERE session_start >= (SELECT MAX(session_start) FROM {c}.sessions) - INTERVAL 1 HOUR
+                GROUP BY 1 ORDER BY 2 DESC, 1"""),
+        _series(db, "Rejected visits by reason", f"SELECT first_reason, COUNT(*) FROM {c}.rejected_visits "
+                f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 8"),
+    ]
+    recent = db.execute(f"SELECT session_start, device_type, page_view_count, revenue FROM {c}.sessions "
+                        f"ORDER BY session_start DESC, visit_id LIMIT 10").fetchall()
+    return Dashboard(datetime.now(timezone.utc), charts, _quality(db, curated, raw, staging), recent)
+
+
+def _per_minute(db, curated: str) -> Series:
+    """Site-wide page views per minute; minutes where the DoS-alert job's counts crossed a default
+    threshold are marked (its table exists once the job has run)."""
+    series = _series(db, "Page views per minute", f'SELECT strftime(minute, \'%H:%M\'), page_views '
+                     f'FROM "{curated}".activity_per_minute ORDER BY minute DESC LIMIT 240')
+    series.labels.reverse()
+    series.values.reverse()
+    if _exists(db, curated, "page_views_per_minute_stream"):
+        conditions = " OR ".join(f"(dimension = '{d}' AND count > {n})" for d, n in DEFAULT_THRESHOLDS.items())
+        marked = db.execute(f'SELECT DISTINCT strftime(window_start, \'%H:%M\') FROM '
+                            f'"{curated}".page_views_per_minute_stream WHERE {conditions}').fetchall()
+        series.marked = {m for (m,) in marked}
+        series.note = "marked: a DoS alert (count above a default threshold in the streaming job)"
+    return series
+
+
+def _quality(db, curated: str, raw: str, staging: str) -> list[tuple[str, str]]:
+    received = db.execute(
+        f"SELECT (SELECT COUNT(*) FROM \"{raw}\".visits_gcs WHERE TRIM(line) != '') + "
+        f"(SELECT COUNT(*) FROM \"{raw}\".visits_pubsub)").fetchone()[0]
+    distinct, sessions, rejected = db.execute(
+        f'SELECT (SELECT COUNT(*) FROM "{staging}".stg_visit_payloads), (SELECT COUNT(*) FROM "{curated}".sessions), '
+        f'(SELECT COUNT(*) FROM "{curated}".rejected_visits)').fetchone()
+    facts = [("lines and messages received", f"{received:,}"), ("duplicates removed", f"{received - distinct:,}"),
+             ("distinct visits", f"{distinct:,}"), ("sessions", f"{sessions:,}"), ("rejected", f"{rejected:,}"),
+             ("reconciles", "yes" if distinct == sessions + rejected else "NO")]
+    for source, newest in db.execute(f'SELECT source, MAX(loaded_at) FROM "{staging}".stg_visit_payloads '
+                                     "GROUP BY 1 ORDER BY 1").fetchall():
+        facts.append((f"newest {source} load", f"{newest:%Y-%m-%d %H:%M:%S} UTC"))
+    return facts
