@@ -90,6 +90,11 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     assert sources["gcs"] == 300 and 0 < sources["pubsub"] < sent  # duplicates collapse
     assert sessions + rejected == sources["gcs"] + sources["pubsub"] and rejected > 0
 
+    os.kill(state["storage_pid"], signal.SIGKILL)   # half a stack: `up` clears what is left and starts afresh
+    again = cli("local", "up").stdout
+    assert "only partly running" in again and not pid_alive(state["pubsub_pid"])
+    state = json.loads((local / "stack.json").read_text())
+
     down = cli("local", "down")
     assert down.stdout.count("stopped") == 3
     assert not any(pid_alive(state[k]) for k in ("pubsub_pid", "storage_pid", "sink_pid"))

@@ -126,6 +126,10 @@ def up(settings: Settings, with_sink: bool = True, say=print) -> StackState:
         else:
             say("the local stack is already up")
         return existing
+    if StackState.load(settings.stack_file) is not None:
+        # Half a stack (an emulator died): stop what is left before starting afresh.
+        say("the recorded local stack is only partly running; stopping what is left")
+        down(settings, say=say)
     logs = settings.local_dir / "stack"
     logs.mkdir(parents=True, exist_ok=True)
     project = settings.local_project
