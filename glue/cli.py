@@ -5,6 +5,7 @@ import click
 
 from glue.alerts_cli import alerts
 from glue.dashboard.cli import dashboard
+from glue.dataform_ops.cli import dataform
 from glue.demo import demo
 from glue.docs_cli import docs
 from glue.dos_alert_cli import dos_alert
@@ -29,3 +30,4 @@ main.add_command(dos_alert)
 main.add_command(alerts)
 main.add_command(docs)
 main.add_command(dashboard)
+main.add_command(dataform)

@@ -256,3 +256,96 @@ def logging_and_monitoring_clients(channel):
             monitoring_v3.NotificationChannelServiceClient(
                 transport=NotificationChannelServiceGrpcTransport(channel=channel)),
             monitoring_v3.AlertPolicyServiceClient(transport=AlertPolicyServiceGrpcTransport(channel=channel)))
+
+
+def dataform_api() -> tuple[GrpcApi, dict]:
+    """Dataform v1's repository resources as `clickstream dataform` uses them. `state["script"]`
+    sets what a run does: the states GetWorkflowInvocation reports in turn, and its actions."""
+    from google.cloud import dataform_v1 as df
+
+    api = GrpcApi()
+    state = {"compilations": {}, "invocations": {}, "release_configs": {}, "workflow_configs": {},
+             "compile_errors": [], "script": {"states": ["RUNNING", "SUCCEEDED"], "actions": []}, "polls": {}}
+    service = "google.cloud.dataform.v1.Dataform"
+
+    def method(name, request_type, response_type):
+        return api.method(service, name, request_type, response_type)
+
+    @method("CreateCompilationResult", df.CreateCompilationResultRequest, df.CompilationResult)
+    def create_compilation(request, context):
+        result = df.CompilationResult(request.compilation_result)
+        result.name = f"{request.parent}/compilationResults/{len(state['compilations']) + 1}"
+        result.resolved_git_commit_sha = "0123abc"
+        result.compilation_errors = [df.CompilationResult.CompilationError(path=p, message=m)
+                                     for p, m in state["compile_errors"]]
+        state["compilations"][result.name] = result
+        return result
+
+    @method("CreateWorkflowInvocation", df.CreateWorkflowInvocationRequest, df.WorkflowInvocation)
+    def create_invocation(request, context):
+        invocation = df.WorkflowInvocation(request.workflow_invocation)
+        invocation.name = f"{request.parent}/workflowInvocations/{len(state['invocations']) + 1}"
+        invocation.state = df.WorkflowInvocation.State.RUNNING
+        state["invocations"][invocation.name] = invocation
+        return invocation
+
+    @method("GetWorkflowInvocation", df.GetWorkflowInvocationRequest, df.WorkflowInvocation)
+    def get_invocation(request, context):
+        states = state["script"]["states"]
+        poll = state["polls"][request.name] = state["polls"].get(request.name, -1) + 1
+        invocation = state["invocations"][request.name]
+        invocation.state = df.WorkflowInvocation.State[states[min(poll, len(states) - 1)]]
+        return invocation
+
+    @method("QueryWorkflowInvocationActions", df.QueryWorkflowInvocationActionsRequest,
+            df.QueryWorkflowInvocationActionsResponse)
+    def query_actions(request, context):
+        poll = state["polls"].get(request.name, 0)
+        actions = [df.WorkflowInvocationAction(
+            target=df.Target(database="acme", schema=schema, name=name),
+            state=df.WorkflowInvocationAction.State[states[min(poll, len(states) - 1)]],
+            bigquery_action=df.WorkflowInvocationAction.BigQueryAction(job_id=job), failure_reason=reason)
+            for schema, name, states, job, reason in state["script"]["actions"]]
+        return df.QueryWorkflowInvocationActionsResponse(workflow_invocation_actions=actions)
+
+    @method("ListWorkflowInvocations", df.ListWorkflowInvocationsRequest, df.ListWorkflowInvocationsResponse)
+    def list_invocations(request, context):
+        return df.ListWorkflowInvocationsResponse(workflow_invocations=list(state["invocations"].values())[::-1])
+
+    for kind, singular, message in (("release_configs", "ReleaseConfig", df.ReleaseConfig),
+                                    ("workflow_configs", "WorkflowConfig", df.WorkflowConfig)):
+        field = kind[:-1]
+        plural = f"{singular}s"
+
+        def getter(request, context, kind=kind):
+            if request.name not in state[kind]:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            return state[kind][request.name]
+
+        def creator(request, context, kind=kind, field=field, message=message, plural=plural):
+            config = message(getattr(request, field))
+            config.name = f"{request.parent}/{plural[0].lower() + plural[1:]}/{getattr(request, field + '_id')}"
+            state[kind][config.name] = config
+            return config
+
+        def updater(request, context, kind=kind, field=field):
+            config = getattr(request, field)
+            state[kind][config.name] = config
+            return config
+
+        def lister(request, context, kind=kind, plural=plural):
+            response_type = getattr(df, f"List{plural}Response")
+            return response_type(**{kind: list(state[kind].values())})
+
+        method(f"Get{singular}", getattr(df, f"Get{singular}Request"), message)(getter)
+        method(f"Create{singular}", getattr(df, f"Create{singular}Request"), message)(creator)
+        method(f"Update{singular}", getattr(df, f"Update{singular}Request"), message)(updater)
+        method(f"List{plural}", getattr(df, f"List{plural}Request"), getattr(df, f"List{plural}Response"))(lister)
+    return api, state
+
+
+def dataform_client(channel):
+    from google.cloud import dataform_v1
+    from google.cloud.dataform_v1.services.dataform.transports import DataformGrpcTransport
+
+    return dataform_v1.DataformClient(transport=DataformGrpcTransport(channel=channel))

@@ -20,6 +20,8 @@ ROLES = {
     "logging metric": "roles/logging.configWriter",
     "monitoring email channel": "roles/monitoring.notificationChannelEditor",
     "monitoring alert policy": "roles/monitoring.alertPolicyEditor",
+    "dataform release config": "roles/dataform.editor",
+    "dataform workflow config": "roles/dataform.editor",
 }
 
 APIS = {
@@ -28,6 +30,7 @@ APIS = {
     "pubsub": "pubsub.googleapis.com",
     "logging": "logging.googleapis.com",
     "monitoring": "monitoring.googleapis.com",
+    "dataform": "dataform.googleapis.com",
 }
 
 _DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")

@@ -1,0 +1,102 @@
+"""Release and workflow configurations as declared in clickstream.yaml, as plan resources."""
+from __future__ import annotations
+
+from google.cloud import dataform_v1
+from google.protobuf import field_mask_pb2
+
+from glue.provision.plan import get_or_none
+
+
+def repository_path(project: str, region: str, repository: str) -> str:
+    return f"projects/{project}/locations/{region}/repositories/{repository}"
+
+
+class ReleaseConfig:
+    kind = "dataform release config"
+
+    def __init__(self, client, repository: str, config_id: str, spec: dict):
+        self.client, self.repository, self.config_id, self.spec = client, repository, config_id, spec
+        self.name = f"{repository}/releaseConfigs/{config_id}"
+
+    def _wanted(self) -> dataform_v1.ReleaseConfig:
+        return dataform_v1.ReleaseConfig(
+            name=self.name, git_commitish=self.spec["git_commitish"], cron_schedule=self.spec.get("cron", ""),
+            time_zone=self.spec.get("time_zone", "Etc/UTC"),
+            code_compilation_config=dataform_v1.CodeCompilationConfig(
+                vars={k: str(v) for k, v in (self.spec.get("vars") or {}).items()}))
+
+    def read(self):
+        return get_or_none(self.client.get_release_config, name=self.name)
+
+    def differences(self, current) -> list[str]:
+        wanted, found = self._wanted(), []
+        for field, label in (("git_commitish", "git ref"), ("cron_schedule", "schedule"), ("time_zone", "time zone")):
+            if getattr(current, field) != getattr(wanted, field):
+                found.append(f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}")
+        if dict(current.code_compilation_config.vars) != dict(wanted.code_compilation_config.vars):
+            found.append(f"vars -> {dict(wanted.code_compilation_config.vars)}")
+        return found
+
+    def create(self) -> None:
+        self.client.create_release_config(parent=self.repository, release_config=self._wanted(),
+                                          release_config_id=self.config_id)
+
+    def update(self, current, differences) -> None:
+        self.client.update_release_config(release_config=self._wanted(), update_mask=field_mask_pb2.FieldMask(
+            paths=["git_commitish", "cron_schedule", "time_zone", "code_compilation_config"]))
+
+
+class WorkflowConfig:
+    kind = "dataform workflow config"
+
+    def __init__(self, client, repository: str, config_id: str, spec: dict):
+        self.client, self.repository, self.config_id, self.spec = client, repository, config_id, spec
+        self.name = f"{repository}/workflowConfigs/{config_id}"
+
+    def _wanted(self) -> dataform_v1.WorkflowConfig:
+        return dataform_v1.WorkflowConfig(
+            name=self.name, release_config=f"{self.repository}/releaseConfigs/{self.spec['release_config']}",
+            cron_schedule=self.spec.get("cron", ""), time_zone=self.spec.get("time_zone", "Etc/UTC"),
+            invocation_config=dataform_v1.InvocationConfig(
+                included_tags=list(self.spec.get("tags") or []), transitive_dependencies_included=True,
+                fully_refresh_incremental_tables_enabled=bool(self.spec.get("full_refresh"))))
+
+    def read(self):
+        return get_or_none(self.client.get_workflow_config, name=self.name)
+
+    def differences(self, current) -> list[str]:
+        wanted, found = self._wanted(), []
+        for field, label in (("release_config", "release"), ("cron_schedule", "schedule"), ("time_zone", "time zone")):
+            if getattr(current, field) != getattr(wanted, field):
+                found.append(f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}")
+        have, want = current.invocation_config, wanted.invocation_config
+        if list(have.included_tags) != list(want.included_tags):
+            found.append(f"tags: {list(have.included_tags) or 'all'} -> {list(want.included_tags) or 'all'}")
+        if have.fully_refresh_incremental_tables_enabled != want.fully_refresh_incremental_tables_enabled:
+            found.append(f"full refresh -> {want.fully_refresh_incremental_tables_enabled}")
+        return found
+
+    def create(self) -> None:
+        self.client.create_workflow_config(parent=self.repository, workflow_config=self._wanted(),
+                                           workflow_config_id=self.config_id)
+
+    def update(self, current, differences) -> None:
+        self.client.update_workflow_config(workflow_config=self._wanted(), update_mask=field_mask_pb2.FieldMask(
+            paths=["release_config", "cron_schedule", "time_zone", "invocation_config"]))
+
+
+def schedule_resources(client, repository: str, declared: dict) -> list:
+    releases = [ReleaseConfig(client, repository, name, spec)
+                for name, spec in (declared.get("release_configs") or {}).items()]
+    workflows = [WorkflowConfig(client, repository, name, spec)
+                 for name, spec in (declared.get("workflow_configs") or {}).items()]
+    return releases + workflows
+
+
+def undeclared(client, repository: str, declared: dict) -> list[str]:
+    """Configurations in the repository that clickstream.yaml does not declare (reported, not removed)."""
+    wanted = {f"{repository}/releaseConfigs/{n}" for n in declared.get("release_configs") or {}}
+    wanted |= {f"{repository}/workflowConfigs/{n}" for n in declared.get("workflow_configs") or {}}
+    found = [c.name for c in client.list_release_configs(parent=repository)]
+    found += [c.name for c in client.list_workflow_configs(parent=repository)]
+    return sorted(name for name in found if name not in wanted)
