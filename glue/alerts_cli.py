@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 
 import click
-from google.auth.exceptions import DefaultCredentialsError
 
+from glue.cliutil import cloud_clients
 from glue.provision.alerting import AlertPolicy, EmailChannel, LogMetric
 
 METRIC_ID = "clickstream_dos_alerts"
@@ -43,10 +43,6 @@ def provision(project, email, threshold, dry_run):
     policy on the metric. Idempotent: a second run changes nothing and says so."""
     from glue.provision.cli import run_plan
 
-    try:
-        clients = real_clients()
-    except DefaultCredentialsError:
-        click.secho("no Google Cloud credentials: run `gcloud auth application-default login`", fg="red", err=True)
-        sys.exit(2)
+    clients = cloud_clients(real_clients)
     click.echo(f"project {project}{' (dry run: nothing will change)' if dry_run else ''}")
     sys.exit(run_plan(alert_resources(project, email, threshold, clients), project, dry_run))

@@ -8,6 +8,7 @@ from glue.dashboard.cli import dashboard
 from glue.dataform_ops.cli import dataform
 from glue.demo import demo
 from glue.docs_cli import docs
+from glue.governance.cli import governance
 from glue.dos_alert_cli import dos_alert
 from glue.local.cli import local
 from glue.notifications_cli import notifications
@@ -31,3 +32,4 @@ main.add_command(alerts)
 main.add_command(docs)
 main.add_command(dashboard)
 main.add_command(dataform)
+main.add_command(governance)

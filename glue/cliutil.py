@@ -53,3 +53,17 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected key=value, got {pair!r}", param_hint="--vars")
         out[key.strip()] = value
     return out
+
+
+def cloud_clients(factory):
+    """`factory()`'s official clients, or a clear message and exit 2 when there are no credentials."""
+    import sys
+
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        return factory()
+    except DefaultCredentialsError:
+        click.secho("no Google Cloud credentials: run `gcloud auth application-default login` "
+                    "(or set GOOGLE_APPLICATION_CREDENTIALS)", fg="red", err=True)
+        sys.exit(2)

@@ -159,13 +159,17 @@ class GrpcApi:
     def method(self, service: str, name: str, request_type, response_type):
         """Decorator: `handler(request, context) -> response` for /service/name (proto-plus types)."""
         def register(handler):
+            # proto-plus types are wrapped and unwrapped; raw protobuf types (IAM, Operation) pass as they are.
+            plus_request, plus_response = hasattr(request_type, "wrap"), hasattr(response_type, "wrap")
+
             def recorded(request, context):
-                message = request_type.wrap(request)
+                message = request_type.wrap(request) if plus_request else request
                 self.requests.append((name, message))
-                return response_type.pb(handler(message, context))
+                response = handler(message, context)
+                return response_type.pb(response) if plus_response else response
 
             self._services.setdefault(service, {})[name] = grpc.unary_unary_rpc_method_handler(
-                recorded, request_deserializer=request_type.pb().FromString,
+                recorded, request_deserializer=(request_type.pb() if plus_request else request_type).FromString,
                 response_serializer=lambda response: response.SerializeToString())
             return handler
         return register
@@ -349,3 +353,101 @@ def dataform_client(channel):
     from google.cloud.dataform_v1.services.dataform.transports import DataformGrpcTransport
 
     return dataform_v1.DataformClient(transport=DataformGrpcTransport(channel=channel))
+
+
+def governance_api() -> tuple[GrpcApi, dict]:
+    """Dataplex (lakes, zones, assets, zone IAM), its catalog (aspect types, entries) and Service
+    Usage, as `clickstream governance apply` uses them. Creations answer with finished operations."""
+    from google.cloud import dataplex_v1 as dp
+    from google.cloud import service_usage_v1 as su
+    from google.iam.v1 import iam_policy_pb2
+    from google.longrunning import operations_pb2
+    from google.protobuf import any_pb2
+
+    api = GrpcApi()
+    state = {"lakes": {}, "zones": {}, "assets": {}, "aspect_types": {}, "entries": {}, "policies": {},
+             "services": {}}
+
+    def done(message) -> operations_pb2.Operation:
+        response = any_pb2.Any()
+        response.Pack(type(message).pb(message))
+        return operations_pb2.Operation(name="operations/done", done=True, response=response)
+
+    def get(kind):
+        def handler(request, context):
+            if request.name not in state[kind]:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            return state[kind][request.name]
+        return handler
+
+    def create(kind, field, plural):
+        def handler(request, context):
+            resource = type(getattr(request, field))(getattr(request, field))
+            resource.name = f"{request.parent}/{plural}/{getattr(request, field + '_id')}"
+            state[kind][resource.name] = resource
+            return done(resource)
+        return handler
+
+    dataplex, catalog = "google.cloud.dataplex.v1.DataplexService", "google.cloud.dataplex.v1.CatalogService"
+    for kind, field, plural, singular in (("lakes", "lake", "lakes", "Lake"), ("zones", "zone", "zones", "Zone"),
+                                          ("assets", "asset", "assets", "Asset")):
+        api.method(dataplex, f"Get{singular}", getattr(dp, f"Get{singular}Request"), getattr(dp, singular))(get(kind))
+        api.method(dataplex, f"Create{singular}", getattr(dp, f"Create{singular}Request"),
+                   operations_pb2.Operation)(create(kind, field, plural))
+    api.method(catalog, "GetAspectType", dp.GetAspectTypeRequest, dp.AspectType)(get("aspect_types"))
+    api.method(catalog, "CreateAspectType", dp.CreateAspectTypeRequest, operations_pb2.Operation)(
+        create("aspect_types", "aspect_type", "aspectTypes"))
+
+    @api.method(catalog, "GetEntry", dp.GetEntryRequest, dp.Entry)
+    def get_entry(request, context):
+        # BigQuery tables are catalogued automatically: an entry exists with no aspects of ours.
+        entry = state["entries"].get(request.name, dp.Entry(name=request.name))
+        return dp.Entry(name=entry.name, aspects={k: v for k, v in entry.aspects.items()
+                                                  if v.aspect_type in request.aspect_types})
+
+    @api.method(catalog, "UpdateEntry", dp.UpdateEntryRequest, dp.Entry)
+    def update_entry(request, context):
+        entry = state["entries"].setdefault(request.entry.name, dp.Entry(name=request.entry.name))
+        for key in request.aspect_keys:
+            entry.aspects[key] = request.entry.aspects[key]
+        return entry
+
+    @api.method("google.iam.v1.IAMPolicy", "GetIamPolicy", iam_policy_pb2.GetIamPolicyRequest, policy_pb2.Policy)
+    def get_policy(request, context):
+        if request.resource not in state["zones"]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"{request.resource} not found")
+        return state["policies"].get(request.resource, policy_pb2.Policy(etag=b"\x00"))
+
+    @api.method("google.iam.v1.IAMPolicy", "SetIamPolicy", iam_policy_pb2.SetIamPolicyRequest, policy_pb2.Policy)
+    def set_policy(request, context):
+        state["policies"][request.resource] = request.policy
+        return request.policy
+
+    usage = "google.api.serviceusage.v1.ServiceUsage"
+
+    @api.method(usage, "GetService", su.GetServiceRequest, su.Service)
+    def get_service(request, context):
+        return su.Service(name=request.name, state=state["services"].get(request.name, su.State.DISABLED))
+
+    @api.method(usage, "EnableService", su.EnableServiceRequest, operations_pb2.Operation)
+    def enable_service(request, context):
+        state["services"][request.name] = su.State.ENABLED
+        response = any_pb2.Any()
+        response.Pack(su.EnableServiceResponse.pb(su.EnableServiceResponse(service=su.Service(name=request.name))))
+        return operations_pb2.Operation(name="operations/enable", done=True, response=response)
+
+    return api, state
+
+
+def governance_clients(channel):
+    from google.cloud import dataplex_v1, service_usage_v1
+    from google.cloud.dataplex_v1.services.catalog_service.transports import CatalogServiceGrpcTransport
+    from google.cloud.dataplex_v1.services.dataplex_service.transports import DataplexServiceGrpcTransport
+    from google.cloud.service_usage_v1.services.service_usage.transports import ServiceUsageGrpcTransport
+
+    from glue.governance.plan import GovernanceClients
+
+    return GovernanceClients(
+        dataplex_v1.DataplexServiceClient(transport=DataplexServiceGrpcTransport(channel=channel)),
+        dataplex_v1.CatalogServiceClient(transport=CatalogServiceGrpcTransport(channel=channel)),
+        service_usage_v1.ServiceUsageClient(transport=ServiceUsageGrpcTransport(channel=channel)))

@@ -5,9 +5,8 @@ import sys
 
 import click
 from google.api_core import exceptions
-from google.auth.exceptions import DefaultCredentialsError
 
-from glue.cliutil import parse_vars
+from glue.cliutil import cloud_clients, parse_vars
 from glue.dataform_ops import invocations as ops
 from glue.dataform_ops.schedule import repository_path, schedule_resources, undeclared
 from glue.settings import get_settings
@@ -26,10 +25,7 @@ def _repository(project: str, region: str) -> str:
 
 
 def _client():
-    try:
-        return real_client()
-    except DefaultCredentialsError:
-        _fail("no Google Cloud credentials: run `gcloud auth application-default login`")
+    return cloud_clients(real_client)
 
 
 def _fail(message: str, code: int = 2):

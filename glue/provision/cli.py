@@ -5,8 +5,8 @@ import os
 import sys
 
 import click
-from google.auth.exceptions import DefaultCredentialsError
 
+from glue.cliutil import cloud_clients
 from glue.provision.errors import explain, explain_project_lookup
 from glue.provision.landing import Clients, landing_resources
 from glue.provision.plan import ResourceError, Step, apply, make_plan
@@ -66,12 +66,7 @@ def provision(project, region, dry_run, only, project_number):
         click.secho("an emulator host is set (PUBSUB_EMULATOR_HOST / STORAGE_EMULATOR_HOST): `provision` "
                     "targets Google Cloud; the local stack is provisioned by `clickstream local up`", fg="red", err=True)
         sys.exit(2)
-    try:
-        clients = real_clients(project, region, parts)
-    except DefaultCredentialsError:
-        click.secho("no Google Cloud credentials: run `gcloud auth application-default login` "
-                    "(or set GOOGLE_APPLICATION_CREDENTIALS)", fg="red", err=True)
-        sys.exit(2)
+    clients = cloud_clients(lambda: real_clients(project, region, parts))
     if "iam" in parts and project_number is None:
         try:
             project_number = lookup_project_number(project)

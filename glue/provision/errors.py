@@ -22,6 +22,13 @@ ROLES = {
     "monitoring alert policy": "roles/monitoring.alertPolicyEditor",
     "dataform release config": "roles/dataform.editor",
     "dataform workflow config": "roles/dataform.editor",
+    "dataplex lake": "roles/dataplex.admin",
+    "dataplex zone": "roles/dataplex.admin",
+    "dataplex asset": "roles/dataplex.admin",
+    "dataplex zone readers": "roles/dataplex.admin",
+    "dataplex aspect type": "roles/dataplex.catalogAdmin",
+    "dataplex table aspect": "roles/dataplex.catalogEditor",
+    "service": "roles/serviceusage.serviceUsageAdmin",
 }
 
 APIS = {
@@ -31,6 +38,8 @@ APIS = {
     "logging": "logging.googleapis.com",
     "monitoring": "monitoring.googleapis.com",
     "dataform": "dataform.googleapis.com",
+    "dataplex": "dataplex.googleapis.com",
+    "service": "serviceusage.googleapis.com",
 }
 
 _DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")

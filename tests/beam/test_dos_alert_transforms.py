@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import random
 from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
