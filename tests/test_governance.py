@@ -2,8 +2,6 @@
 Service Usage clients; the aspects' documentation comes from the compiled graph."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 from click.testing import CliRunner
 from google.protobuf import json_format
@@ -61,11 +59,30 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
     assert not [name for name in server.calls() if name.startswith(("Create", "Update", "Set", "Enable"))]
 
 
-def test_a_changed_sqlx_description_changes_the_plan(settings, graph, api):
+def test_a_changed_sqlx_description_changes_the_plan(settings, graph, api, tmp_path):
+    """Edit a column description in a copy of the project's SQLX, compile it with the real CLI,
+    and the plan wants to update exactly that table's aspect."""
+    import shutil
+
+    from glue.local.compiler import compile_project
+    from glue.local.graph import Graph
+
     _, _, clients = api
     apply(plan_for(settings, graph, clients))
-    edited = copy.deepcopy(graph)
-    edited.find("clickstream.sessions").columns["revenue"] = "Revenue, now described differently."
+    copy_root = tmp_path / "project"
+    for name in ("definitions", "includes"):
+        shutil.copytree(settings.root / name, copy_root / name)
+    for name in ("workflow_settings.yaml", "package.json", "package-lock.json"):
+        shutil.copy(settings.root / name, copy_root / name)
+    # Dataform's sandbox loads @dataform/core only from inside the project: a copy, not a link.
+    shutil.copytree(settings.root / "node_modules" / "@dataform" / "core",
+                    copy_root / "node_modules" / "@dataform" / "core")
+    sqlx = copy_root / "definitions" / "curated" / "sessions.sqlx"
+    sqlx.write_text(sqlx.read_text().replace(
+        "revenue: \"Sum of the visit's purchase amounts", "revenue: \"Total of the visit's purchase amounts"))
+    edited = Graph(compile_project(copy_root, settings.dataform_cli))
+    assert edited.find("clickstream.sessions").columns["revenue"].startswith("Total of")
+
     plan = plan_for(settings, edited, clients)
     assert [(s.resource.kind, s.resource.name, s.differences) for s in plan.pending] == [
         ("dataplex table aspect", "clickstream.sessions", ["columns differs from the compiled graph and settings"])]
