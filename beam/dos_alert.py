@@ -54,7 +54,8 @@ def build(pipeline: beam.Pipeline, options: DosAlertOptions) -> dict:
         options.window_seconds, options.allowed_lateness_seconds)
     thresholds = {d: getattr(options, f"threshold_{d}") for d in DEFAULT_THRESHOLDS}
     alerts = counted["counts"] | "Detect bursts" >> DetectBursts(thresholds)
-    published = alerts | "Publish alerts" >> PublishAlerts(options.alerts_topic)
+    alerts_table = f"{options.counts_table.split(':')[-1].rsplit('.', 1)[0]}.dos_alerts_stream"
+    published = alerts | "Publish alerts" >> PublishAlerts(options.alerts_topic, options.warehouse, alerts_table)
     counted["counts"] | "Write counts" >> WriteCounts(options.counts_table, options.warehouse)
     seconds = options.archive_window_seconds
     parsed.raw | "Archive raw" >> ArchiveWindows(options.archive_dir, "raw", seconds)

@@ -18,22 +18,22 @@ BIGQUERY_SCHEMA = ("dimension:STRING,key:STRING,window_start:TIMESTAMP,window_en
                    "timing:STRING,pane_index:INTEGER")
 
 
-class _UpsertCounts(beam.DoFn):
-    """Writes a bundle's counts to the local DuckDB warehouse in one transaction.
+class _Upsert(beam.DoFn):
+    """Writes a bundle's records to a table of the local DuckDB warehouse in one transaction.
 
-    A later pane of a window replaces the earlier one (panes accumulate, so the latest is the
-    corrected total). The warehouse is opened per bundle and closed after, so that a workflow
-    run can take it in between; while a run holds it, the write waits.
+    A record replaces the one with the same primary key (for counts: a later pane of a window,
+    which carries the corrected total). The warehouse is opened per bundle and closed after, so
+    that a workflow run can take it in between; while a run holds it, the write waits.
     """
 
-    def __init__(self, warehouse: str, table: str):
-        self.warehouse, self.table = warehouse, table
+    def __init__(self, warehouse: str, table: str, columns: str, select: str, row):
+        self.warehouse, self.table, self.columns, self.select, self.row = warehouse, table, columns, select, row
 
     def start_bundle(self):
         self.rows = []
 
-    def process(self, count):
-        self.rows.append(count)
+    def process(self, record):
+        self.rows.append(self.row(record))
 
     def finish_bundle(self):
         if not self.rows:
@@ -44,15 +44,26 @@ class _UpsertCounts(beam.DoFn):
         connection = connect(self.warehouse, functions=False)
         try:
             ensure_schema(connection, schema)
-            connection.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{name}" ({COUNT_COLUMNS})')
-            columns = list(zip(*[(c.dimension, c.key, c.window_start, c.window_end, c.count, c.timing, c.pane_index)
-                                 for c in self.rows]))
-            connection.execute(
-                f'INSERT OR REPLACE INTO "{schema}"."{name}" SELECT unnest($1), unnest($2), '
-                "to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), unnest($6), unnest($7), now()",
-                [list(c) for c in columns])
+            connection.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{name}" ({self.columns})')
+            connection.execute(f'INSERT OR REPLACE INTO "{schema}"."{name}" {self.select}',
+                               [list(column) for column in zip(*self.rows)])
         finally:
             connection.close()
+
+
+def _count_row(c):
+    return c.dimension, c.key, c.window_start, c.window_end, c.count, c.timing, c.pane_index
+
+
+def _alert_row(a):
+    return a.dimension, a.key, a.window_start, a.window_end, a.count, a.threshold, a.timing
+
+
+COUNTS_SELECT = ("SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
+                 "unnest($6), unnest($7), now()")
+ALERT_COLUMNS = ("dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+                 "count BIGINT, threshold BIGINT, timing VARCHAR, raised_at TIMESTAMPTZ, "
+                 "PRIMARY KEY (dimension, key, window_start)")
 
 
 class WriteCounts(beam.PTransform):
@@ -64,7 +75,8 @@ class WriteCounts(beam.PTransform):
 
     def expand(self, counts):
         if self.warehouse:
-            return counts | "Upsert into DuckDB" >> beam.ParDo(_UpsertCounts(self.warehouse, self.table))
+            return counts | "Upsert into DuckDB" >> beam.ParDo(
+                _Upsert(self.warehouse, self.table, COUNT_COLUMNS, COUNTS_SELECT, _count_row))
         from datetime import datetime, timezone
 
         def to_row(count):
@@ -84,14 +96,20 @@ class WriteCounts(beam.PTransform):
 
 
 class PublishAlerts(beam.PTransform):
-    """Each alert as a structured WARNING log entry and, with a topic, a message on it."""
+    """Each alert as a structured WARNING log entry; with a topic, a message on it; with a local
+    warehouse, a row in `table` (the dashboard marks those windows)."""
 
-    def __init__(self, topic: str | None):
+    def __init__(self, topic: str | None, warehouse: str | None = None, table: str = "clickstream.dos_alerts_stream"):
         super().__init__()
-        self.topic = topic
+        self.topic, self.warehouse, self.table = topic, warehouse, table
 
     def expand(self, alerts):
         logged = alerts | "Log as WARNING" >> beam.Map(log_alert)
+        if self.warehouse:
+            logged | "Record in DuckDB" >> beam.ParDo(_Upsert(
+                self.warehouse, self.table, ALERT_COLUMNS,
+                "SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
+                "unnest($6), unnest($7), now()", _alert_row))
         if self.topic:
             (logged
              | "As JSON" >> beam.Map(lambda alert: alert.to_json().encode())

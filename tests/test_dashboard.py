@@ -35,12 +35,12 @@ def demo_dir(tmp_path_factory):
         assert "dashboard: " in result.output
         db = connect(local / "warehouse.duckdb")
         minute = db.execute("SELECT MAX(minute) FROM clickstream.activity_per_minute").fetchone()[0]
-        # What the DoS-alert job leaves after a burst: one user far above the threshold.
-        db.execute("CREATE TABLE clickstream.page_views_per_minute_stream (dimension VARCHAR, key VARCHAR, "
-                   "window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, count BIGINT, timing VARCHAR, "
-                   "pane_index BIGINT, written_at TIMESTAMPTZ)")
-        db.execute("INSERT INTO clickstream.page_views_per_minute_stream VALUES "
-                   "('user', 'UID-0666', ?, ? + INTERVAL 1 MINUTE, 600, 'ON_TIME', 0, now())", [minute, minute])
+        # What the DoS-alert job leaves after a burst: an alert on one user (beam/sinks.py's table).
+        from beam.sinks import ALERT_COLUMNS
+
+        db.execute(f"CREATE TABLE clickstream.dos_alerts_stream ({ALERT_COLUMNS})")
+        db.execute("INSERT INTO clickstream.dos_alerts_stream VALUES "
+                   "('user', 'UID-0666', ?, ? + INTERVAL 1 MINUTE, 600, 300, 'ON_TIME', now())", [minute, minute])
         db.close()
         result = CliRunner().invoke(main, ["dashboard"])
         assert result.exit_code == 0, result.output
@@ -102,7 +102,7 @@ def test_the_served_dashboard_is_rebuilt_on_each_load(demo_dir):
         url = f"http://127.0.0.1:{server.server_port}/"
         first = urllib.request.urlopen(url, timeout=30).read().decode()
         db = connect(demo_dir / "warehouse.duckdb")
-        db.execute("DELETE FROM clickstream.page_views_per_minute_stream")   # the alert is gone from the data
+        db.execute("DELETE FROM clickstream.dos_alerts_stream")   # the alert is gone from the data
         db.close()
         second = urllib.request.urlopen(url, timeout=30).read().decode()
     finally:

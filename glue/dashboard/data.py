@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from beam.thresholds import DEFAULT_THRESHOLDS
 
 
 @dataclass
@@ -61,18 +60,17 @@ def collect(db, curated: str, raw: str, staging: str) -> Dashboard:
 
 
 def _per_minute(db, curated: str) -> Series:
-    """Site-wide page views per minute; minutes where the DoS-alert job's counts crossed a default
-    threshold are marked (its table exists once the job has run)."""
+    """Site-wide page views per minute, the minutes of the DoS-alert job's alerts marked (its
+    table exists once the job has raised one)."""
     series = _series(db, "Page views per minute", f'SELECT strftime(minute, \'%H:%M\'), page_views '
                      f'FROM "{curated}".activity_per_minute ORDER BY minute DESC LIMIT 240')
     series.labels.reverse()
     series.values.reverse()
-    if _exists(db, curated, "page_views_per_minute_stream"):
-        conditions = " OR ".join(f"(dimension = '{d}' AND count > {n})" for d, n in DEFAULT_THRESHOLDS.items())
-        marked = db.execute(f'SELECT DISTINCT strftime(window_start, \'%H:%M\') FROM '
-                            f'"{curated}".page_views_per_minute_stream WHERE {conditions}').fetchall()
+    if _exists(db, curated, "dos_alerts_stream"):
+        marked = db.execute(f'SELECT DISTINCT strftime(window_start, \'%H:%M\') FROM "{curated}".dos_alerts_stream'
+                            ).fetchall()
         series.marked = {m for (m,) in marked}
-        series.note = "marked: a DoS alert (count above a default threshold in the streaming job)"
+        series.note = "marked: a minute in which the DoS-alert job raised an alert"
     return series
 
 

@@ -95,3 +95,5 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
     top = db.execute("SELECT dimension, key, MAX(count) FROM clickstream.page_views_per_minute_stream "
                      "WHERE dimension = 'user' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1").fetchone()
     assert top[:2] == ("user", "UID-0666") and top[2] > 40
+    recorded = db.execute("SELECT DISTINCT dimension, key FROM clickstream.dos_alerts_stream").fetchall()
+    assert ("user", "UID-0666") in recorded
