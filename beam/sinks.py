@@ -26,8 +26,13 @@ class _Upsert(beam.DoFn):
     that a workflow run can take it in between; while a run holds it, the write waits.
     """
 
-    def __init__(self, warehouse: str, table: str, columns: str, select: str, row):
-        self.warehouse, self.table, self.columns, self.select, self.row = warehouse, table, columns, select, row
+    # Both records it writes are window-shaped: dimension, key, window start and end (epoch
+    # seconds), three values of their own; each row is stamped with the time of writing.
+    SELECT = ("SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
+              "unnest($6), unnest($7), now()")
+
+    def __init__(self, warehouse: str, table: str, columns: str, row):
+        self.warehouse, self.table, self.columns, self.row = warehouse, table, columns, row
 
     def start_bundle(self):
         self.rows = []
@@ -45,7 +50,7 @@ class _Upsert(beam.DoFn):
         try:
             ensure_schema(connection, schema)
             connection.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{name}" ({self.columns})')
-            connection.execute(f'INSERT OR REPLACE INTO "{schema}"."{name}" {self.select}',
+            connection.execute(f'INSERT OR REPLACE INTO "{schema}"."{name}" {self.SELECT}',
                                [list(column) for column in zip(*self.rows)])
         finally:
             connection.close()
@@ -59,8 +64,6 @@ def _alert_row(a):
     return a.dimension, a.key, a.window_start, a.window_end, a.count, a.threshold, a.timing
 
 
-COUNTS_SELECT = ("SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
-                 "unnest($6), unnest($7), now()")
 ALERT_COLUMNS = ("dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
                  "count BIGINT, threshold BIGINT, timing VARCHAR, raised_at TIMESTAMPTZ, "
                  "PRIMARY KEY (dimension, key, window_start)")
@@ -76,7 +79,7 @@ class WriteCounts(beam.PTransform):
     def expand(self, counts):
         if self.warehouse:
             return counts | "Upsert into DuckDB" >> beam.ParDo(
-                _Upsert(self.warehouse, self.table, COUNT_COLUMNS, COUNTS_SELECT, _count_row))
+                _Upsert(self.warehouse, self.table, COUNT_COLUMNS, _count_row))
         from datetime import datetime, timezone
 
         def to_row(count):
@@ -106,10 +109,7 @@ class PublishAlerts(beam.PTransform):
     def expand(self, alerts):
         logged = alerts | "Log as WARNING" >> beam.Map(log_alert)
         if self.warehouse:
-            logged | "Record in DuckDB" >> beam.ParDo(_Upsert(
-                self.warehouse, self.table, ALERT_COLUMNS,
-                "SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
-                "unnest($6), unnest($7), now()", _alert_row))
+            logged | "Record in DuckDB" >> beam.ParDo(_Upsert(self.warehouse, self.table, ALERT_COLUMNS, _alert_row))
         if self.topic:
             (logged
              | "As JSON" >> beam.Map(lambda alert: alert.to_json().encode())

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from glue.emulators import PubSubEmulator
-from glue.local.warehouse import connect
+from glue.local.warehouse import connect, relation_exists
 from glue.provision.landing import Clients, pubsub_resources
 from glue.provision.plan import apply, make_plan
 from glue.settings import get_settings
@@ -49,8 +49,7 @@ def counted(warehouse: Path) -> int:
         return 0
     db = connect(warehouse, lock_timeout=5, functions=False)
     try:
-        exists = db.execute("SELECT COUNT(*) FROM information_schema.tables "
-                            "WHERE table_name = 'page_views_per_minute_stream'").fetchone()[0]
+        exists = relation_exists(db, "clickstream", "page_views_per_minute_stream")
         return db.execute("SELECT COALESCE(SUM(count), 0) FROM clickstream.page_views_per_minute_stream "
                           "WHERE dimension = 'all'").fetchone()[0] if exists else 0
     finally:

@@ -10,8 +10,9 @@ import click
 
 from glue.cliutil import Timestamp
 from glue.dashboard.cli import write_dashboard
+from glue.dashboard.data import reconciliation
 from glue.local import stack
-from glue.local.warehouse import connect
+from glue.local.warehouse import connect, relation_exists
 from glue.local.workflow import RunOptions, print_result, run_workflow
 from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
@@ -99,22 +100,17 @@ def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, str
         "GROUP BY minute ORDER BY page_views DESC, minute LIMIT 1"))
     print_table("rejected visits by first reason", db.execute(
         "SELECT first_reason, COUNT(*) AS visits FROM clickstream.rejected_visits GROUP BY 1 ORDER BY 2 DESC LIMIT 5"))
-    lines = db.execute("SELECT (SELECT COUNT(*) FROM clickstream_raw.visits_gcs WHERE TRIM(line) != '') "
-                       "+ (SELECT COUNT(*) FROM clickstream_raw.visits_pubsub)").fetchone()[0]
-    staged, sessions, rejected = db.execute(
-        "SELECT (SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads), "
-        "(SELECT COUNT(*) FROM clickstream.sessions), (SELECT COUNT(*) FROM clickstream.rejected_visits)").fetchone()
-    balanced = staged == sessions + rejected
+    r = reconciliation(db, settings.curated_dataset, settings.raw_dataset, settings.staging_dataset)
     click.secho(
-        f"\nreconciliation: {lines:,} lines and messages received, {lines - staged:,} duplicates removed, "
-        f"{staged:,} distinct visits in = {sessions:,} sessions + {rejected:,} rejected "
-        f"{'✓' if balanced else '✗ MISMATCH'}", fg="green" if balanced else "red", bold=True)
+        f"\nreconciliation: {r.received:,} lines and messages received, {r.duplicates:,} duplicates removed, "
+        f"{r.distinct:,} distinct visits in = {r.sessions:,} sessions + {r.rejected:,} rejected "
+        f"{'✓' if r.balanced else '✗ MISMATCH'}", fg="green" if r.balanced else "red", bold=True)
     click.echo(f"warehouse: {settings.warehouse} (DuckDB; schemas clickstream, clickstream_staging, ...)")
     db.close()
     click.secho(f"dashboard: {write_dashboard(settings.warehouse, settings.local_dir / 'dashboard.html')}", bold=True)
     if streaming:
         _announce_and_show(settings)
-    if not balanced:
+    if not r.balanced:
         sys.exit(1)
 
 
@@ -143,7 +139,7 @@ def _wait_for_the_subscription_sink(settings, published: int, limit: float = 300
         db = connect(settings.warehouse)
         try:
             written = db.execute(f'SELECT COUNT(DISTINCT message_id) FROM "{settings.raw_dataset}".visits_pubsub'
-                                 ).fetchone()[0] if _has_pubsub_table(db, settings) else 0
+                                 ).fetchone()[0] if relation_exists(db, settings.raw_dataset, "visits_pubsub") else 0
         finally:
             db.close()
         if written >= published:
@@ -152,11 +148,6 @@ def _wait_for_the_subscription_sink(settings, published: int, limit: float = 300
         time.sleep(0.2)
     raise click.ClickException(f"the subscription sink wrote {written:,} of {published:,} messages in {limit:.0f}s; "
                                f"see {settings.local_dir / 'stack' / 'sink.log'}")
-
-
-def _has_pubsub_table(db, settings) -> bool:
-    return db.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? "
-                      "AND table_name = 'visits_pubsub'", [settings.raw_dataset]).fetchone()[0] > 0
 
 
 def _announce_and_show(settings) -> None:

@@ -124,3 +124,15 @@ def test_a_line_with_a_raw_control_character_is_cut_there_and_stays_one_line(tmp
     (objects / "a.jsonl").write_text('{"ok": 1}\n{"a": "x\x01y"}\n{"b": 2}\r\n')
     rows = connect().execute(f"SELECT line FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
     assert [line for (line,) in rows if line] == ['{"ok": 1}', '{"a": "x', '{"b": 2}']
+
+
+def test_a_broken_warehouse_file_is_reported_as_broken_not_as_busy(tmp_path):
+    import duckdb
+
+    from glue.local.warehouse import WarehouseBusy
+
+    broken = tmp_path / "warehouse.duckdb"
+    broken.write_bytes(b"not a database" * 1000)
+    with pytest.raises(duckdb.Error) as raised:
+        connect(broken, lock_timeout=1)
+    assert not isinstance(raised.value, WarehouseBusy)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from glue.emulators import pid_alive
-from glue.local.warehouse import connect
+from glue.local.warehouse import connect, relation_exists
 
 pytestmark = pytest.mark.emulator
 
@@ -61,10 +61,8 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     while written < sent and time.monotonic() < deadline:
         if (local / "warehouse.duckdb").exists():
             db = connect(local / "warehouse.duckdb")
-            tables = db.execute("SELECT COUNT(*) FROM information_schema.tables "
-                                "WHERE table_name = 'visits_pubsub'").fetchone()[0]
             written = db.execute("SELECT COUNT(DISTINCT message_id) FROM clickstream_raw.visits_pubsub"
-                                 ).fetchone()[0] if tables else 0
+                                 ).fetchone()[0] if relation_exists(db, "clickstream_raw", "visits_pubsub") else 0
             db.close()
     assert written == sent
 

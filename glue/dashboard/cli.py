@@ -1,7 +1,6 @@
 """`clickstream dashboard`: the local dashboard, and the Looker Studio hand-off for BigQuery."""
 from __future__ import annotations
 
-import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
@@ -109,6 +108,3 @@ def looker_studio_url(project: str, dataset: str) -> str:
                        f"{alias}.datasourceName": f"clickstream {table}"})
     return "https://lookerstudio.google.com/reporting/create?" + urlencode(params)
 
-
-if __name__ == "__main__":
-    sys.exit(dashboard())

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from glue.local.warehouse import relation_exists
+
 
 
 @dataclass
@@ -25,11 +27,6 @@ class Dashboard:
     recent_sessions: list[tuple]          # (session_start, device_type, page_views, revenue)
 
 
-def _exists(db, schema: str, table: str) -> bool:
-    return db.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                      [schema, table]).fetchone()[0] > 0
-
-
 def _series(db, title: str, sql: str, unit: str = "") -> Series:
     rows = db.execute(sql).fetchall()
     return Series(title, [str(r[0]) for r in rows], [float(r[1] or 0) for r in rows], unit)
@@ -38,7 +35,7 @@ def _series(db, title: str, sql: str, unit: str = "") -> Series:
 def collect(db, curated: str, raw: str, staging: str) -> Dashboard:
     c = f'"{curated}"'
     charts = [
-        _series(db, "Visits by page (page views)", f"SELECT replace(page_url, 'https://example.com', ''), page_views "
+        _series(db, "Visits by page (page views)", f"SELECT regexp_replace(page_url, '^https?://[^/]+', ''), page_views "
                 f"FROM {c}.visits_by_page ORDER BY page_views DESC, page_url LIMIT 12"),
         _series(db, "Most popular items (units sold)", f"SELECT product_name, units_sold FROM {c}.popular_items "
                 f"ORDER BY sales_rank, product_name LIMIT 10"),
@@ -66,7 +63,7 @@ def _per_minute(db, curated: str) -> Series:
                      f'FROM "{curated}".activity_per_minute ORDER BY minute DESC LIMIT 240')
     series.labels.reverse()
     series.values.reverse()
-    if _exists(db, curated, "dos_alerts_stream"):
+    if relation_exists(db, curated, "dos_alerts_stream"):
         marked = db.execute(f'SELECT DISTINCT strftime(window_start, \'%H:%M\') FROM "{curated}".dos_alerts_stream'
                             ).fetchall()
         series.marked = {m for (m,) in marked}
@@ -74,16 +71,36 @@ def _per_minute(db, curated: str) -> Series:
     return series
 
 
+@dataclass(frozen=True)
+class Reconciliation:
+    """Nothing is lost: what came in, once deduplicated, is either a session or a rejected visit."""
+    received: int   # non-blank landed lines plus raw Pub/Sub rows
+    distinct: int   # staged payloads
+    sessions: int
+    rejected: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.distinct
+
+    @property
+    def balanced(self) -> bool:
+        return self.distinct == self.sessions + self.rejected
+
+
+def reconciliation(db, curated: str, raw: str, staging: str) -> Reconciliation:
+    return Reconciliation(*db.execute(
+        f"SELECT (SELECT COUNT(*) FROM \"{raw}\".visits_gcs WHERE TRIM(line) != '') "
+        f"+ (SELECT COUNT(*) FROM \"{raw}\".visits_pubsub), "
+        f'(SELECT COUNT(*) FROM "{staging}".stg_visit_payloads), (SELECT COUNT(*) FROM "{curated}".sessions), '
+        f'(SELECT COUNT(*) FROM "{curated}".rejected_visits)').fetchone())
+
+
 def _quality(db, curated: str, raw: str, staging: str) -> list[tuple[str, str]]:
-    received = db.execute(
-        f"SELECT (SELECT COUNT(*) FROM \"{raw}\".visits_gcs WHERE TRIM(line) != '') + "
-        f"(SELECT COUNT(*) FROM \"{raw}\".visits_pubsub)").fetchone()[0]
-    distinct, sessions, rejected = db.execute(
-        f'SELECT (SELECT COUNT(*) FROM "{staging}".stg_visit_payloads), (SELECT COUNT(*) FROM "{curated}".sessions), '
-        f'(SELECT COUNT(*) FROM "{curated}".rejected_visits)').fetchone()
-    facts = [("lines and messages received", f"{received:,}"), ("duplicates removed", f"{received - distinct:,}"),
-             ("distinct visits", f"{distinct:,}"), ("sessions", f"{sessions:,}"), ("rejected", f"{rejected:,}"),
-             ("reconciles", "yes" if distinct == sessions + rejected else "NO")]
+    r = reconciliation(db, curated, raw, staging)
+    facts = [("lines and messages received", f"{r.received:,}"), ("duplicates removed", f"{r.duplicates:,}"),
+             ("distinct visits", f"{r.distinct:,}"), ("sessions", f"{r.sessions:,}"), ("rejected", f"{r.rejected:,}"),
+             ("reconciles", "yes" if r.balanced else "NO")]
     for source, newest in db.execute(f'SELECT source, MAX(loaded_at) FROM "{staging}".stg_visit_payloads '
                                      "GROUP BY 1 ORDER BY 1").fetchall():
         facts.append((f"newest {source} load", f"{newest:%Y-%m-%d %H:%M:%S} UTC"))

@@ -9,10 +9,8 @@ from google.api_core import exceptions
 from glue.cliutil import cloud_clients, parse_vars
 from glue.dataform_ops import invocations as ops
 from glue.dataform_ops.schedule import repository_path, schedule_resources, undeclared
+from glue.provision.errors import api_disabled
 from glue.settings import get_settings
-
-_DISABLED = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")
-
 
 def real_client():
     from google.cloud import dataform_v1
@@ -35,7 +33,7 @@ def _fail(message: str, code: int = 2):
 
 def _explain(error: exceptions.GoogleAPICallError, project: str) -> str:
     text = str(error)
-    if any(marker in text for marker in _DISABLED):
+    if api_disabled(error):
         return f"the Dataform API is not enabled: gcloud services enable dataform.googleapis.com --project {project}"
     if isinstance(error, (exceptions.Forbidden, exceptions.PermissionDenied)):
         return f"permission denied: grant the caller roles/dataform.editor on project {project} ({text.splitlines()[0]})"

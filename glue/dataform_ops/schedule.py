@@ -7,6 +7,12 @@ from google.protobuf import field_mask_pb2
 from glue.provision.plan import get_or_none
 
 
+def _changed(current, wanted, fields: tuple[tuple[str, str], ...]) -> list[str]:
+    """`label: old -> new` for each (field, label) whose value differs."""
+    return [f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}"
+            for field, label in fields if getattr(current, field) != getattr(wanted, field)]
+
+
 def repository_path(project: str, region: str, repository: str) -> str:
     return f"projects/{project}/locations/{region}/repositories/{repository}"
 
@@ -29,10 +35,9 @@ class ReleaseConfig:
         return get_or_none(self.client.get_release_config, name=self.name)
 
     def differences(self, current) -> list[str]:
-        wanted, found = self._wanted(), []
-        for field, label in (("git_commitish", "git ref"), ("cron_schedule", "schedule"), ("time_zone", "time zone")):
-            if getattr(current, field) != getattr(wanted, field):
-                found.append(f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}")
+        wanted = self._wanted()
+        found = _changed(current, wanted, (("git_commitish", "git ref"), ("cron_schedule", "schedule"),
+                                           ("time_zone", "time zone")))
         if dict(current.code_compilation_config.vars) != dict(wanted.code_compilation_config.vars):
             found.append(f"vars -> {dict(wanted.code_compilation_config.vars)}")
         return found
@@ -65,10 +70,9 @@ class WorkflowConfig:
         return get_or_none(self.client.get_workflow_config, name=self.name)
 
     def differences(self, current) -> list[str]:
-        wanted, found = self._wanted(), []
-        for field, label in (("release_config", "release"), ("cron_schedule", "schedule"), ("time_zone", "time zone")):
-            if getattr(current, field) != getattr(wanted, field):
-                found.append(f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}")
+        wanted = self._wanted()
+        found = _changed(current, wanted, (("release_config", "release"), ("cron_schedule", "schedule"),
+                                           ("time_zone", "time zone")))
         have, want = current.invocation_config, wanted.invocation_config
         if list(have.included_tags) != list(want.included_tags):
             found.append(f"tags: {list(have.included_tags) or 'all'} -> {list(want.included_tags) or 'all'}")

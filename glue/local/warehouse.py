@@ -45,7 +45,9 @@ def connect(path: Path | str = ":memory:", lock_timeout: float = 60,
             connection = duckdb.connect(str(path))
             break
         except duckdb.IOException as error:
-            if "lock" not in str(error) or time.monotonic() >= deadline:
+            if "lock" not in str(error):
+                raise  # not contention: a broken or unreadable file must not look like a busy one
+            if time.monotonic() >= deadline:
                 raise WarehouseBusy(f"{path} is held by another process: {error}") from error
             time.sleep(0.05)
     # BigQuery timestamps are UTC; DuckDB would otherwise render them in the machine's zone.

@@ -45,11 +45,16 @@ APIS = {
 _DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")
 
 
+def api_disabled(error: Exception) -> bool:
+    """Whether a refusal means the API is off in the project, rather than a missing permission."""
+    return any(marker in str(error) for marker in _DISABLED_MARKERS)
+
+
 def explain(failure: ResourceError, project: str) -> str:
     error, kind = failure.error, failure.resource.kind
     text = str(error)
     api = APIS[kind.split()[0]]
-    if any(marker in text for marker in _DISABLED_MARKERS):
+    if api_disabled(error):
         return (f"{kind} {failure.resource.name}: the {api} API is not enabled.\n"
                 f"  enable it: gcloud services enable {api} --project {project}")
     if isinstance(error, (exceptions.Forbidden, exceptions.PermissionDenied)):
@@ -60,7 +65,7 @@ def explain(failure: ResourceError, project: str) -> str:
 
 def explain_project_lookup(error: Exception, project: str) -> str:
     text = str(error)
-    if any(marker in text for marker in _DISABLED_MARKERS):
+    if api_disabled(error):
         return ("looking up the project number: the cloudresourcemanager.googleapis.com API is not enabled.\n"
                 f"  enable it: gcloud services enable cloudresourcemanager.googleapis.com --project {project}\n"
                 "  or pass --project-number")
