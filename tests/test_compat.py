@@ -86,12 +86,34 @@ def test_untranslatable_sql_names_file_and_construct():
 def test_json_paths_of_one_document_are_read_in_one_parse(db):
     doc = '{"s": "x", "n": 89.99, "o": {"k": [1, 2]}, "z": null}'
     sql = (f"SELECT JSON_VALUE(d, '$.s'), JSON_VALUE(d, '$.n'), JSON_QUERY(d, '$.o.k'), JSON_TYPE(JSON_QUERY(d, '$.z')), "
-           f"JSON_VALUE(d, '$.missing'), JSON_TYPE(JSON_QUERY(d, '$.o')) FROM (SELECT PARSE_JSON('{doc}') AS d)")
+           f"JSON_VALUE(d, '$.missing'), JSON_TYPE(JSON_QUERY(d, '$.o')), JSON_VALUE(d, '$.o') "
+           f"FROM (SELECT PARSE_JSON('{doc}') AS d)")
     translated = Translator("x.sqlx").query(sql)
-    assert translated.count("d -> [") == 6  # the same list everywhere, evaluated once per row
+    # One call per kind of answer, the same list everywhere, so evaluated once per row.
+    assert translated.count("JSON_VALUE(d, ['$.missing', '$.n', '$.o', '$.s'])") == 4
+    assert translated.count("JSON_TYPE(d, ['$.o', '$.z'])") == 2
     (row,) = run(db, sql)
     assert row[0] == "x" and row[1] == "89.99" and str(row[2]).replace(" ", "") == "[1,2]"
-    assert row[3:] == ("null", None, "object")
+    assert row[3:6] == ("null", None, "object")
+    assert row[6] is None  # JSON_VALUE of an object is NULL, as in BigQuery
+
+
+def test_a_lateral_unnest_streams_with_zero_based_offsets_and_the_filter_first(db):
+    sql = """
+        WITH docs AS (
+          SELECT 1 AS id, PARSE_JSON('{"e": [{"k": "a"}, {"k": "b"}]}') AS d UNION ALL
+          SELECT 2, PARSE_JSON('{"e": []}') UNION ALL
+          SELECT 3, PARSE_JSON('{"e": {"k": "not an array"}}') UNION ALL
+          SELECT 4, PARSE_JSON('{}') UNION ALL
+          SELECT 5, PARSE_JSON('{"e": [{"k": "c"}]}')
+        )
+        SELECT v.id, i, JSON_VALUE(element, '$.k') AS k
+        FROM docs AS v, UNNEST(JSON_QUERY_ARRAY(v.d, '$.e')) AS element WITH OFFSET AS i
+        WHERE v.id != 5
+    """
+    translated = Translator("x.sqlx").query(sql)
+    assert "UNNEST(__unnested)" in translated and "CROSS JOIN" not in translated
+    assert sorted(run(db, sql)) == [(1, 0, "a"), (1, 1, "b")]
 
 
 def test_a_filtered_array_subquery_becomes_a_list_filter_in_order(db):

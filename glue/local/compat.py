@@ -10,6 +10,8 @@ Fixes (sqlglot 30 → DuckDB 2):
 - `JSON_TYPE` answers in DuckDB's type names (VARCHAR, BIGINT, ...): mapped to BigQuery's
   ('string', 'number', ...);
 - `UNNEST ... WITH OFFSET` became 1-based `WITH ORDINALITY`: the offset counts from 0 again;
+- `FROM t, UNNEST(list)` became a lateral join that DuckDB runs by hashing each row's whole
+  list source: now a select-list UNNEST in a derived table, the same rows in a third of the time;
 - `NUMERIC` became DuckDB's `DECIMAL(18,3)`: now `DECIMAL(38,9)`, BigQuery's NUMERIC;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
 - `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1;
@@ -118,8 +120,8 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
-        for fix in (_drop_project, _safe_functions, _group_json_paths, _json_type, _filtered_arrays,
-                    _unnest_offsets, _numeric,
+        for fix in (_drop_project, _safe_functions, _lateral_unnests, _group_json_paths, _json_type,
+                    _filtered_arrays, _unnest_offsets, _numeric,
                     _farm_fingerprint, _dayofweek, self._variables):
             tree = fix(tree)
         return tree.sql(dialect="duckdb")
@@ -164,32 +166,55 @@ def _safe_functions(tree: exp.Expression) -> exp.Expression:
 
 
 def _group_json_paths(tree: exp.Expression) -> exp.Expression:
-    """Parse each JSON document once per row, not once per path.
+    """Parse each JSON document once per row and kind of answer, not once per path.
 
     DuckDB's JSON functions re-parse their text argument on every call, and a staging model
-    reads twenty-odd paths of the same document. Within one SELECT list, the JSON_VALUE /
-    JSON_QUERY calls on one column become elements of a single `col -> [path, ...]` list,
-    identical everywhere it appears, so DuckDB's common-subexpression elimination evaluates
-    it once per row. Each element is the JSON value at its path (NULL when absent), and
-    `->> '$'` of it equals `col ->> path`, so results do not change; only the time does.
+    asks twenty-odd questions of the same document. Within one SELECT list, the calls on one
+    column of each kind become one call with a list of paths, identical everywhere it appears,
+    so that DuckDB's common-subexpression elimination evaluates it once per row:
+    `JSON_TYPE(JSON_QUERY(col, p))` → `json_type(col, [p, ...])[i]`, `JSON_VALUE(col, p)` →
+    `json_value(col, [p, ...])[i] ->> '$'`, `JSON_QUERY(col, p)` → `json_extract(col, [...])[i]`.
+    Each element is what the single-path call returns (NULL when the path is absent, and for
+    JSON_VALUE when the value is not a scalar), so results do not change; only the time does.
     """
     for select in list(tree.find_all(exp.Select)):
-        groups: dict[str, list[exp.Expression]] = {}
+        groups: dict[tuple[str, str], list[tuple[exp.Expression, str]]] = {}
         for projection in select.expressions:
-            for node in projection.find_all(exp.JSONExtract, exp.JSONExtractScalar):
-                if (node.parent_select is select and isinstance(node.this, exp.Column)
-                        and isinstance(node.expression, exp.JSONPath)):
-                    groups.setdefault(node.this.sql(dialect="duckdb"), []).append(node)
-        for column, nodes in groups.items():
-            paths = sorted({node.expression.sql(dialect="duckdb") for node in nodes})
-            if len(paths) < 3:  # below that, one parse per path costs about the same
+            for node in projection.find_all(exp.JSONType, exp.JSONExtract, exp.JSONExtractScalar):
+                if node.parent_select is not select:
+                    continue
+                if isinstance(node, exp.JSONType):
+                    kind, call = "json_type", node.this
+                    if not isinstance(call, exp.JSONExtract):
+                        continue
+                elif isinstance(node.parent, exp.JSONType):
+                    continue  # answered by its JSON_TYPE's group
+                else:
+                    kind, call = ("json_value" if isinstance(node, exp.JSONExtractScalar) else "json_extract"), node
+                if isinstance(call.this, exp.Column) and isinstance(call.expression, exp.JSONPath):
+                    column = call.this.sql(dialect="duckdb")
+                    groups.setdefault((kind, column), []).append((node, call.expression.sql(dialect="duckdb")))
+        for (kind, column), nodes in groups.items():
+            paths = sorted({path for _, path in nodes})
+            if len(paths) < 2:  # one path: one parse either way
                 continue
-            listed = f"({column} -> [{', '.join(paths)}])"
-            for node in nodes:
-                element = f"{listed}[{paths.index(node.expression.sql(dialect='duckdb')) + 1}]"
-                scalar = isinstance(node, exp.JSONExtractScalar)
-                node.replace(sqlglot.parse_one(f"{element} ->> '$'" if scalar else element, read="duckdb"))
+            listed = exp.Anonymous(this=kind, expressions=[
+                nodes[0][0].find(exp.Column).copy(),
+                exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])])
+            for node, path in nodes:
+                element = exp.Anonymous(this="list_extract",
+                                        expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)])
+                node.replace(_answer(kind, element))
     return tree
+
+
+def _answer(kind: str, element: exp.Expression) -> exp.Expression:
+    """One element of a grouped call, as the single-path BigQuery function would answer."""
+    if kind == "json_type":
+        return _bigquery_type_name(element)
+    if kind == "json_value":  # DuckDB's json_value gives the scalar as JSON (or NULL): unquote it
+        return exp.JSONExtractScalar(this=element, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
+    return element
 
 
 def _filtered_arrays(tree: exp.Expression) -> exp.Expression:
@@ -251,14 +276,79 @@ def _filtered_unnest_variable(select: exp.Select) -> str | None:
 def _json_type(tree: exp.Expression) -> exp.Expression:
     def replace(node):
         if isinstance(node, exp.JSONType):
-            duck_type = exp.Anonymous(this="json_type", expressions=[node.this])
-            case = exp.Case(this=duck_type)
-            for duck, bigquery in _JSON_TYPE_NAMES.items():
-                case = case.when(exp.Literal.string(duck), exp.Literal.string(bigquery))
-            return case
+            return _bigquery_type_name(exp.Anonymous(this="json_type", expressions=[node.this]))
         return node
 
     return tree.transform(replace)
+
+
+def _bigquery_type_name(duck_type: exp.Expression) -> exp.Expression:
+    """DuckDB's JSON type name (VARCHAR, BIGINT, ...) as BigQuery's JSON_TYPE says it."""
+    case = exp.Case(this=duck_type)
+    for duck, bigquery in _JSON_TYPE_NAMES.items():
+        case = case.when(exp.Literal.string(duck), exp.Literal.string(bigquery))
+    return case
+
+
+def _lateral_unnests(tree: exp.Expression) -> exp.Expression:
+    """`FROM t AS a, UNNEST(list) AS x WITH OFFSET AS i WHERE c` becomes
+    `FROM (SELECT * EXCLUDE (l), UNNEST(l) AS x, GENERATE_SUBSCRIPTS(l, 1) - 1 AS i
+           FROM (SELECT *, list AS l FROM t AS a WHERE c)) AS a`.
+
+    DuckDB plans the lateral join by grouping and hash-joining on the correlated columns, here
+    a whole JSON document per row; the select-list UNNEST streams instead. Both give a row per
+    element with its 0-based position and none for a NULL or empty list. The WHERE moves
+    inside when it does not mention x or i, so that a row it excludes is never unnested (as
+    before); JSON_QUERY_ARRAY in the list becomes `path[*]`, the elements without the array's
+    re-serialisation, and an empty list instead of NULL for a non-array: no rows either way.
+    Any other shape (more joins, an ON, a qualified x or i) is left alone.
+    """
+    for select in list(tree.find_all(exp.Select)):
+        rewritten = _lateral_unnest_source(select)
+        if rewritten is not None:
+            select.set("joins", None)
+            select.set("from_", exp.From(this=rewritten))
+    return tree
+
+
+def _lateral_unnest_source(select: exp.Select) -> exp.Subquery | None:
+    source, joins = select.args.get("from_"), select.args.get("joins") or []
+    table = source.this if source else None
+    if not isinstance(table, exp.Table) or len(joins) != 1:
+        return None
+    join = joins[0]
+    unnest = join.this
+    if (not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or join.args.get("on")
+            or join.args.get("using") or join.side or (join.kind or "CROSS") != "CROSS"):
+        return None
+    alias, offset = unnest.args.get("alias"), unnest.args.get("offset")
+    if alias is None or alias.this or len(alias.columns) != 1 or not isinstance(offset, exp.Identifier):
+        return None
+    element, position = alias.columns[0].name, offset.name
+    produced = {element.lower(), position.lower()}
+    if any(c.name.lower() in produced and c.table for c in select.find_all(exp.Column)):
+        return None
+    where = select.args.get("where")
+    pushed = where is not None and not any(c.name.lower() in produced for c in where.find_all(exp.Column))
+
+    items = unnest.expressions[0].copy()
+    if isinstance(items, exp.JSONExtractArray) and isinstance(items.expression, exp.JSONPath):
+        path = items.expression.copy()
+        path.append("expressions", exp.JSONPathSubscript(this=exp.JSONPathWildcard()))
+        items = exp.JSONExtract(this=items.this, expression=path)
+    name = table.alias_or_name
+    inner = exp.select(exp.Star(), exp.alias_(items, "__unnested")).from_(table.copy())
+    if pushed:
+        inner.set("where", where.pop())
+    listed = exp.column("__unnested")
+    outer = exp.select(
+        exp.Star(except_=[listed.copy()]),
+        exp.alias_(exp.Anonymous(this="UNNEST", expressions=[listed.copy()]), element),
+        exp.alias_(exp.Sub(this=exp.Anonymous(this="GENERATE_SUBSCRIPTS",
+                                              expressions=[listed.copy(), exp.Literal.number(1)]),
+                           expression=exp.Literal.number(1)), position),
+    ).from_(inner.subquery(name))
+    return outer.subquery(name)
 
 
 def _unnest_offsets(tree: exp.Expression) -> exp.Expression:
