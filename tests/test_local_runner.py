@@ -136,3 +136,20 @@ def test_a_broken_warehouse_file_is_reported_as_broken_not_as_busy(tmp_path):
     with pytest.raises(duckdb.Error) as raised:
         connect(broken, lock_timeout=1)
     assert not isinstance(raised.value, WarehouseBusy)
+
+
+def test_landing_objects_get_a_new_generation_on_every_write_even_at_the_same_size(tmp_path):
+    import os
+
+    from glue.local.warehouse import landing_objects
+
+    path = tmp_path / "bucket" / "visits" / "visits-2024-07-01.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"a": 1}\n')
+    os.utime(path, ns=(1_700_000_000_123_456_000, 1_700_000_000_123_456_000))
+    [(uri, generation, size, _)] = landing_objects(tmp_path, "bucket/visits")
+    assert (uri, generation, size) == ("gs://bucket/visits/visits-2024-07-01.jsonl", 1_700_000_000_123_456, 9)
+    path.write_text('{"b": 2}\n')  # an overwrite of the same size, a moment later
+    os.utime(path, ns=(1_700_000_000_123_457_000, 1_700_000_000_123_457_000))
+    [(_, rewritten, same_size, _)] = landing_objects(tmp_path, "bucket/visits")
+    assert same_size == size and rewritten > generation

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from glue.local.executor import Executor, RunReport
 from glue.local.graph import Graph
-from glue.local.warehouse import PUBSUB_COLUMNS, connect, ensure_schema
+from glue.local.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, connect, ensure_schema
 
 T0 = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -40,6 +40,7 @@ class Harness:
         ensure_schema(self.connection, raw_dataset)
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_pubsub ({PUBSUB_COLUMNS})')
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, _FILE_NAME VARCHAR)')
+        self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs_objects ({OBJECT_COLUMNS})')
         self._messages = 0
 
     # ------------------------------------------------------------------ inputs
@@ -56,8 +57,26 @@ class Harness:
         return self
 
     def gcs(self, lines: list, object_uri: str = "gs://landing/visits/visits-2024-07-01T09.jsonl"):
+        """Lines appended to an object, which makes a new generation of it (as a rewrite would)."""
         rows = [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
         self.connection.executemany(f'INSERT INTO "{self.raw}".visits_gcs VALUES (?, ?)', rows)
+        objects = f'"{self.raw}".visits_gcs_objects'
+        generation, size = self.connection.execute(
+            f"SELECT COALESCE(MAX(generation), 0), COALESCE(MAX(size), 0) FROM {objects} WHERE uri = ?",
+            [object_uri]).fetchone()
+        self.connection.execute(f"DELETE FROM {objects} WHERE uri = ?", [object_uri])
+        self.connection.execute(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", [
+            object_uri, generation + 1, size + sum(len(line.encode()) + 1 for line, _ in rows), T0])
+        return self
+
+    def replace_object(self, object_uri: str, lines: list, new_generation: bool = True):
+        """The object's lines replaced by these, the same size or not; a new generation unless told not."""
+        rows = [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
+        self.connection.execute(f'DELETE FROM "{self.raw}".visits_gcs WHERE _FILE_NAME = ?', [object_uri])
+        self.connection.executemany(f'INSERT INTO "{self.raw}".visits_gcs VALUES (?, ?)', rows)
+        if new_generation:
+            self.connection.execute(f'UPDATE "{self.raw}".visits_gcs_objects SET generation = generation + 1 '
+                                    f'WHERE uri = ?', [object_uri])
         return self
 
     def prior(self, name: str, rows: list[dict]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ PUBSUB_COLUMNS = (
     "subscription_name VARCHAR, message_id VARCHAR, publish_time TIMESTAMPTZ, "
     "data VARCHAR, attributes VARCHAR"
 )
+OBJECT_COLUMNS = "uri VARCHAR, generation BIGINT, size BIGINT, updated TIMESTAMPTZ"
 
 
 # BigQuery's limit on a CSV row; DuckDB's default (2 MB) would refuse a large malformed line.
@@ -98,12 +100,34 @@ def relation_kind(connection, schema: str, name: str) -> str | None:
 
 
 def prepare_sources(connection, settings: Settings) -> None:
-    """Create the raw sources if missing; point visits_gcs at what is in the landing directory now."""
+    """Create the raw sources if missing; point visits_gcs at what is in the landing directory now,
+    and list the objects' metadata in visits_gcs_objects."""
     raw = settings.raw_dataset
     ensure_schema(connection, raw)
     connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}".visits_pubsub ({PUBSUB_COLUMNS})')
-    query = landing_query(settings.landing_dir, f"{settings.landing_bucket}/{settings.landing_prefix}")
-    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {query}')
+    bucket_prefix = f"{settings.landing_bucket}/{settings.landing_prefix}"
+    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {landing_query(settings.landing_dir, bucket_prefix)}')
+    connection.execute(f'CREATE OR REPLACE TABLE "{raw}".visits_gcs_objects ({OBJECT_COLUMNS})')
+    objects = landing_objects(settings.landing_dir, bucket_prefix)
+    if objects:
+        connection.executemany(f'INSERT INTO "{raw}".visits_gcs_objects VALUES (?, ?, ?, ?)', objects)
+
+
+def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:
+    """(uri, generation, size, updated) of each *.jsonl object visits_gcs reads: the object table's rows.
+
+    Taken when the run starts, from the files themselves. Cloud Storage's generation is the
+    write time in microseconds; the file's modification time in microseconds stands in for it,
+    so that an append or an overwrite, even one that keeps the size, is a new generation.
+    """
+    root = Path(landing_dir).resolve()
+    rows = []
+    for path in sorted(Path(root, bucket_prefix).glob("**/*.jsonl")):
+        stat = path.stat()
+        microseconds = stat.st_mtime_ns // 1000
+        rows.append((f"gs://{path.relative_to(root).as_posix()}", microseconds, stat.st_size,
+                     datetime.fromtimestamp(microseconds / 1e6, tz=timezone.utc)))
+    return rows
 
 
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
