@@ -262,6 +262,44 @@ def logging_and_monitoring_clients(channel):
             monitoring_v3.AlertPolicyServiceClient(transport=AlertPolicyServiceGrpcTransport(channel=channel)))
 
 
+def connection_api() -> tuple[GrpcApi, dict]:
+    """BigQuery Connection v1, as provisioning uses it: get and create. A created Cloud resource
+    connection gets its service account, as the real service gives it one."""
+    from google.cloud import bigquery_connection_v1 as bc
+
+    api, state = GrpcApi(), {"connections": {}}
+    service = "google.cloud.bigquery.connection.v1.ConnectionService"
+
+    @api.method(service, "GetConnection", bc.GetConnectionRequest, bc.Connection)
+    def get_connection(request, context):
+        if request.name not in state["connections"]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"Not found: Connection {request.name}")
+        return state["connections"][request.name]
+
+    @api.method(service, "CreateConnection", bc.CreateConnectionRequest, bc.Connection)
+    def create_connection(request, context):
+        name = f"{request.parent}/connections/{request.connection_id}"
+        if name in state["connections"]:
+            context.abort(grpc.StatusCode.ALREADY_EXISTS, f"Already exists: {name}")
+        connection = bc.Connection(request.connection)
+        connection.name = name
+        if "cloud_resource" in connection:
+            connection.cloud_resource.service_account_id = (
+                f"bqcx-123456789012-{request.connection_id[:4]}@gcp-sa-bigquery-condel.iam.gserviceaccount.com")
+        state["connections"][name] = connection
+        return connection
+
+    return api, state
+
+
+def connection_client(channel):
+    from google.cloud import bigquery_connection_v1
+    from google.cloud.bigquery_connection_v1.services.connection_service.transports import (
+        ConnectionServiceGrpcTransport)
+
+    return bigquery_connection_v1.ConnectionServiceClient(transport=ConnectionServiceGrpcTransport(channel=channel))
+
+
 def dataform_api() -> tuple[GrpcApi, dict]:
     """Dataform v1's repository resources as `clickstream dataform` uses them. `state["script"]`
     sets what a run does: the states GetWorkflowInvocation reports in turn, and its actions."""

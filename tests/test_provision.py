@@ -18,7 +18,7 @@ from glue.provision import cli as provision_cli
 from glue.provision.landing import Clients, grants, landing_resources, service_agent
 from glue.provision.plan import ResourceError, apply, make_plan
 from glue.provision.errors import explain
-from tests.cloud_apis import BigQueryApi, IamPolicyServer
+from tests.cloud_apis import BigQueryApi, IamPolicyServer, connection_api, connection_client
 
 pytestmark = pytest.mark.emulator
 PROJECT_NUMBER = "123456789012"
@@ -42,13 +42,21 @@ def iam():
 
 
 @pytest.fixture
-def clients(pubsub_emulator, storage_emulator, bigquery_api, project):
+def connections():
+    api, state = connection_api()
+    channel = api.start()
+    yield connection_client(channel), api, state
+    api.stop()
+
+
+@pytest.fixture
+def clients(pubsub_emulator, storage_emulator, bigquery_api, project, connections):
     return Clients(
         storage=storage.Client(project=project, credentials=AnonymousCredentials()),
         bigquery=bigquery.Client(project=project, credentials=AnonymousCredentials(), _http=bigquery_api,
                                  location="US"),
         publisher=pubsub_v1.PublisherClient(), subscriber=pubsub_v1.SubscriberClient(),
-        schemas=pubsub_v1.SchemaServiceClient())
+        schemas=pubsub_v1.SchemaServiceClient(), connections=connections[0])
 
 
 def all_resources(settings, project, clients, iam):
@@ -80,7 +88,7 @@ def test_a_fresh_project_gets_everything_and_a_second_run_changes_nothing(settin
     assert [name for name, _ in iam.requests] == ["GetIamPolicy", "GetIamPolicy"]
 
 
-def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_api):
+def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_api, connections):
     apply(make_plan(all_resources(settings, project, clients, iam)))
     posts = {path.rsplit("/", 1)[-1]: body for method, path, body in bigquery_api.mutations() if method == "POST"}
     created = [body["datasetReference"]["datasetId"] for method, path, body in bigquery_api.mutations()
@@ -100,6 +108,16 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
     assert external["csvOptions"]["quote"] == "" and external["csvOptions"]["fieldDelimiter"] == "\u0001"
     assert [f["name"] for f in external["schema"]["fields"]] == ["line"]
     assert posts  # the POSTs above came through the official client
+    # The object table lists the same objects through the connection, whose account may view them.
+    assert tables["visits_gcs_objects"]["externalDataConfiguration"] == {
+        "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"], "objectMetadata": "SIMPLE",
+        "connectionId": f"{project}.us.clickstream-landing"}
+    _, connection_calls, connection_state = connections
+    [connection] = connection_state["connections"].values()
+    assert connection.name == f"projects/{project}/locations/us/connections/clickstream-landing"
+    viewer = connection.cloud_resource.service_account_id
+    policy = clients.storage.bucket(f"{project}-clickstream-landing").get_iam_policy(requested_policy_version=3)
+    assert {"role": "roles/storage.objectViewer", "members": {f"serviceAccount:{viewer}"}} in list(policy.bindings)
 
     agent = f"service-{PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
     access = bigquery_api.datasets[f"{project}.clickstream_raw"]["access"]
@@ -141,7 +159,8 @@ def test_drift_is_reported_then_reconciled_without_deleting(settings, project, c
     assert make_plan(all_resources(changed, project, clients, iam)).pending == []
 
 
-def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients, bigquery_api, monkeypatch):
+def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients, bigquery_api, connections,
+                                                               monkeypatch):
     monkeypatch.setattr(provision_cli, "real_clients", lambda *_: clients)
     # The clients above already point at the emulators; the command refuses to run with the
     # variables set, so that nobody provisions an emulator believing it is Google Cloud.
@@ -155,8 +174,11 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert f"+ create bigquery table {project}.clickstream_raw.visits_pubsub" in lines
     assert f"+ create storage bucket {project}-clickstream-landing" in lines
-    assert "16 to create, 0 to update, 0 unchanged, 1 skipped" in lines
+    assert f"+ create bigquery connection projects/{project}/locations/us/connections/clickstream-landing" in lines
+    assert f"+ create bigquery object table {project}.clickstream_raw.visits_gcs_objects" in lines
+    assert "18 to create, 0 to update, 0 unchanged, 1 skipped" in lines
     assert bigquery_api.mutations() == []
+    assert connections[1].calls() == ["GetConnection"]
     with pytest.raises(Exception, match="404"):
         clients.storage.get_bucket(f"{project}-clickstream-landing")
 

@@ -147,6 +147,47 @@ class LandingTable:
         self.client.update_table(current, ["external_data_configuration"])
 
 
+class LandingObjectTable:
+    """The object table over the same objects: their metadata (generation, size), never their content."""
+
+    kind = "bigquery object table"
+
+    def __init__(self, client, dataset_id: str, table_id: str, source_uri: str, connection: str):
+        self.client, self.name = client, f"{client.project}.{dataset_id}.{table_id}"
+        self.source_uri, self.connection = source_uri, connection
+
+    def read(self):
+        return get_or_none(self.client.get_table, self.name)
+
+    def _config(self) -> bigquery.ExternalConfig:
+        # The client has no field for objectMetadata yet; the REST resource is built as documented.
+        return bigquery.ExternalConfig.from_api_repr(
+            {"sourceUris": [self.source_uri], "objectMetadata": "SIMPLE", "connectionId": self.connection})
+
+    def differences(self, current) -> list[str]:
+        config = current.external_data_configuration
+        if config is None or config.to_api_repr().get("objectMetadata") != "SIMPLE":
+            return ["is not an object table (cannot change in place)"]
+        found = []
+        if list(config.source_uris or []) != [self.source_uri]:
+            found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
+        if config.connection_id != self.connection:
+            found.append(f"connection: {config.connection_id} -> {self.connection}")
+        return found
+
+    def create(self) -> None:
+        table = bigquery.Table(self.name)
+        table.external_data_configuration = self._config()
+        table.description = "Metadata of the landing bucket's visit objects: uri, generation, size, updated."
+        self.client.create_table(table)
+
+    def update(self, current, differences) -> None:
+        if differences == ["is not an object table (cannot change in place)"]:
+            raise RuntimeError(f"{self.name}: {differences[0]}")
+        current.external_data_configuration = self._config()
+        self.client.update_table(current, ["external_data_configuration"])
+
+
 class DatasetWriter:
     """A dataset access entry letting a service account write (WRITER = roles/bigquery.dataEditor)."""
 

@@ -16,14 +16,15 @@ PARTS = ("storage", "bigquery", "pubsub", "iam")
 
 
 def real_clients(project: str, region: str, parts: set[str]) -> Clients:
-    from google.cloud import bigquery, pubsub_v1, storage
+    from google.cloud import bigquery, bigquery_connection_v1, pubsub_v1, storage
 
     return Clients(
-        storage=storage.Client(project=project) if "storage" in parts else None,
+        storage=storage.Client(project=project) if parts & {"storage", "iam"} else None,
         bigquery=bigquery.Client(project=project, location=region) if parts & {"bigquery", "iam"} else None,
         publisher=pubsub_v1.PublisherClient() if parts & {"pubsub", "iam"} else None,
         subscriber=pubsub_v1.SubscriberClient() if parts & {"pubsub", "iam"} else None,
         schemas=pubsub_v1.SchemaServiceClient() if "pubsub" in parts else None,
+        connections=bigquery_connection_v1.ConnectionServiceClient() if parts & {"bigquery", "iam"} else None,
     )
 
 
@@ -48,8 +49,10 @@ def print_step(step: Step) -> None:
               help="Provision only these parts (repeatable). Default: all.")
 @click.option("--project-number", help="Skip the Resource Manager lookup of the project number (IAM grants need it).")
 def provision(project, region, dry_run, only, project_number):
-    """Create or reconcile the landing side: bucket, datasets, raw tables, topics, schema,
-    the BigQuery subscription with its dead-letter topic, and the Pub/Sub service agent's grants.
+    """Create or reconcile the landing side: bucket, datasets, raw tables (the Pub/Sub table,
+    the landing bucket's external table, and its object table with the BigLake connection it
+    reads through), topics, schema, the BigQuery subscription with its dead-letter topic, and the
+    grants (the Pub/Sub service agent's; the connection's object viewer on the bucket).
 
     Every resource is read first; only what is missing or differs is created or changed, so a
     second run changes nothing and says so. Nothing is ever deleted. Names and retention come

@@ -12,6 +12,9 @@ ROLES = {
     "bigquery table": "roles/bigquery.dataOwner",
     "bigquery external table": "roles/bigquery.dataOwner",
     "bigquery dataset grant": "roles/bigquery.dataOwner",
+    "bigquery connection": "roles/bigquery.connectionAdmin",
+    "bigquery object table": "roles/bigquery.dataOwner and roles/bigquery.connectionAdmin (to delegate the connection)",
+    "storage bucket grant": "roles/storage.admin",
     "pubsub schema": "roles/pubsub.editor",
     "pubsub topic": "roles/pubsub.editor",
     "pubsub subscription": "roles/pubsub.editor",
@@ -32,6 +35,7 @@ ROLES = {
 }
 
 APIS = {
+    "bigquery connection": "bigqueryconnection.googleapis.com",
     "storage": "storage.googleapis.com",
     "bigquery": "bigquery.googleapis.com",
     "pubsub": "pubsub.googleapis.com",
@@ -53,7 +57,7 @@ def api_disabled(error: Exception) -> bool:
 def explain(failure: ResourceError, project: str) -> str:
     error, kind = failure.error, failure.resource.kind
     text = str(error)
-    api = APIS[kind.split()[0]]
+    api = APIS.get(kind) or APIS[kind.split()[0]]
     if api_disabled(error):
         return (f"{kind} {failure.resource.name}: the {api} API is not enabled.\n"
                 f"  enable it: gcloud services enable {api} --project {project}")

@@ -10,13 +10,14 @@ from typing import Any
 
 from glue.provision import bigquery as bq
 from glue.provision import pubsub as ps
+from glue.provision.connection import OBJECT_VIEWER, BucketGrant, LandingConnection
 from glue.provision.storage import Bucket
 from glue.settings import Settings
 
 LABELS = {"app": "clickstream"}
 
 DATASET_DESCRIPTIONS = {
-    "raw": "Raw visits as received: the Pub/Sub subscription's table and the landing bucket's external table.",
+    "raw": "Raw visits as received: the Pub/Sub subscription's table, and the landing bucket's external and object tables.",
     "staging": "Parsed, validated and deduplicated visits; internal to the Dataform workflow.",
     "curated": "Sessions, events, purchase items, per-minute aggregates and dashboard marts.",
     "assertions": "Dataform assertion views: each returns the rows that break a rule.",
@@ -31,6 +32,7 @@ class Clients:
     publisher: Any = None
     subscriber: Any = None
     schemas: Any = None
+    connections: Any = None
 
 
 def service_agent(project_number: str | int) -> str:
@@ -50,6 +52,8 @@ def landing_resources(settings: Settings, project: str, region: str, clients: Cl
                                 settings.infra["landing"]["storage_class"], LABELS))
     if clients.bigquery is not None:
         resources += bigquery_resources(settings, project, region, clients.bigquery)
+    if clients.bigquery is not None and clients.connections is not None:
+        resources += object_table_resources(settings, project, region, clients)
     if clients.publisher is not None:
         resources += pubsub_resources(settings, project, clients)
     if project_number is not None:
@@ -67,6 +71,20 @@ def bigquery_resources(settings: Settings, project: str, region: str, client) ->
         bq.PubSubTable(client, settings.raw_dataset, raw["pubsub_table"], raw["pubsub_expiration_days"]),
         bq.LandingTable(client, settings.raw_dataset, raw["gcs_table"], source_uri),
     ]
+
+
+def object_table_resources(settings: Settings, project: str, region: str, clients: Clients) -> list:
+    """The object table staging reads to see which landing objects changed, and what it reads through."""
+    raw = settings.raw
+    bucket = settings.landing_bucket_for(project)
+    connection = LandingConnection(clients.connections, project, region, raw["landing_connection"])
+    resources = [connection]
+    if clients.storage is not None:
+        resources.append(BucketGrant(clients.storage, bucket, OBJECT_VIEWER, connection.service_account,
+                                     f"connection {raw['landing_connection']}'s service account"))
+    resources.append(bq.LandingObjectTable(clients.bigquery, settings.raw_dataset, raw["gcs_objects_table"],
+                                           f"gs://{bucket}/{settings.landing_prefix}/*.jsonl", connection.reference))
+    return resources
 
 
 def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list:
