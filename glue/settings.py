@@ -85,6 +85,10 @@ class Settings:
         return self.local_dir / "warehouse.duckdb"
 
     @property
+    def translation_cache(self) -> Path:
+        return self.local_dir / "translations.json"
+
+    @property
     def landing_dir(self) -> Path:
         """Where the local visits_gcs external table reads: <dir>/<bucket>/<prefix>."""
         return self.local_dir / "landing"

@@ -124,3 +124,36 @@ def test_a_filtered_array_subquery_becomes_a_list_filter_in_order(db):
     reversed_order = keep_order.replace("ORDER BY p", "ORDER BY p DESC")
     assert "LIST_FILTER" not in Translator("x.sqlx").query(reversed_order)  # another shape: left as it is
     assert run(db, reversed_order) == [(["x.b", "x.c", "x.a"],)]
+
+
+def test_a_cached_translation_is_reused_with_the_variables_its_script_declared(tmp_path, monkeypatch):
+    from glue.local import compat
+    from glue.local.compat import TranslationCache
+
+    declare = "DECLARE since TIMESTAMP DEFAULT (SELECT MAX(t) FROM x);"
+    query = "SELECT * FROM x WHERE t > since"
+    cache = TranslationCache(tmp_path / "translations.json")
+    first = Translator("a.sqlx", cache)
+    expected = [first.script(declare).statements, first.query(query)]
+    cache.save()
+
+    def no_parsing(*_, **__):
+        raise AssertionError("translated again instead of reusing the cached translation")
+
+    monkeypatch.setattr(compat.sqlglot, "parse", no_parsing)
+    again = Translator("a.sqlx", TranslationCache(tmp_path / "translations.json"))
+    # The variable the cached DECLARE made is known again, so the query still reads it as one.
+    assert [again.script(declare).statements, again.query(query)] == expected
+    assert "getvariable('since')" in expected[1].lower()
+
+
+def test_a_translation_cache_from_another_version_is_discarded(tmp_path):
+    import json
+
+    from glue.local.compat import TranslationCache
+
+    path = tmp_path / "translations.json"
+    path.write_text(json.dumps({"version": "older", "entries": {"k": {"statements": ["SELECT 2"]}}}))
+    assert TranslationCache(path).get("k") is None
+    path.write_text("{torn")
+    assert TranslationCache(path).get("k") is None

@@ -24,9 +24,9 @@ from typing import Callable
 
 import duckdb
 
-from glue.local.compat import Translator, UntranslatableSQL
+from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
 from glue.local.graph import Action
-from glue.local.warehouse import ensure_schema, relation_exists, relation_kind
+from glue.local.warehouse import ensure_schema
 
 
 @dataclass
@@ -70,8 +70,15 @@ def _quote(schema: str, name: str) -> str:
 
 class Executor:
     def __init__(self, connection: duckdb.DuckDBPyConnection, full_refresh: bool = False,
-                 on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5):
+                 on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
+                 translations: TranslationCache | None = None):
         self.connection = connection
+        self.translations = translations
+        # What exists, read once and kept current by the executor's own CREATEs and DROPs: one
+        # catalog query per run instead of two per action. Forgotten after an operations action
+        # (its SQL may create or drop anything) and after a rollback.
+        self._relations: dict[tuple[str, str], str] | None = None
+        self._schemas: set[str] | None = None
         self.full_refresh = full_refresh
         self.on_result = on_result
         self.sample_rows = sample_rows
@@ -96,7 +103,7 @@ class Executor:
 
     def run_action(self, action: Action) -> ActionResult:
         started = time.perf_counter()
-        translator = Translator(action.file)
+        translator = Translator(action.file, self.translations)
         connection = self.connection
         connection.execute("BEGIN TRANSACTION")
         try:
@@ -104,6 +111,7 @@ class Executor:
             connection.execute("COMMIT")
         except (ActionFailed, UntranslatableSQL, duckdb.Error) as error:
             connection.execute("ROLLBACK")
+            self._forget_catalog()
             result = self._failure(action, error)
         result.seconds = time.perf_counter() - started
         return result
@@ -120,7 +128,7 @@ class Executor:
     # ------------------------------------------------------------------ per kind
     def _dispatch(self, action: Action, translator: Translator) -> ActionResult:
         if action.kind in ("table", "view", "incremental", "assertion"):
-            ensure_schema(self.connection, action.schema)
+            self._ensure_schema(action.schema)
         if action.kind == "view":
             return self._view(action, translator)
         if action.kind == "table":
@@ -130,6 +138,7 @@ class Executor:
         if action.kind == "assertion":
             return self._assertion(action, translator)
         if action.kind == "operations":
+            self._forget_catalog()
             self._statements(action.queries, translator)
             return ActionResult(action, "ok", mode="operations")
         raise ActionFailed(f"{action.file}: unknown action type {action.kind!r}")
@@ -139,11 +148,40 @@ class Executor:
             for statement in translator.script(script).statements:
                 self.connection.execute(statement)
 
+    # ------------------------------------------------------------------ catalog
+    def _read_catalog(self) -> None:
+        rows = self.connection.execute(
+            "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = current_database()").fetchall()
+        self._relations = {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind in rows}
+        self._schemas = {row[0] for row in self.connection.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()").fetchall()}
+
+    def _forget_catalog(self) -> None:
+        self._relations = self._schemas = None
+
+    def _kind(self, action: Action) -> str | None:
+        if self._relations is None:
+            self._read_catalog()
+        return self._relations.get((action.schema, action.table))
+
+    def _made(self, action: Action, kind: str | None) -> None:
+        if self._relations is not None:
+            self._relations[(action.schema, action.table)] = kind
+
+    def _ensure_schema(self, schema: str) -> None:
+        if self._schemas is None:
+            self._read_catalog()
+        if schema not in self._schemas:
+            ensure_schema(self.connection, schema)
+            self._schemas.add(schema)
+
     def _drop_if_kind_differs(self, action: Action, wanted: str) -> None:
-        kind = relation_kind(self.connection, action.schema, action.table)
+        kind = self._kind(action)
         if kind is not None and kind != wanted:
             keyword = "VIEW" if kind == "view" else "TABLE"
             self.connection.execute(f"DROP {keyword} {_quote(action.schema, action.table)}")
+        self._made(action, wanted)
 
     def _count(self, action: Action) -> int:
         return self.connection.execute(f"SELECT COUNT(*) FROM {_quote(action.schema, action.table)}").fetchone()[0]
@@ -158,7 +196,7 @@ class Executor:
                query=None) -> ActionResult:
         self._statements(action.pre_ops if pre_ops is None else pre_ops, translator)
         body = translator.query(action.query if query is None else query)
-        existed = relation_exists(self.connection, action.schema, action.table)
+        existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
         self.connection.execute(f"CREATE OR REPLACE TABLE {_quote(action.schema, action.table)} AS {body}")
         self._statements(action.post_ops if post_ops is None else post_ops, translator)
@@ -166,7 +204,7 @@ class Executor:
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
 
     def _incremental(self, action: Action, translator: Translator) -> ActionResult:
-        exists = relation_kind(self.connection, action.schema, action.table) == "table"
+        exists = self._kind(action) == "table"
         if self.full_refresh or not exists:
             return self._table(action, translator)
         self._statements(action.incremental_pre_ops, translator)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from glue.local.compat import TranslationCache
 from glue.local.compiler import compile_project
 from glue.local.executor import ActionResult, Executor, RunReport
 from glue.local.graph import Graph
@@ -52,12 +53,14 @@ def run_workflow(settings: Settings, options: RunOptions,
     graph = graph or compile_graph(settings, options.variables)
     compile_seconds = time.perf_counter() - compile_started
     connection = connect(options.warehouse or settings.warehouse)
+    translations = TranslationCache(settings.translation_cache)
     try:
         prepare_sources(connection, settings)
         selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
-        report = Executor(connection, options.full_refresh, on_result).run(selected)
+        report = Executor(connection, options.full_refresh, on_result, translations=translations).run(selected)
     finally:
         connection.close()
+        translations.save()
     return report, graph, compile_seconds
 
 
