@@ -91,14 +91,6 @@ def relation_exists(connection, schema: str, name: str) -> bool:
     return bool(row[0])
 
 
-def relation_kind(connection, schema: str, name: str) -> str | None:
-    row = connection.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return None if row is None else ("view" if row[0] == "VIEW" else "table")
-
-
 def prepare_sources(connection, settings: Settings) -> None:
     """Create the raw sources if missing; point visits_gcs at what is in the landing directory now,
     and list the objects' metadata in visits_gcs_objects."""
