@@ -77,14 +77,7 @@ class BigQueryApi:
         return _response(method, url, 200, stored)
 
     def _dataset(self, method, url, body, project, dataset):
-        key = f"{project}.{dataset}"
-        if key not in self.datasets:
-            return _error(method, url, 404, "notFound", f"Not found: Dataset {project}:{dataset}")
-        if method == "PATCH":
-            self.datasets[key].update(copy.deepcopy(body))
-        else:
-            assert method == "GET", method
-        return _response(method, url, 200, self.datasets[key])
+        return self._existing(self.datasets, f"{project}.{dataset}", f"Dataset {project}:{dataset}", method, url, body)
 
     def _tables(self, method, url, body, project, dataset):
         assert method == "POST", method
@@ -97,14 +90,19 @@ class BigQueryApi:
         return _response(method, url, 200, stored)
 
     def _table(self, method, url, body, project, dataset, table):
-        key = f"{project}.{dataset}.{table}"
-        if key not in self.tables:
-            return _error(method, url, 404, "notFound", f"Not found: Table {project}:{dataset}.{table}")
+        return self._existing(self.tables, f"{project}.{dataset}.{table}", f"Table {project}:{dataset}.{table}",
+                              method, url, body)
+
+    @staticmethod
+    def _existing(store: dict, key: str, label: str, method, url, body):
+        """GET or PATCH of a dataset or table: 404 when missing, as BigQuery answers."""
+        if key not in store:
+            return _error(method, url, 404, "notFound", f"Not found: {label}")
         if method == "PATCH":
-            self.tables[key].update(copy.deepcopy(body))
+            store[key].update(copy.deepcopy(body))
         else:
             assert method == "GET", method
-        return _response(method, url, 200, self.tables[key])
+        return _response(method, url, 200, store[key])
 
 
 class IamPolicyServer(iam_policy_pb2_grpc.IAMPolicyServicer):

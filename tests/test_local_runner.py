@@ -35,6 +35,13 @@ def test_run_lands_inputs_and_builds_everything(workspace):
         "gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
 
 
+def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, graph):
+    # clickstream.yaml names them for provisioning and the local warehouse; the SQLX declares them.
+    declared = {a.name for a in graph.actions.values() if a.kind == "declaration"}
+    named = {f"{settings.raw_dataset}.{settings.raw[key]}" for key in ("pubsub_table", "gcs_table", "gcs_objects_table")}
+    assert named == declared
+
+
 def test_selection_by_tag_and_action_brings_dependencies(graph):
     names = [a.name for a in graph.select(actions=["visits_by_device"])]
     assert names.index("clickstream_staging.stg_visit_payloads") < names.index("clickstream.sessions") < names.index("clickstream.visits_by_device")

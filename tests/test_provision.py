@@ -159,6 +159,22 @@ def test_drift_is_reported_then_reconciled_without_deleting(settings, project, c
     assert make_plan(all_resources(changed, project, clients, iam)).pending == []
 
 
+def test_a_table_of_another_kind_is_reported_and_left_alone(settings, project, clients, iam, bigquery_api):
+    apply(make_plan(all_resources(settings, project, clients, iam)))
+    # Someone made visits_gcs_objects a plain CSV external table: it cannot become an object
+    # table in place, so provisioning says so and changes nothing (it never deletes).
+    objects = f"{project}.clickstream_raw.visits_gcs_objects"
+    bigquery_api.tables[objects]["externalDataConfiguration"] = {
+        "sourceFormat": "CSV", "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"]}
+    plan = make_plan(all_resources(settings, project, clients, iam))
+    [step] = plan.pending
+    assert (step.resource.name, step.differences) == (objects, ["is not an object table (cannot change in place)"])
+    bigquery_api.requests.clear()
+    with pytest.raises(ResourceError, match="is not an object table"):
+        apply(plan)
+    assert bigquery_api.mutations() == []
+
+
 def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients, bigquery_api, connections,
                                                                monkeypatch):
     monkeypatch.setattr(provision_cli, "real_clients", lambda *_: clients)

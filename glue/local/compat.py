@@ -239,6 +239,7 @@ def _group_json_paths(tree: exp.Expression) -> exp.Expression:
     """
     for select in list(tree.find_all(exp.Select)):
         groups: dict[tuple[str, str], list[tuple[exp.Expression, str]]] = {}
+        columns: dict[tuple[str, str], exp.Column] = {}
         for projection in select.expressions:
             for node in projection.find_all(exp.JSONType, exp.JSONExtract, exp.JSONExtractScalar):
                 if node.parent_select is not select:
@@ -252,14 +253,15 @@ def _group_json_paths(tree: exp.Expression) -> exp.Expression:
                 else:
                     kind, call = ("json_value" if isinstance(node, exp.JSONExtractScalar) else "json_extract"), node
                 if isinstance(call.this, exp.Column) and isinstance(call.expression, exp.JSONPath):
-                    column = call.this.sql(dialect="duckdb")
-                    groups.setdefault((kind, column), []).append((node, call.expression.sql(dialect="duckdb")))
+                    group = (kind, call.this.sql(dialect="duckdb"))
+                    groups.setdefault(group, []).append((node, call.expression.sql(dialect="duckdb")))
+                    columns[group] = call.this
         for (kind, column), nodes in groups.items():
             paths = sorted({path for _, path in nodes})
             if len(paths) < 2:  # one path: one parse either way
                 continue
             listed = exp.Anonymous(this=kind, expressions=[
-                nodes[0][0].find(exp.Column).copy(),
+                columns[kind, column].copy(),
                 exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])])
             for node, path in nodes:
                 element = exp.Anonymous(this="list_extract",

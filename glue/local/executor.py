@@ -165,7 +165,7 @@ class Executor:
             self._read_catalog()
         return self._relations.get((action.schema, action.table))
 
-    def _made(self, action: Action, kind: str | None) -> None:
+    def _made(self, action: Action, kind: str) -> None:
         if self._relations is not None:
             self._relations[(action.schema, action.table)] = kind
 

@@ -42,6 +42,7 @@ class Harness:
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, _FILE_NAME VARCHAR)')
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs_objects ({OBJECT_COLUMNS})')
         self._messages = 0
+        self._objects: dict[str, tuple[int, int]] = {}  # uri -> (generation, size) in visits_gcs_objects
 
     # ------------------------------------------------------------------ inputs
     def pubsub(self, payloads: list, published: datetime | None = None, message_ids: list[str] | None = None):
@@ -58,26 +59,31 @@ class Harness:
 
     def gcs(self, lines: list, object_uri: str = "gs://landing/visits/visits-2024-07-01T09.jsonl"):
         """Lines appended to an object, which makes a new generation of it (as a rewrite would)."""
-        rows = [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
+        rows = self._object_lines(lines, object_uri)
         self.connection.executemany(f'INSERT INTO "{self.raw}".visits_gcs VALUES (?, ?)', rows)
-        objects = f'"{self.raw}".visits_gcs_objects'
-        generation, size = self.connection.execute(
-            f"SELECT COALESCE(MAX(generation), 0), COALESCE(MAX(size), 0) FROM {objects} WHERE uri = ?",
-            [object_uri]).fetchone()
-        self.connection.execute(f"DELETE FROM {objects} WHERE uri = ?", [object_uri])
-        self.connection.execute(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", [
-            object_uri, generation + 1, size + sum(len(line.encode()) + 1 for line, _ in rows), T0])
+        generation, size = self._objects.get(object_uri, (0, 0))
+        self._record_object(object_uri, generation + 1, size + _size(rows))
         return self
 
-    def replace_object(self, object_uri: str, lines: list, new_generation: bool = True):
-        """The object's lines replaced by these, the same size or not; a new generation unless told not."""
-        rows = [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
+    def replace_object(self, object_uri: str, lines: list, metadata: bool = True):
+        """The object's lines replaced by these: a new generation of the new size, or, with
+        metadata=False, a change the object table does not show (which a run must not read)."""
+        rows = self._object_lines(lines, object_uri)
         self.connection.execute(f'DELETE FROM "{self.raw}".visits_gcs WHERE _FILE_NAME = ?', [object_uri])
         self.connection.executemany(f'INSERT INTO "{self.raw}".visits_gcs VALUES (?, ?)', rows)
-        if new_generation:
-            self.connection.execute(f'UPDATE "{self.raw}".visits_gcs_objects SET generation = generation + 1 '
-                                    f'WHERE uri = ?', [object_uri])
+        if metadata:
+            self._record_object(object_uri, self._objects[object_uri][0] + 1, _size(rows))
         return self
+
+    @staticmethod
+    def _object_lines(lines: list, object_uri: str) -> list[tuple[str, str]]:
+        return [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
+
+    def _record_object(self, object_uri: str, generation: int, size: int) -> None:
+        self._objects[object_uri] = (generation, size)
+        objects = f'"{self.raw}".visits_gcs_objects'
+        self.connection.execute(f"DELETE FROM {objects} WHERE uri = ?", [object_uri])
+        self.connection.execute(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", [object_uri, generation, size, T0])
 
     def prior(self, name: str, rows: list[dict]):
         """A prior state of an incremental table, so that the next run takes its incremental branch."""
@@ -112,6 +118,10 @@ class Harness:
 
     def scalar(self, sql: str):
         return self.connection.execute(sql).fetchone()[0]
+
+
+def _size(rows: list[tuple[str, str]]) -> int:
+    return sum(len(line.encode()) + 1 for line, _ in rows)
 
 
 def _freeze(value):

@@ -94,15 +94,17 @@ def relation_exists(connection, schema: str, name: str) -> bool:
 def prepare_sources(connection, settings: Settings) -> None:
     """Create the raw sources if missing; point visits_gcs at what is in the landing directory now,
     and list the objects' metadata in visits_gcs_objects."""
-    raw = settings.raw_dataset
+    raw, names = settings.raw_dataset, settings.raw
     ensure_schema(connection, raw)
-    connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}".visits_pubsub ({PUBSUB_COLUMNS})')
+    connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}"."{names["pubsub_table"]}" ({PUBSUB_COLUMNS})')
     bucket_prefix = f"{settings.landing_bucket}/{settings.landing_prefix}"
-    connection.execute(f'CREATE OR REPLACE VIEW "{raw}".visits_gcs AS {landing_query(settings.landing_dir, bucket_prefix)}')
-    connection.execute(f'CREATE OR REPLACE TABLE "{raw}".visits_gcs_objects ({OBJECT_COLUMNS})')
-    objects = landing_objects(settings.landing_dir, bucket_prefix)
-    if objects:
-        connection.executemany(f'INSERT INTO "{raw}".visits_gcs_objects VALUES (?, ?, ?, ?)', objects)
+    lines = landing_query(settings.landing_dir, bucket_prefix)
+    connection.execute(f'CREATE OR REPLACE VIEW "{raw}"."{names["gcs_table"]}" AS {lines}')
+    objects = f'"{raw}"."{names["gcs_objects_table"]}"'
+    connection.execute(f"CREATE OR REPLACE TABLE {objects} ({OBJECT_COLUMNS})")
+    listed = landing_objects(settings.landing_dir, bucket_prefix)
+    if listed:
+        connection.executemany(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", listed)
 
 
 def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:

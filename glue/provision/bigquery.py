@@ -100,10 +100,16 @@ class PubSubTable:
         self.client.update_table(current, fields)
 
 
-class LandingTable:
-    """The external table over the landing bucket's visit objects: one line per row, plus _FILE_NAME."""
+class _ExternalTable:
+    """A table over the landing bucket's objects, defined wholly by its external configuration.
 
-    kind = "bigquery external table"
+    Subclasses give the configuration, whether an existing configuration is of their kind
+    (another kind cannot be changed in place, only reported), and any further differences.
+    """
+
+    kind = ""
+    description = ""
+    other_kind = ""  # what to report about a table that is not of this kind
 
     def __init__(self, client, dataset_id: str, table_id: str, source_uri: str):
         self.client, self.name = client, f"{client.project}.{dataset_id}.{table_id}"
@@ -111,6 +117,45 @@ class LandingTable:
 
     def read(self):
         return get_or_none(self.client.get_table, self.name)
+
+    def _config(self) -> bigquery.ExternalConfig:
+        raise NotImplementedError
+
+    def _same_kind(self, config: bigquery.ExternalConfig) -> bool:
+        return True
+
+    def _more_differences(self, config: bigquery.ExternalConfig) -> list[str]:
+        return []
+
+    def differences(self, current) -> list[str]:
+        config = current.external_data_configuration
+        if config is None or not self._same_kind(config):
+            return [f"{self.other_kind} (cannot change in place)"]
+        found = []
+        if list(config.source_uris or []) != [self.source_uri]:
+            found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
+        return found + self._more_differences(config)
+
+    def create(self) -> None:
+        table = bigquery.Table(self.name)
+        table.external_data_configuration = self._config()
+        table.description = self.description
+        self.client.create_table(table)
+
+    def update(self, current, differences) -> None:
+        config = current.external_data_configuration
+        if config is None or not self._same_kind(config):
+            raise RuntimeError(f"{self.name}: {self.other_kind} (cannot change in place)")
+        current.external_data_configuration = self._config()
+        self.client.update_table(current, ["external_data_configuration"])
+
+
+class LandingTable(_ExternalTable):
+    """The external table over the landing bucket's visit objects: one line per row, plus _FILE_NAME."""
+
+    kind = "bigquery external table"
+    description = "Raw visit lines from the landing bucket, one row per line; _FILE_NAME names the object."
+    other_kind = "is a native table, not an external one"
 
     def _config(self) -> bigquery.ExternalConfig:
         config = bigquery.ExternalConfig("CSV")
@@ -124,68 +169,36 @@ class LandingTable:
         config.max_bad_records = 0
         return config
 
-    def differences(self, current) -> list[str]:
-        config = current.external_data_configuration
-        if config is None:
-            return ["is a native table, not an external one (cannot change in place)"]
-        found = []
-        if list(config.source_uris or []) != [self.source_uri]:
-            found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
+    def _more_differences(self, config: bigquery.ExternalConfig) -> list[str]:
         if config.source_format != "CSV" or config.options.field_delimiter != LINE_DELIMITER \
                 or config.options.quote_character != "":
-            found.append("format: one line per row (CSV, no quoting, delimiter U+0001)")
-        return found
-
-    def create(self) -> None:
-        table = bigquery.Table(self.name)
-        table.external_data_configuration = self._config()
-        table.description = "Raw visit lines from the landing bucket, one row per line; _FILE_NAME names the object."
-        self.client.create_table(table)
-
-    def update(self, current, differences) -> None:
-        current.external_data_configuration = self._config()
-        self.client.update_table(current, ["external_data_configuration"])
+            return ["format: one line per row (CSV, no quoting, delimiter U+0001)"]
+        return []
 
 
-class LandingObjectTable:
+class LandingObjectTable(_ExternalTable):
     """The object table over the same objects: their metadata (generation, size), never their content."""
 
     kind = "bigquery object table"
+    description = "Metadata of the landing bucket's visit objects: uri, generation, size, updated."
+    other_kind = "is not an object table"
 
     def __init__(self, client, dataset_id: str, table_id: str, source_uri: str, connection: str):
-        self.client, self.name = client, f"{client.project}.{dataset_id}.{table_id}"
-        self.source_uri, self.connection = source_uri, connection
-
-    def read(self):
-        return get_or_none(self.client.get_table, self.name)
+        super().__init__(client, dataset_id, table_id, source_uri)
+        self.connection = connection
 
     def _config(self) -> bigquery.ExternalConfig:
         # The client has no field for objectMetadata yet; the REST resource is built as documented.
         return bigquery.ExternalConfig.from_api_repr(
             {"sourceUris": [self.source_uri], "objectMetadata": "SIMPLE", "connectionId": self.connection})
 
-    def differences(self, current) -> list[str]:
-        config = current.external_data_configuration
-        if config is None or config.to_api_repr().get("objectMetadata") != "SIMPLE":
-            return ["is not an object table (cannot change in place)"]
-        found = []
-        if list(config.source_uris or []) != [self.source_uri]:
-            found.append(f"source uris: {list(config.source_uris or [])} -> [{self.source_uri}]")
+    def _same_kind(self, config: bigquery.ExternalConfig) -> bool:
+        return config.to_api_repr().get("objectMetadata") == "SIMPLE"
+
+    def _more_differences(self, config: bigquery.ExternalConfig) -> list[str]:
         if config.connection_id != self.connection:
-            found.append(f"connection: {config.connection_id} -> {self.connection}")
-        return found
-
-    def create(self) -> None:
-        table = bigquery.Table(self.name)
-        table.external_data_configuration = self._config()
-        table.description = "Metadata of the landing bucket's visit objects: uri, generation, size, updated."
-        self.client.create_table(table)
-
-    def update(self, current, differences) -> None:
-        if differences == ["is not an object table (cannot change in place)"]:
-            raise RuntimeError(f"{self.name}: {differences[0]}")
-        current.external_data_configuration = self._config()
-        self.client.update_table(current, ["external_data_configuration"])
+            return [f"connection: {config.connection_id} -> {self.connection}"]
+        return []
 
 
 class DatasetWriter:

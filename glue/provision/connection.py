@@ -46,8 +46,11 @@ class LandingConnection:
         raise RuntimeError(f"{self.name}: {differences[0]}")
 
     def service_account(self) -> str | None:
+        """The connection's own service account; None until the connection exists."""
         current = self.read()
-        return current.cloud_resource.service_account_id or None if current is not None else None
+        if current is None:
+            return None
+        return current.cloud_resource.service_account_id or None
 
 
 class BucketGrant:

@@ -95,7 +95,7 @@ def test_an_incremental_run_reads_only_objects_with_a_new_generation(harness, vi
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     # The old object's lines change behind an unchanged generation: a run that read it would
     # stage SID-HIDDEN. It is not read; the new object is.
-    harness.replace_object(old, [dict(visit, session_id="SID-HIDDEN")], new_generation=False)
+    harness.replace_object(old, [dict(visit, session_id="SID-HIDDEN")], metadata=False)
     harness.gcs([dict(visit, session_id="SID-NEW")], new)
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     assert_rows(harness.rows("sessions", "session_id"), [{"session_id": "SID-1001"}, {"session_id": "SID-NEW"}])
