@@ -85,6 +85,21 @@ class Settings:
         return self.local_dir / "warehouse.duckdb"
 
     @property
+    def local_concurrency(self) -> int:
+        """How many actions a local run executes side by side (clickstream.yaml, local.concurrency)."""
+        return int(self.infra["local"].get("concurrency", 1))
+
+    @property
+    def local_zstd_columns(self) -> frozenset[tuple[str, str]]:
+        """(table, column) pairs the local warehouse stores with zstd (local.zstd_columns)."""
+        return frozenset(tuple(item.split(".", 1)) for item in self.infra["local"].get("zstd_columns", []))
+
+    @property
+    def action_times(self) -> Path:
+        """How long each action took last run: the local scheduler starts the longest chains first."""
+        return self.local_dir / "action_times.json"
+
+    @property
     def translation_cache(self) -> Path:
         return self.local_dir / "translations.json"
 

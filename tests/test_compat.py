@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlglot import exp
 
 from glue.local.compat import Translator, UntranslatableSQL
 from glue.local.warehouse import connect
@@ -27,6 +28,19 @@ def test_project_qualified_names_use_the_dataset_schema(db):
 
 def test_safe_prefix_returns_null_instead_of_failing(db):
     assert run(db, "SELECT SAFE.PARSE_JSON('{bad') IS NULL, SAFE.PARSE_JSON('{\"a\": 1}') IS NOT NULL") == [(True, True)]
+    assert run(db, "SELECT SAFE.SUBSTR('abc', 2), SAFE_CAST('x' AS INT64)") == [("bc", None)]
+
+
+@pytest.mark.parametrize("text, valid", [
+    ("", False), ("  ", False), ('{"a": 1} x', False), ("{'a': 1}", False), ('{"a": 1}{"b": 2}', False),
+    ("/*c*/{}", False), ('{"a": .5}', False), ('[1, 2]', True), ("null", True), ('"s"', True),
+    ('  {"a": 1}  ', True), ('{"a": {"b": [1, "x", null]}}', True),
+])
+def test_safe_parse_json_is_null_exactly_for_text_that_is_not_json(db, text, valid):
+    literal = exp.Literal.string(text).sql(dialect="bigquery")
+    [(parsed, json_type)] = run(db, f"SELECT SAFE.PARSE_JSON(t) IS NOT NULL, JSON_TYPE(SAFE.PARSE_JSON(t)) "
+                                    f"FROM (SELECT {literal} AS t)")
+    assert parsed is valid and (json_type is not None) is valid
 
 
 def test_json_type_speaks_bigquery(db):

@@ -41,19 +41,23 @@ def _fail(error: Exception | str) -> None:
 @click.option("--actions", multiple=True, help="Run these actions, by name or schema.name (and their dependencies).")
 @click.option("--no-dependencies", is_flag=True, help="With --tags/--actions: run only what was named.")
 @click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
+@click.option("--concurrency", type=click.IntRange(min=1), metavar="N",
+              help="Actions to run side by side (default: local.concurrency in clickstream.yaml; 1 runs them in order).")
 @click.option("--notify/--no-notify", default=True, show_default=True,
               help="When the local stack is up, announce processed objects on the visits-processed topic.")
-def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, notify):
+def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify):
     """Land input files, compile the project and execute the graph on DuckDB.
 
-    Prints one line per action with its time and row count. A failing assertion fails the run,
-    shows sample rows, and skips what depends on it. Exit code 1 when anything failed.
+    Prints one line per action, as it finishes, with its time and row count. An action starts
+    once everything it depends on is done, several at a time (--concurrency). A failing
+    assertion fails the run, shows sample rows, and skips what depends on it. Exit code 1 when
+    anything failed.
     With the local stack up, each landing object that is fully processed is announced on the
     visits-processed topic (`clickstream notifications watch` prints them).
     """
     settings = get_settings()
     options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
-                         parse_vars(variables) or None)
+                         parse_vars(variables) or None, concurrency)
     try:
         report, _, compile_seconds = run_workflow(settings, options, on_result=print_result)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:

@@ -11,14 +11,22 @@ counterpart of that step:
   appended without one), then the incremental post-ops. As in BigQuery's MERGE, two new rows
   for one key are an error, not a silent pick;
 - assertion: passes when its query returns no row; a failure names the assertion, shows
-  sample rows, and its dependents are skipped;
+  sample rows, and its dependents are skipped. Its view, in the assertion dataset as
+  Dataform makes it, stays behind to query the failing rows;
 - operations: each statement in order.
 
-Each action runs in its own transaction, so a failure leaves the warehouse as it was.
+Each action runs in its own transaction, so a failure leaves the warehouse as it was (a
+failed assertion changes only its own view). As
+`dataform run` does on BigQuery, an action starts as soon as everything it depends on is done,
+up to `concurrency` at a time, each on its own connection, the longest chain of work first
+(glue/local/schedule.py). An operations action runs alone: its SQL may touch anything.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -26,7 +34,8 @@ import duckdb
 
 from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
 from glue.local.graph import Action
-from glue.local.warehouse import ensure_schema
+from glue.local.schedule import ActionTimes, start_order
+from glue.local.warehouse import ensure_schema, session
 
 
 @dataclass
@@ -34,6 +43,7 @@ class ActionResult:
     action: Action
     status: str  # ok | failed | skipped
     seconds: float = 0.0
+    started: float = 0.0  # seconds from the start of the run
     rows: int | None = None  # rows in the table after the action (tables), or failing rows (assertions)
     changed: int | None = None  # rows written by this run
     mode: str = ""  # created | replaced | merged | appended | view | checked
@@ -71,38 +81,101 @@ def _quote(schema: str, name: str) -> str:
 class Executor:
     def __init__(self, connection: duckdb.DuckDBPyConnection, full_refresh: bool = False,
                  on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
-                 translations: TranslationCache | None = None):
-        self.connection = connection
+                 translations: TranslationCache | None = None, concurrency: int = 1,
+                 times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset()):
+        self._root = connection
+        self._database = connection.execute("SELECT current_database()").fetchone()[0]
+        self._local = threading.local()
         self.translations = translations
         # What exists, read once and kept current by the executor's own CREATEs and DROPs: one
         # catalog query per run instead of two per action. Forgotten after an operations action
         # (its SQL may create or drop anything) and after a rollback.
         self._relations: dict[tuple[str, str], str] | None = None
         self._schemas: set[str] | None = None
+        self._view_versions: dict[tuple[str, str], str | None] = {}
+        self._catalog_lock = threading.RLock()
         self.full_refresh = full_refresh
         self.on_result = on_result
         self.sample_rows = sample_rows
+        self.concurrency = max(1, concurrency)
+        self.times = times  # last run's action times, to start the longest chains first
+        self.zstd_columns = zstd_columns
+        self._sessions: list[duckdb.DuckDBPyConnection] = []
+        self._run_started = time.perf_counter()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection: its own transaction, temp tables and script variables."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with self._catalog_lock:
+                connection = self._local.connection = session(self._root, self._database)
+                self._sessions.append(connection)
+        return connection
 
     def run(self, actions: list[Action]) -> RunReport:
+        """Runs each action once its dependencies are done; the report keeps the graph's order."""
         report, started = RunReport(), time.perf_counter()
-        broken: set[str] = set()
-        for action in actions:
-            blocked = [d for d in action.dependencies if d in broken]
-            if blocked:
-                result = ActionResult(action, "skipped", message=f"depends on failed {', '.join(blocked)}")
-                broken.add(action.name)
-            else:
-                result = self.run_action(action)
-                if result.status != "ok":
-                    broken.add(action.name)
-            report.results.append(result)
+        self._run_started = started
+        for schema in {a.schema for a in actions if a.kind in ("table", "view", "incremental", "assertion")}:
+            self._ensure_schema(schema)  # up front: concurrent CREATE SCHEMAs would conflict
+        results: dict[str, ActionResult] = {}
+
+        def finish(result: ActionResult) -> None:
+            results[result.action.name] = result
+            if self.times is not None and result.status == "ok":
+                self.times.record(result.action.name, result.seconds)
             if self.on_result:
                 self.on_result(result)
+
+        try:
+            self._schedule(actions, results, finish)
+        finally:
+            for connection in self._sessions:
+                connection.close()
+            self._sessions.clear()
+            self._local = threading.local()
+        report.results = [results[a.name] for a in actions]
         report.seconds = time.perf_counter() - started
         return report
 
+    def _schedule(self, actions: list[Action], results: dict[str, ActionResult],
+                  finish: Callable[[ActionResult], None]) -> None:
+        """Starts ready actions, longest chain first, up to `concurrency` at once; an action whose
+        dependency failed or was skipped is skipped. Dependencies outside the run are taken as done."""
+        selected = {a.name for a in actions}
+        pending = start_order(actions, self.times)
+        running: dict[Future, Action] = {}
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="action") as pool:
+            while pending or running:
+                progressed = False
+                for action in list(pending):
+                    alone = any(a.kind == "operations" for a in running.values())
+                    if len(running) >= self.concurrency or alone:
+                        break
+                    dependencies = [d for d in action.dependencies if d in selected]
+                    if any(d not in results for d in dependencies):
+                        continue
+                    if action.kind == "operations" and running:
+                        break  # it runs alone: wait for the others to finish
+                    pending.remove(action)
+                    progressed = True
+                    blocked = [d for d in dependencies if results[d].status != "ok"]
+                    if blocked:
+                        finish(ActionResult(action, "skipped", message=f"depends on failed {', '.join(blocked)}"))
+                    else:
+                        running[pool.submit(self.run_action, action)] = action
+                if running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.pop(future)
+                        finish(future.result())
+                elif pending and not progressed:
+                    raise ValueError(f"{pending[0].name} waits for an action that waits for it (a cycle)")
+
     def run_action(self, action: Action) -> ActionResult:
         started = time.perf_counter()
+        offset = started - self._run_started
         translator = Translator(action.file, self.translations)
         connection = self.connection
         connection.execute("BEGIN TRANSACTION")
@@ -114,6 +187,7 @@ class Executor:
             self._forget_catalog()
             result = self._failure(action, error)
         result.seconds = time.perf_counter() - started
+        result.started = offset
         return result
 
     def _failure(self, action: Action, error: Exception) -> ActionResult:
@@ -150,31 +224,37 @@ class Executor:
 
     # ------------------------------------------------------------------ catalog
     def _read_catalog(self) -> None:
+        # Under _catalog_lock (callers hold it).
         rows = self.connection.execute(
-            "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+            "SELECT table_schema, table_name, table_type, table_comment FROM information_schema.tables "
             "WHERE table_catalog = current_database()").fetchall()
-        self._relations = {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind in rows}
+        self._relations = {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind, _ in rows}
+        self._view_versions = {(schema, name): comment for schema, name, kind, comment in rows if kind == "VIEW"}
         self._schemas = {row[0] for row in self.connection.execute(
             "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()").fetchall()}
 
     def _forget_catalog(self) -> None:
-        self._relations = self._schemas = None
+        with self._catalog_lock:
+            self._relations = self._schemas = None
 
     def _kind(self, action: Action) -> str | None:
-        if self._relations is None:
-            self._read_catalog()
-        return self._relations.get((action.schema, action.table))
+        with self._catalog_lock:
+            if self._relations is None:
+                self._read_catalog()
+            return self._relations.get((action.schema, action.table))
 
     def _made(self, action: Action, kind: str) -> None:
-        if self._relations is not None:
-            self._relations[(action.schema, action.table)] = kind
+        with self._catalog_lock:
+            if self._relations is not None:
+                self._relations[(action.schema, action.table)] = kind
 
     def _ensure_schema(self, schema: str) -> None:
-        if self._schemas is None:
-            self._read_catalog()
-        if schema not in self._schemas:
-            ensure_schema(self.connection, schema)
-            self._schemas.add(schema)
+        with self._catalog_lock:
+            if self._schemas is None:
+                self._read_catalog()
+            if schema not in self._schemas:
+                ensure_schema(self.connection, schema)
+                self._schemas.add(schema)
 
     def _drop_if_kind_differs(self, action: Action, wanted: str) -> None:
         kind = self._kind(action)
@@ -187,10 +267,27 @@ class Executor:
         return self.connection.execute(f"SELECT COUNT(*) FROM {_quote(action.schema, action.table)}").fetchone()[0]
 
     def _view(self, action: Action, translator: Translator) -> ActionResult:
-        body = translator.query(action.query)
-        self._drop_if_kind_differs(action, "view")
-        self.connection.execute(f"CREATE OR REPLACE VIEW {_quote(action.schema, action.table)} AS {body}")
+        self._create_view(action, translator.query(action.query))
         return ActionResult(action, "ok", mode="view")
+
+    def _create_view(self, action: Action, body: str) -> None:
+        """CREATE OR REPLACE VIEW, skipped when the view already has this body.
+
+        Creating a view binds its query, as running it does again; for an assertion, which
+        is both created and run every time, that doubled its cost. The body's digest is kept
+        as the view's comment, which is how a later run knows the view is current.
+        """
+        version = hashlib.sha256(body.encode()).hexdigest()[:16]
+        with self._catalog_lock:
+            current = self._kind(action) == "view" and self._view_versions.get((action.schema, action.table)) == version
+        if current:
+            return
+        self._drop_if_kind_differs(action, "view")
+        name = _quote(action.schema, action.table)
+        self.connection.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
+        self.connection.execute(f"COMMENT ON VIEW {name} IS '{version}'")
+        with self._catalog_lock:
+            self._view_versions[(action.schema, action.table)] = version
 
     def _table(self, action: Action, translator: Translator, pre_ops=None, post_ops=None,
                query=None) -> ActionResult:
@@ -198,10 +295,25 @@ class Executor:
         body = translator.query(action.query if query is None else query)
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
-        self.connection.execute(f"CREATE OR REPLACE TABLE {_quote(action.schema, action.table)} AS {body}")
+        self._create_table(action, body)
         self._statements(action.post_ops if post_ops is None else post_ops, translator)
         rows = self._count(action)
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
+
+    def _create_table(self, action: Action, body: str) -> None:
+        """CREATE OR REPLACE TABLE ... AS body; the columns named in zstd_columns are declared first
+        with zstd compression, which later merges into the table keep."""
+        name = _quote(action.schema, action.table)
+        zstd = {column for table, column in self.zstd_columns if table == action.table}
+        columns = self.connection.execute(f"DESCRIBE {body}").fetchall() if zstd else []
+        if not any(column in zstd and kind == "VARCHAR" for column, kind, *_ in columns):
+            self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
+            return
+        definitions = ", ".join(
+            f'"{column}" {kind}' + (" USING COMPRESSION zstd" if column in zstd and kind == "VARCHAR" else "")
+            for column, kind, *_ in columns)
+        self.connection.execute(f"CREATE OR REPLACE TABLE {name} ({definitions})")
+        self.connection.execute(f"INSERT INTO {name} {body}")
 
     def _incremental(self, action: Action, translator: Translator) -> ActionResult:
         exists = self._kind(action) == "table"
@@ -213,22 +325,26 @@ class Executor:
         connection = self.connection
         connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}")
         new_rows = connection.execute("SELECT COUNT(*) FROM __dataform_new").fetchone()[0]
-        if action.unique_key:
+        self._merge_new_rows(action, target, new_rows)
+        connection.execute("DROP TABLE __dataform_new")
+        mode = "merged" if action.unique_key else "appended"
+        self._statements(action.incremental_post_ops, translator)
+        return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
+
+    def _merge_new_rows(self, action: Action, target: str, new_rows: int) -> None:
+        connection = self.connection
+        # With nothing new the DELETE, a scan of the whole target, is skipped; the INSERT still
+        # runs, so that columns that no longer match fail now, not when data next arrives.
+        if action.unique_key and new_rows:
             self._check_unique_source(action)
             keys = " AND ".join(f'{target}."{k}" = __dataform_new."{k}"' for k in action.unique_key)
             connection.execute(f"DELETE FROM {target} USING __dataform_new WHERE {keys}")
-            mode = "merged"
-        else:
-            mode = "appended"
         try:
             connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
         except duckdb.BinderException as error:
             raise ActionFailed(
                 f"{action.file}: the incremental query's columns no longer match {action.name} "
                 f"({str(error).splitlines()[0]}); rerun with --full-refresh") from None
-        connection.execute("DROP TABLE __dataform_new")
-        self._statements(action.incremental_post_ops, translator)
-        return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
 
     def _check_unique_source(self, action: Action) -> None:
         keys = ", ".join(f'"{k}"' for k in action.unique_key)
@@ -244,8 +360,7 @@ class Executor:
     def _assertion(self, action: Action, translator: Translator) -> ActionResult:
         body = translator.query(action.query)
         # Dataform also materialises an assertion as a view in the assertion dataset.
-        self._drop_if_kind_differs(action, "view")
-        self.connection.execute(f"CREATE OR REPLACE VIEW {_quote(action.schema, action.table)} AS {body}")
+        self._create_view(action, body)
         cursor = self.connection.execute(f"SELECT * FROM ({body}) LIMIT {self.sample_rows}")
         sample = cursor.fetchall()
         columns = [d[0] for d in cursor.description]
@@ -253,5 +368,6 @@ class Executor:
             return ActionResult(action, "ok", rows=0, mode="checked")
         failing = self.connection.execute(f"SELECT COUNT(*) FROM ({body})").fetchone()[0]
         what = f" on {action.parent}" if action.parent else ""
-        raise ActionFailed(f"assertion {action.name}{what} failed: {failing} row(s) returned",
-                           sample=sample, columns=columns, rows=failing)
+        # Returned, not raised: the view is committed, so the failing rows can be queried.
+        return ActionResult(action, "failed", rows=failing, mode="checked", sample=sample, columns=columns,
+                            message=f"assertion {action.name}{what} failed: {failing} row(s) returned")

@@ -57,12 +57,29 @@ def connect(path: Path | str = ":memory:", lock_timeout: float = 60,
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(f"{path} is held by another process: {error}") from error
             time.sleep(0.05)
-    # BigQuery timestamps are UTC; DuckDB would otherwise render them in the machine's zone.
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.execute("SET enable_progress_bar = false")
+    _configure(connection)
     if functions:  # the BigQuery functions the models need; a plain writer can skip them
         register_functions(connection)
     return connection
+
+
+def _configure(connection: duckdb.DuckDBPyConnection) -> None:
+    # BigQuery timestamps are UTC; DuckDB would otherwise render them in the machine's zone.
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar = false")
+
+
+def session(connection: duckdb.DuckDBPyConnection, database: str) -> duckdb.DuckDBPyConnection:
+    """Another connection to the open warehouse `database`, set up as `connect` sets up the first.
+
+    Each has its own transaction, temp tables and script variables, so actions can run side by
+    side; the database, and the functions registered on it, are shared. Call it from the thread
+    that owns `connection`, or under a lock: a connection serves one thread at a time.
+    """
+    cursor = connection.cursor()
+    cursor.execute(f'USE "{database}"')
+    _configure(cursor)
+    return cursor
 
 
 def _open(path: Path | str) -> duckdb.DuckDBPyConnection:

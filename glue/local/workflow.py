@@ -12,6 +12,7 @@ from glue.local.compat import TranslationCache
 from glue.local.compiler import compile_project
 from glue.local.executor import ActionResult, Executor, RunReport
 from glue.local.graph import Graph
+from glue.local.schedule import ActionTimes
 from glue.local.warehouse import connect, land_files, prepare_sources
 from glue.settings import Settings
 
@@ -25,6 +26,7 @@ class RunOptions:
     actions: tuple[str, ...] = ()
     include_dependencies: bool = True
     variables: dict | None = None
+    concurrency: int | None = None  # actions at a time; default: settings.local_concurrency
 
 
 def expand_inputs(patterns: tuple[str, ...]) -> list[Path]:
@@ -54,13 +56,18 @@ def run_workflow(settings: Settings, options: RunOptions,
     compile_seconds = time.perf_counter() - compile_started
     connection = connect(options.warehouse or settings.warehouse)
     translations = TranslationCache(settings.translation_cache)
+    times = ActionTimes(settings.action_times, "full_refresh" if options.full_refresh else "incremental")
     try:
         prepare_sources(connection, settings)
         selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
-        report = Executor(connection, options.full_refresh, on_result, translations=translations).run(selected)
+        executor = Executor(connection, options.full_refresh, on_result, translations=translations,
+                            concurrency=options.concurrency or settings.local_concurrency, times=times,
+                            zstd_columns=settings.local_zstd_columns)
+        report = executor.run(selected)
     finally:
         connection.close()
         translations.save()
+        times.save()
     return report, graph, compile_seconds
 
 

@@ -18,7 +18,7 @@ def test_page_views_per_minute_counts_by_minute_and_page(harness):
     harness.pubsub([_page_visit("a", "2024-07-01T09:00:05"), _page_visit("b", "2024-07-01T09:00:59"),
                     _page_visit("c", "2024-07-01T09:01:00"), _page_visit("d", "2024-07-01T09:01:00", "cart")])
     harness.run("clickstream.page_views_per_minute")
-    assert_rows(harness.rows("page_views_per_minute"), [
+    assert_rows(harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"), [
         {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 2},
         {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1},
         {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/cart", "page_views": 1},
@@ -48,19 +48,42 @@ def test_late_event_beyond_lookback_waits_for_a_full_refresh(harness):
 
 
 def test_incremental_branch_merges_into_a_given_prior_state(harness):
-    prior = [{"minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 7}]
+    loaded = datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
+    prior = [{"minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC), "page_url": "https://example.com/home",
+              "page_views": 7, "loaded_at": loaded}]
     harness.pubsub([_page_visit("a", "2024-07-01T09:00:05")])
     harness.run("clickstream.events")
     harness.prior("clickstream.page_views_per_minute", prior)
     harness.run("clickstream.page_views_per_minute")
-    assert_rows(harness.rows("page_views_per_minute"), prior + [
+    assert_rows(harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"), [
+        {"minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 7},
         {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1}])
+
+
+def test_only_the_minutes_of_newly_loaded_events_are_recomputed(harness):
+    harness.pubsub([_page_visit("a", "2024-07-01T09:00:05"), _page_visit("b", "2024-07-01T09:05:00")])
+    harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
+    first = {r["minute"].minute: r["loaded_at"] for r in harness.rows("page_views_per_minute")}
+
+    nothing_new = harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
+    assert nothing_new.by_name("page_views_per_minute").changed == 0
+    assert nothing_new.by_name("activity_per_minute").changed == 0
+
+    harness.pubsub([_page_visit("c", "2024-07-01T09:03:30")])  # within the lookback, between the two
+    report = harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
+    # 09:03 and every minute after it are recomputed; 09:00, before the new event, is left as it was.
+    assert report.by_name("page_views_per_minute").changed == 2
+    assert report.by_name("activity_per_minute").changed == 2
+    rows = {r["minute"].minute: r for r in harness.rows("page_views_per_minute")}
+    assert rows[0]["loaded_at"] == first[0] and rows[5]["loaded_at"] == first[5]
+    [newest] = harness.rows("events", "MAX(loaded_at) AS loaded_at")
+    assert rows[3]["page_views"] == 1 and rows[3]["loaded_at"] == newest["loaded_at"] > first[0]
 
 
 def test_activity_per_minute(harness, visit):
     harness.pubsub([visit])
     harness.run("clickstream.activity_per_minute")
-    assert_rows(harness.rows("activity_per_minute"), [
+    assert_rows(harness.rows("activity_per_minute", "* EXCLUDE (loaded_at)"), [
         {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "visits_started": 1, "page_views": 2,
          "add_to_carts": 0, "purchases": 0, "units_sold": 0, "revenue": Decimal("0")},
         {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "visits_started": 0, "page_views": 0,

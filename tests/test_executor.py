@@ -1,0 +1,154 @@
+"""The executor's scheduling and bookkeeping, on small hand-made graphs.
+
+As `dataform run` does on BigQuery, an action starts once its dependencies are done, several
+at a time; an operations action runs alone. The invariants are checked on the times each
+action reports, never by sleeping.
+"""
+import pytest
+
+from glue.local.executor import Executor
+from glue.local.graph import Action
+from glue.local.schedule import ActionTimes, start_order
+from glue.local.warehouse import connect
+
+
+def _table(name: str, query: str, *dependencies: str, kind: str = "table", **fields) -> Action:
+    return Action(f"s.{name}", kind, "s", name, file=f"definitions/{name}.sqlx", query=query,
+                  dependencies=[f"s.{d}" for d in dependencies], **fields)
+
+
+def _ends(result) -> float:
+    return result.started + result.seconds
+
+
+def _overlap(a, b) -> bool:
+    return a.started < _ends(b) and b.started < _ends(a)
+
+
+def _most_at_once(results) -> int:
+    edges = sorted([(r.started, 1) for r in results] + [(_ends(r), -1) for r in results])
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+GRAPH = [
+    _table("a", "SELECT range AS x FROM range(200000)"),
+    _table("b", "SELECT SUM(x) AS total FROM s.a", "a"),
+    _table("c", "SELECT COUNT(*) AS n FROM s.a", "a"),
+    Action("s.ops", "operations", "s", "ops", file="definitions/ops.sqlx", dependencies=["s.a"],
+           queries=["CREATE OR REPLACE TABLE s.o AS SELECT 1 AS one"]),
+    _table("d", "SELECT * FROM s.b, s.c, s.o", "b", "c", "ops"),
+    _table("e", "SELECT x FROM s.a WHERE x % 2 = 0", "a"),
+    _table("f", "SELECT x FROM s.e WHERE x % 3 = 0", "e"),
+    _table("never_negative", "SELECT * FROM s.a WHERE x < 0", "a", kind="assertion"),
+]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_actions_start_after_their_dependencies_and_operations_run_alone(concurrency):
+    report = Executor(connect(), concurrency=concurrency).run(GRAPH)
+    assert report.ok, [r.message for r in report.failed()]
+    assert [r.action.name for r in report.results] == [a.name for a in GRAPH]  # the graph's order
+    results = {r.action.name: r for r in report.results}
+    for result in report.results:
+        for dependency in result.action.dependencies:
+            assert _ends(results[dependency]) <= result.started + 1e-9, (dependency, result.action.name)
+    operations = results["s.ops"]
+    assert not [r.action.name for r in report.results if r is not operations and _overlap(r, operations)]
+    assert _most_at_once(report.results) <= concurrency
+
+
+def test_a_failure_skips_its_dependents_while_other_branches_go_on():
+    graph = [
+        _table("a", "SELECT 1 AS x"),
+        _table("broken", "SELECT no_such_column FROM s.a", "a"),
+        _table("after_broken", "SELECT * FROM s.broken", "broken"),
+        _table("after_that", "SELECT * FROM s.after_broken", "after_broken"),
+        _table("elsewhere", "SELECT x + 1 AS y FROM s.a", "a"),
+    ]
+    db = connect()
+    report = Executor(db, concurrency=2).run(graph)
+    status = {r.action.table: r.status for r in report.results}
+    assert status == {"a": "ok", "broken": "failed", "after_broken": "skipped", "after_that": "skipped",
+                      "elsewhere": "ok"}
+    assert "definitions/broken.sqlx" in report.by_name("broken").message
+    assert db.execute("SELECT y FROM s.elsewhere").fetchall() == [(2,)]
+    tables = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 's'").fetchall()}
+    assert tables == {"a", "elsewhere"}  # the failed action's transaction was rolled back
+
+
+def test_actions_listed_before_their_dependencies_still_wait_for_them_and_a_cycle_is_refused():
+    report = Executor(connect(), concurrency=2).run([_table("b", "SELECT * FROM s.a", "a"), _table("a", "SELECT 1 AS x")])
+    assert report.ok and [r.action.table for r in report.results] == ["b", "a"]
+    cycle = [_table("a", "SELECT * FROM s.b", "b"), _table("b", "SELECT * FROM s.a", "a")]
+    with pytest.raises(ValueError, match="s.a waits for an action"):
+        Executor(connect(), concurrency=2).run(cycle)
+
+
+def _view_oid(db, name: str):
+    return db.execute("SELECT view_oid FROM duckdb_views() WHERE schema_name = 's' AND view_name = ?",
+                      [name]).fetchone()[0]
+
+
+def test_an_assertion_view_is_created_once_and_replaced_when_it_changes():
+    db = connect()
+    source = _table("a", "SELECT range AS x FROM range(10)")
+    check = _table("never_negative", "SELECT * FROM s.a WHERE x < 0", "a", kind="assertion")
+    assert Executor(db).run([source, check]).ok
+    first = _view_oid(db, "never_negative")
+    assert Executor(db).run([source, check]).ok
+    assert _view_oid(db, "never_negative") == first  # same body: the view was kept
+
+    db.execute("CREATE OR REPLACE VIEW s.never_negative AS SELECT 'edited by hand' AS note")
+    assert Executor(db).run([source, check]).ok
+    assert db.execute("SELECT COUNT(*) FROM s.never_negative").fetchone() == (0,)  # the assertion again
+
+    stricter = _table("never_negative", "SELECT * FROM s.a WHERE x < 5", "a", kind="assertion")
+    report = Executor(db).run([source, stricter])
+    assert report.by_name("never_negative").status == "failed"
+    assert db.execute("SELECT COUNT(*) FROM s.never_negative").fetchone() == (5,)
+
+
+INCREMENTAL = _table(
+    "numbers", "SELECT range AS x, 'v' AS label FROM range(3)", kind="incremental", unique_key=["x"],
+    incremental_query="SELECT range AS x, 'v' AS label FROM range(3) WHERE range > (SELECT MAX(x) FROM s.numbers)")
+
+
+def test_an_incremental_run_with_nothing_new_changes_nothing_but_still_checks_the_columns():
+    db = connect()
+    assert Executor(db).run([INCREMENTAL]).ok
+    again = Executor(db).run([INCREMENTAL]).results[0]
+    assert (again.status, again.mode, again.changed, again.rows) == ("ok", "merged", 0, 3)
+
+    db.execute("ALTER TABLE s.numbers DROP COLUMN label")
+    drifted = Executor(db).run([INCREMENTAL]).results[0]
+    assert drifted.status == "failed"
+    assert "no longer match s.numbers" in drifted.message and "--full-refresh" in drifted.message
+
+
+def test_ready_actions_start_longest_chain_first_weighed_by_last_runs_times(tmp_path):
+    chain = [_table("a", "SELECT 1 AS x"), _table("b", "SELECT 1 AS x", "a"), _table("c", "SELECT 1 AS x", "b")]
+    leaf = _table("leaf", "SELECT 1 AS x", kind="assertion")
+    untimed = [a.table for a in start_order([leaf, *chain])]
+    assert untimed == ["a", "b", "leaf", "c"]  # a chain of three before a lone leaf
+
+    times = ActionTimes(tmp_path / "times.json")
+    for name, seconds in {"s.a": 0.01, "s.b": 0.01, "s.c": 0.01, "s.leaf": 2.0}.items():
+        times.record(name, seconds)
+    times.save()
+    timed = ActionTimes(tmp_path / "times.json")
+    assert [a.table for a in start_order([*chain, leaf], timed)][0] == "leaf"  # two seconds of work waits on it
+    assert ActionTimes(tmp_path / "times.json", "full_refresh").seconds == {}  # each kind of run keeps its own
+
+
+def test_a_run_records_its_times_and_a_torn_times_file_is_ignored(tmp_path):
+    path = tmp_path / "times.json"
+    path.write_text('{"incremental": {"s.a": ')
+    times = ActionTimes(path)
+    assert times.seconds == {}
+    assert Executor(connect(), concurrency=2, times=times).run(GRAPH).ok
+    times.save()
+    assert set(ActionTimes(path).seconds) == {a.name for a in GRAPH}
