@@ -23,6 +23,7 @@ Fixes (sqlglot 30 → DuckDB 2):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,44 +236,100 @@ def _group_json_paths(tree: exp.Expression) -> exp.Expression:
 
     DuckDB's JSON functions re-parse their text argument on every call, and a staging model
     asks twenty-odd questions of the same document. Within one SELECT list, the calls on one
-    column of each kind become one call with a list of paths, identical everywhere it appears,
-    so that DuckDB's common-subexpression elimination evaluates it once per row:
-    `JSON_TYPE(JSON_QUERY(col, p))` → `json_type(col, [p, ...])[i]`, `JSON_VALUE(col, p)` →
-    `json_value(col, [p, ...])[i] ->> '$'`, `JSON_QUERY(col, p)` → `json_extract(col, [...])[i]`.
-    Each element is what the single-path call returns (NULL when the path is absent, and for
-    JSON_VALUE when the value is not a scalar), so results do not change; only the time does.
+    column of each kind become one call with a list of paths: `JSON_TYPE(JSON_QUERY(col, p))`
+    → `json_type(col, [p, ...])`, `JSON_VALUE(col, p)` → `json_value(col, [p, ...])`,
+    `JSON_QUERY(col, p)` → `json_extract(col, [...])`, each answer mapped as the single-path
+    BigQuery function gives it (NULL when the path is absent, and for JSON_VALUE when the value
+    is not a scalar), so results do not change; only the time does.
+
+    When the SELECT reads one relation, the lists are computed in a derived table around it and
+    each call becomes an element of a column (`* EXCLUDE` keeps these columns out of the
+    SELECT's own output): planning the model then binds each list once instead of once per
+    answer, which had made planning a third of an incremental run. Otherwise (a join) each call
+    repeats the list, identical everywhere, for DuckDB's common-subexpression elimination.
     """
+    numbers = itertools.count(1)  # names the hidden columns, unique within the statement
     for select in list(tree.find_all(exp.Select)):
-        groups: dict[tuple[str, str], list[tuple[exp.Expression, str]]] = {}
-        columns: dict[tuple[str, str], exp.Column] = {}
-        for projection in select.expressions:
-            for node in projection.find_all(exp.JSONType, exp.JSONExtract, exp.JSONExtractScalar):
-                if node.parent_select is not select:
-                    continue
-                if isinstance(node, exp.JSONType):
-                    kind, call = "json_type", node.this
-                    if not isinstance(call, exp.JSONExtract):
-                        continue
-                elif isinstance(node.parent, exp.JSONType):
-                    continue  # answered by its JSON_TYPE's group
-                else:
-                    kind, call = ("json_value" if isinstance(node, exp.JSONExtractScalar) else "json_extract"), node
-                if isinstance(call.this, exp.Column) and isinstance(call.expression, exp.JSONPath):
-                    group = (kind, call.this.sql(dialect="duckdb"))
-                    groups.setdefault(group, []).append((node, call.expression.sql(dialect="duckdb")))
-                    columns[group] = call.this
-        for (kind, column), nodes in groups.items():
-            paths = sorted({path for _, path in nodes})
-            if len(paths) < 2:  # one path: one parse either way
-                continue
-            listed = exp.Anonymous(this=kind, expressions=[
-                columns[kind, column].copy(),
-                exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])])
-            for node, path in nodes:
-                element = exp.Anonymous(this="list_extract",
-                                        expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)])
-                node.replace(_answer(kind, element))
+        groups = _json_groups(select)
+        if not groups:
+            continue
+        source = _single_source(select)
+        if source is None:
+            _inline_json_lists(groups)
+        else:
+            _hoist_json_lists(select, source, groups, numbers)
     return tree
+
+
+def _json_groups(select: exp.Select) -> dict[tuple[str, str], tuple[exp.Column, list[tuple[exp.Expression, str]]]]:
+    """The JSON calls of this SELECT list, by kind of answer and column, when a column is asked
+    about at two paths or more: {(kind, column sql): (column, [(call, path), ...])}."""
+    groups: dict[tuple[str, str], tuple[exp.Column, list]] = {}
+    for projection in select.expressions:
+        for node in projection.find_all(exp.JSONType, exp.JSONExtract, exp.JSONExtractScalar):
+            if node.parent_select is not select:
+                continue
+            if isinstance(node, exp.JSONType):
+                kind, call = "json_type", node.this
+                if not isinstance(call, exp.JSONExtract):
+                    continue
+            elif isinstance(node.parent, exp.JSONType):
+                continue  # answered by its JSON_TYPE's group
+            else:
+                kind, call = ("json_value" if isinstance(node, exp.JSONExtractScalar) else "json_extract"), node
+            if isinstance(call.this, exp.Column) and isinstance(call.expression, exp.JSONPath):
+                key = (kind, call.this.sql(dialect="duckdb"))
+                groups.setdefault(key, (call.this, []))[1].append((node, call.expression.sql(dialect="duckdb")))
+    return {key: group for key, group in groups.items() if len({path for _, path in group[1]}) >= 2}
+
+
+def _listed(kind: str, column: exp.Column, paths: list[str]) -> exp.Expression:
+    return exp.Anonymous(this=kind, expressions=[
+        column.copy(), exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])])
+
+
+def _inline_json_lists(groups) -> None:
+    for (kind, _), (column, nodes) in groups.items():
+        paths = sorted({path for _, path in nodes})
+        listed = _listed(kind, column, paths)
+        for node, path in nodes:
+            element = exp.Anonymous(this="list_extract",
+                                    expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)])
+            node.replace(_answer(kind, element))
+
+
+def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, numbers) -> None:
+    hidden = []
+    for (kind, _), (column, nodes) in groups.items():
+        paths = sorted({path for _, path in nodes})
+        name = f"__{kind}_{next(numbers)}"
+        answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
+        listed = _listed(kind, column, paths)
+        if kind != "json_extract":
+            listed = exp.Anonymous(this="list_transform", expressions=[listed, answer])
+        hidden.append(exp.alias_(listed, name))
+        for node, path in nodes:
+            node.replace(exp.Anonymous(this="list_extract",
+                                       expressions=[exp.column(name), exp.Literal.number(paths.index(path) + 1)]))
+    alias = source.alias_or_name
+    inner = exp.select(exp.Star(), *hidden).from_(source.copy())
+    source.replace(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias))))
+    names = [exp.column(e.alias) for e in hidden]
+    for projection in select.expressions:
+        star = projection if isinstance(projection, exp.Star) else (
+            projection.this if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star) else None)
+        if star is not None:
+            star.set("except_", [*(star.args.get("except_") or []), *[n.copy() for n in names]])
+
+
+def _single_source(select: exp.Select) -> exp.Expression | None:
+    """The relation a SELECT reads, when it reads exactly one (no join), a table or a subquery."""
+    from_ = select.args.get("from_")
+    if from_ is None or select.args.get("joins") or not isinstance(from_.this, (exp.Table, exp.Subquery)):
+        return None
+    if not from_.this.alias_or_name:
+        return None
+    return from_.this
 
 
 def _answer(kind: str, element: exp.Expression) -> exp.Expression:

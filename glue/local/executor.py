@@ -295,25 +295,26 @@ class Executor:
         body = translator.query(action.query if query is None else query)
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
-        self._create_table(action, body)
-        self._statements(action.post_ops if post_ops is None else post_ops, translator)
-        rows = self._count(action)
+        rows = self._create_table(action, body)
+        post_ops = action.post_ops if post_ops is None else post_ops
+        self._statements(post_ops, translator)
+        if post_ops:  # they may have changed the rows
+            rows = self._count(action)
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
 
-    def _create_table(self, action: Action, body: str) -> None:
-        """CREATE OR REPLACE TABLE ... AS body; the columns named in zstd_columns are declared first
-        with zstd compression, which later merges into the table keep."""
+    def _create_table(self, action: Action, body: str) -> int:
+        """CREATE OR REPLACE TABLE ... AS body, and the rows written. The columns named in
+        zstd_columns are declared first with zstd compression, which later merges keep."""
         name = _quote(action.schema, action.table)
         zstd = {column for table, column in self.zstd_columns if table == action.table}
         columns = self.connection.execute(f"DESCRIBE {body}").fetchall() if zstd else []
         if not any(column in zstd and kind == "VARCHAR" for column, kind, *_ in columns):
-            self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
-            return
+            return self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {body}").fetchone()[0]
         definitions = ", ".join(
             f'"{column}" {kind}' + (" USING COMPRESSION zstd" if column in zstd and kind == "VARCHAR" else "")
             for column, kind, *_ in columns)
         self.connection.execute(f"CREATE OR REPLACE TABLE {name} ({definitions})")
-        self.connection.execute(f"INSERT INTO {name} {body}")
+        return self.connection.execute(f"INSERT INTO {name} {body}").fetchone()[0]
 
     def _incremental(self, action: Action, translator: Translator) -> ActionResult:
         exists = self._kind(action) == "table"
@@ -323,8 +324,7 @@ class Executor:
         body = translator.query(action.incremental_query or action.query)
         target = _quote(action.schema, action.table)
         connection = self.connection
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}")
-        new_rows = connection.execute("SELECT COUNT(*) FROM __dataform_new").fetchone()[0]
+        new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}").fetchone()[0]
         self._merge_new_rows(action, target, new_rows)
         connection.execute("DROP TABLE __dataform_new")
         mode = "merged" if action.unique_key else "appended"
