@@ -152,3 +152,17 @@ def test_a_run_records_its_times_and_a_torn_times_file_is_ignored(tmp_path):
     assert Executor(connect(), concurrency=2, times=times).run(GRAPH).ok
     times.save()
     assert set(ActionTimes(path).seconds) == {a.name for a in GRAPH}
+
+
+def test_an_incremental_table_older_than_its_model_asks_for_a_full_refresh():
+    db = connect()
+    assert Executor(db).run([INCREMENTAL]).ok
+    newer = _table(
+        "numbers", "SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)", kind="incremental",
+        unique_key=["x"], incremental_pre_ops=["DECLARE newest INT64 DEFAULT (SELECT MAX(version) FROM s.numbers);"],
+        incremental_query="SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)")
+    failed = Executor(db).run([newer]).results[0]
+    assert failed.status == "failed"
+    assert "definitions/numbers.sqlx" in failed.message and "rerun with --full-refresh" in failed.message
+    assert Executor(db, full_refresh=True).run([newer]).ok
+    assert Executor(db).run([newer]).ok

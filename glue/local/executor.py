@@ -320,11 +320,18 @@ class Executor:
         exists = self._kind(action) == "table"
         if self.full_refresh or not exists:
             return self._table(action, translator)
-        self._statements(action.incremental_pre_ops, translator)
-        body = translator.query(action.incremental_query or action.query)
         target = _quote(action.schema, action.table)
         connection = self.connection
-        new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}").fetchone()[0]
+        try:
+            self._statements(action.incremental_pre_ops, translator)
+            body = translator.query(action.incremental_query or action.query)  # after the pre-ops' DECLAREs
+            new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}").fetchone()[0]
+        except duckdb.BinderException as error:
+            # Most often the table predates a change to the model's columns, which the
+            # incremental branch reads from the table itself.
+            raise ActionFailed(
+                f"{action.file}: {str(error).splitlines()[0]} (if the model's columns changed since "
+                f"{action.name} was built, rerun with --full-refresh)") from None
         self._merge_new_rows(action, target, new_rows)
         connection.execute("DROP TABLE __dataform_new")
         mode = "merged" if action.unique_key else "appended"
