@@ -37,6 +37,14 @@ class LazyGroup(click.Group):
         module, _, attribute = COMMANDS[name].partition(":")
         return getattr(importlib.import_module(module), attribute)
 
+    def invoke(self, ctx):
+        from glue.settings import SettingsError
+
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:  # a bad setting is the user's to fix: say which, no traceback
+            raise click.ClickException(str(error)) from None
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="clickstream-elt")

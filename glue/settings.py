@@ -18,6 +18,10 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be used as written; says which, and where."""
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"CLICKSTREAM_{name}", default)
 
@@ -87,12 +91,21 @@ class Settings:
     @property
     def local_concurrency(self) -> int:
         """How many actions a local run executes side by side (clickstream.yaml, local.concurrency)."""
-        return int(self.infra["local"].get("concurrency", 1))
+        value = self.infra["local"].get("concurrency", 1)
+        if not isinstance(value, int) or value < 1:
+            raise SettingsError(f"clickstream.yaml: local.concurrency must be a whole number from 1, not {value!r}")
+        return value
 
     @property
     def local_zstd_columns(self) -> frozenset[tuple[str, str]]:
         """(table, column) pairs the local warehouse stores with zstd (local.zstd_columns)."""
-        return frozenset(tuple(item.split(".", 1)) for item in self.infra["local"].get("zstd_columns", []))
+        pairs = []
+        for item in self.infra["local"].get("zstd_columns") or []:
+            table, dot, column = str(item).partition(".")
+            if not (table and dot and column):
+                raise SettingsError(f"clickstream.yaml: local.zstd_columns names columns as table.column, not {item!r}")
+            pairs.append((table, column))
+        return frozenset(pairs)
 
     @property
     def action_times(self) -> Path:

@@ -160,3 +160,19 @@ def test_landing_objects_get_a_new_generation_on_every_write_even_at_the_same_si
     os.utime(path, ns=(1_700_000_000_123_457_000, 1_700_000_000_123_457_000))
     [(_, rewritten, same_size, _)] = landing_objects(tmp_path, "bucket/visits")
     assert same_size == size and rewritten > generation
+
+
+@pytest.mark.parametrize("local, named", [
+    ({"zstd_columns": ["payload"]}, "local.zstd_columns names columns as table.column, not 'payload'"),
+    ({"concurrency": 0}, "local.concurrency must be a whole number from 1, not 0"),
+])
+def test_a_bad_local_setting_is_named_not_a_traceback(settings, monkeypatch, local, named):
+    import dataclasses
+
+    import glue.local.cli as local_cli
+
+    bad = dataclasses.replace(settings, infra={**settings.infra, "local": {**settings.infra["local"], **local}})
+    monkeypatch.setattr(local_cli, "get_settings", lambda: bad)
+    result = CliRunner().invoke(main, ["local", "run", "--no-notify"])
+    assert result.exit_code == 1 and named in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, ValueError)

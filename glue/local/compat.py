@@ -30,6 +30,8 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
+
+from glue.local.state_file import read_state, write_state
 from sqlglot.errors import ParseError
 
 _JSON_TYPE_NAMES = {
@@ -69,13 +71,9 @@ class TranslationCache:
 
     def __init__(self, path: Path | None = None):
         self.path, self.entries, self.changed = path, {}, False
-        if path is not None and path.exists():
-            try:
-                stored = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:
-                stored = {}  # a torn write from an interrupted run: start afresh
-            if stored.get("version") == _TRANSLATION_VERSION:
-                self.entries = stored.get("entries", {})
+        stored = read_state(path)
+        if stored.get("version") == _TRANSLATION_VERSION:
+            self.entries = stored.get("entries", {})
 
     @staticmethod
     def key(sql: str, variables: set[str]) -> str:
@@ -88,13 +86,9 @@ class TranslationCache:
         self.entries[key], self.changed = entry, True
 
     def save(self) -> None:
-        if self.path is None or not self.changed:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".partial")
-        partial.write_text(json.dumps({"version": _TRANSLATION_VERSION, "entries": self.entries}), encoding="utf-8")
-        partial.replace(self.path)
-        self.changed = False
+        if self.changed:
+            write_state(self.path, {"version": _TRANSLATION_VERSION, "entries": self.entries})
+            self.changed = False
 
 
 class Translator:
@@ -303,9 +297,9 @@ def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, number
     for (kind, _), (column, nodes) in groups.items():
         paths = sorted({path for _, path in nodes})
         name = f"__{kind}_{next(numbers)}"
-        answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
         listed = _listed(kind, column, paths)
-        if kind != "json_extract":
+        if kind != "json_extract":  # map each answer as the single-path function gives it, once
+            answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
             listed = exp.Anonymous(this="list_transform", expressions=[listed, answer])
         hidden.append(exp.alias_(listed, name))
         for node, path in nodes:

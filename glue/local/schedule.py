@@ -8,11 +8,11 @@ warehouse); an action never timed counts as the typical one.
 """
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 
 from glue.local.graph import Action
+from glue.local.state_file import read_state, write_state
 
 
 class ActionTimes:
@@ -23,25 +23,18 @@ class ActionTimes:
     """
 
     def __init__(self, path: Path | None = None, kind: str = "incremental"):
-        self.path, self.kind, self.stored = path, kind, {}
-        if path is not None and path.exists():
-            try:
-                stored = json.loads(path.read_text(encoding="utf-8"))
-                self.stored = {k: {a: float(s) for a, s in v.items()} for k, v in stored.items()}
-            except (ValueError, AttributeError, TypeError):
-                self.stored = {}  # a torn or foreign file: this run writes a good one
+        self.path = path
+        try:
+            self.stored = {k: {a: float(s) for a, s in v.items()} for k, v in read_state(path).items()}
+        except (AttributeError, TypeError, ValueError):
+            self.stored = {}  # not this file's shape: this run writes a good one
         self.seconds = self.stored.setdefault(kind, {})
 
     def record(self, name: str, seconds: float) -> None:
         self.seconds[name] = round(seconds, 4)
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".partial")
-        partial.write_text(json.dumps(self.stored, indent=1, sort_keys=True), encoding="utf-8")
-        partial.replace(self.path)
+        write_state(self.path, self.stored)
 
 
 def start_order(actions: list[Action], times: ActionTimes | None = None) -> list[Action]:
