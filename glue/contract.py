@@ -23,9 +23,14 @@ DEVICE_TYPES = ("desktop", "mobile", "tablet")
 EVENT_TYPES = ("page_view", "add_item_to_cart", "purchase")
 CATEGORIES = ("hardware", "software", "peripherals")
 
-_GEO = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+# The patterns read as RE2 (BigQuery's regular expressions) reads them: \d is an ASCII digit
+# and \s one of tab, LF, FF, CR and space, where Python's would take any Unicode digit or space.
+_GEO = re.compile(r"^[\t\n\f\r ]*(-?\d+(?:\.\d+)?)[\t\n\f\r ]*,[\t\n\f\r ]*(-?\d+(?:\.\d+)?)[\t\n\f\r ]*$", re.ASCII)
 # Up to microseconds, `Z` or `+HH:MM` or nothing (UTC): what BigQuery's CAST takes exactly.
-_TS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$")
+_TS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$", re.ASCII)
+# Unicode's White_Space property: what BigQuery's TRIM removes, so that "empty" means the same
+# here and in the staging SQL (Python's own strip() also removes U+001C..U+001F).
+WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 CENT = Decimal("0.01")
 
 
@@ -129,7 +134,7 @@ def _check_string(obj: dict, key: str, path: str, required: bool = True) -> list
         return [f"{path}: missing"] if required else []
     if not isinstance(obj[key], str):
         return [f"{path}: not a string"]
-    if required and not obj[key].strip():
+    if required and not obj[key].strip(WHITESPACE):
         return [f"{path}: empty"]
     return []
 

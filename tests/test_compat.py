@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlglot import exp
 
-from glue.local.compat import Translator, UntranslatableSQL
+from glue.contract import WHITESPACE
+from glue.local.compat import WHITESPACE_CLASS, Translator, UntranslatableSQL
 from glue.local.warehouse import connect
 
 
@@ -67,6 +68,24 @@ def test_numeric_is_bigquery_numeric_not_decimal_18_3(db):
     assert run(db, "SELECT ROUND(SAFE_CAST('239.96999999999997' AS NUMERIC), 2)") == [(Decimal("239.97"),)]
 
 
+@pytest.mark.parametrize("text", [
+    "abc", "  abc  ", "\t{x}\r\n", "\u3000x\u00a0", "\u200bx\u200b", "a \t b", " ", "", "\v\fz\x85", "\x1cz\x1f",
+])
+def test_trim_without_characters_removes_unicode_whitespace_as_bigquery_does(db, text):
+    literal = exp.Literal.string(text).sql(dialect="bigquery")
+    assert run(db, f"SELECT TRIM(t), LTRIM(t), RTRIM(t), TRIM(t, 'z') FROM (SELECT {literal} AS t)") == [
+        (text.strip(WHITESPACE), text.lstrip(WHITESPACE), text.rstrip(WHITESPACE), text.strip("z"))]
+
+
+def test_the_whitespace_trim_removes_is_the_contracts_whitespace(db):
+    # Every character of the Basic Multilingual Plane outside the surrogates, one row each.
+    found = {chr(code) for (code,) in db.execute(
+        "SELECT code FROM range(1, 65536) AS r(code) WHERE (code < 55296 OR code > 57343) "
+        "AND regexp_matches(chr(CAST(code AS INTEGER)), ?)", [f"^{WHITESPACE_CLASS}$"]).fetchall()}
+    assert found == set(WHITESPACE)
+    assert run(db, "SELECT TRIM(NULL), LTRIM(CAST(NULL AS STRING))") == [(None, None)]
+
+
 def test_farm_fingerprint_matches_bigquery_documentation(db):
     # Values from BigQuery's FARM_FINGERPRINT documentation.
     sql = "SELECT FARM_FINGERPRINT('1footrue'), FARM_FINGERPRINT('2applefalse'), FARM_FINGERPRINT('3true')"
@@ -115,6 +134,42 @@ def test_json_paths_of_one_document_are_read_in_one_parse(db, source, hoisted):
     assert row[0] == "x" and row[1] == "89.99" and str(row[2]).replace(" ", "") == "[1,2]"
     assert row[3:6] == ("null", None, "object")
     assert row[6] is None  # JSON_VALUE of an object is NULL, as in BigQuery
+
+
+@pytest.mark.parametrize("value", [
+    '"plain"', '"esc\\"aped \\\\ \\u00e9 \\ud83d\\ude00"', '""', "0", "-12", "89.99", "379.94000000000005", "1e3",
+    "12345678901234567890", "true", "false", "null", "{}", '{"k": [1]}', "[]", '[1, "x"]',
+])
+def test_values_read_beside_their_types_answer_as_json_value_does(db, value):
+    # With a type list for the same paths, values are read as strings gated by type; a join
+    # keeps each call whole. Both must give BigQuery's JSON_VALUE and JSON_TYPE.
+    doc = exp.Literal.string(f'{{"v": {value}, "w": {{"v": {value}}}}}').sql(dialect="bigquery")
+    select = ("SELECT JSON_TYPE(d), JSON_TYPE(JSON_QUERY(d, '$.v')), JSON_TYPE(JSON_QUERY(d, '$.w.v')), "
+              "JSON_TYPE(JSON_QUERY(d, '$.missing')), JSON_VALUE(d, '$.v'), JSON_VALUE(d, '$.w.v'), JSON_VALUE(d, '$.missing') ")
+    alone = f"FROM (SELECT PARSE_JSON({doc}) AS d) AS docs"
+    joined = f"FROM (SELECT PARSE_JSON({doc}) AS d) AS docs JOIN (SELECT 1 AS one) AS o ON TRUE"
+    assert "JSON_EXTRACT_STRING" in Translator("x.sqlx").query(select + alone)
+    [gated], [whole] = run(db, select + alone), run(db, select + joined)
+    assert gated == whole
+    type_name = whole[1]
+    assert whole[0] == "object" and whole[2] == type_name and whole[3] is None and whole[6] is None
+    scalar = type_name not in ("object", "array", "null")
+    assert (whole[4] is not None) is scalar and whole[5] == whole[4]
+
+
+@pytest.mark.parametrize("value, elements", [
+    ("[1, {\"a\": 2}, \"x\"]", ["1", '{"a":2}', '"x"']), ("[]", []), ("3", None), ('{"a": [1]}', None),
+    ('"[1]"', None), ("null", None),
+])
+def test_json_query_array_is_null_for_anything_but_an_array(db, value, elements):
+    doc = exp.Literal.string(f'{{"e": {value}}}').sql(dialect="bigquery")
+    [(listed, length, missing, unnested)] = run(db, (
+        f"SELECT JSON_QUERY_ARRAY(d, '$.e'), ARRAY_LENGTH(JSON_QUERY_ARRAY(d, '$.e')), "
+        f"ARRAY_LENGTH(JSON_QUERY_ARRAY(d, '$.missing')), (SELECT COUNT(*) FROM UNNEST(JSON_QUERY_ARRAY(d, '$.e'))) "
+        f"FROM (SELECT PARSE_JSON({doc}) AS d)"))
+    assert (None if listed is None else [str(e) for e in listed]) == elements
+    assert length == (None if elements is None else len(elements)) and missing is None
+    assert unnested == len(elements or [])
 
 
 def test_hoisted_json_lists_stay_out_of_the_select_output(db):

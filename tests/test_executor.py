@@ -129,6 +129,22 @@ def test_an_incremental_run_with_nothing_new_changes_nothing_but_still_checks_th
     assert "no longer match s.numbers" in drifted.message and "--full-refresh" in drifted.message
 
 
+def test_an_update_partition_filter_limits_the_rows_a_merge_replaces():
+    # As Dataform's MERGE ... ON T.k = S.k AND T.<filter>: a key outside the filter is not
+    # matched, so the new row is added beside the old one; inside it, the old row is replaced.
+    # The filter may use a variable the incremental pre-operations declared.
+    db = connect()
+    db.execute("CREATE SCHEMA s; CREATE TABLE s.versions AS SELECT * FROM (VALUES (1, 'old', 1), (2, 'old', 2)) AS t(k, v, day)")
+    merge = _table("versions", "SELECT 0 AS k, '' AS v, 0 AS day", kind="incremental", unique_key=["k"],
+                   incremental_pre_ops=["DECLARE since INT64 DEFAULT 2;"],
+                   incremental_query="SELECT 1 AS k, 'new' AS v, 3 AS day UNION ALL SELECT 2, 'new', 3",
+                   update_partition_filter="day >= since")
+    result = Executor(db).run([merge]).results[0]
+    assert (result.status, result.mode, result.changed) == ("ok", "merged", 2), result.message
+    assert db.execute("SELECT k, v, day FROM s.versions ORDER BY k, day").fetchall() == [
+        (1, "old", 1), (1, "new", 3), (2, "new", 3)]
+
+
 def test_ready_actions_start_longest_chain_first_weighed_by_last_runs_times(tmp_path):
     chain = [_table("a", "SELECT 1 AS x"), _table("b", "SELECT 1 AS x", "a"), _table("c", "SELECT 1 AS x", "b")]
     leaf = _table("leaf", "SELECT 1 AS x", kind="assertion")

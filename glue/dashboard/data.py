@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from glue.local.compat import Translator
 from glue.local.warehouse import relation_exists
-
 
 
 @dataclass
@@ -89,11 +89,12 @@ class Reconciliation:
 
 
 def reconciliation(db, curated: str, raw: str, staging: str) -> Reconciliation:
-    return Reconciliation(*db.execute(
-        f"SELECT (SELECT COUNT(*) FROM \"{raw}\".visits_gcs WHERE TRIM(line) != '') "
-        f"+ (SELECT COUNT(*) FROM \"{raw}\".visits_pubsub), "
-        f'(SELECT COUNT(*) FROM "{staging}".stg_visit_payloads), (SELECT COUNT(*) FROM "{curated}".sessions), '
-        f'(SELECT COUNT(*) FROM "{curated}".rejected_visits)').fetchone())
+    # BigQuery SQL, translated as the models are, so that a blank line is blank as staging sees it.
+    return Reconciliation(*db.execute(Translator().query(
+        f"SELECT (SELECT COUNT(*) FROM `{raw}.visits_gcs` WHERE TRIM(line) != '') "
+        f"+ (SELECT COUNT(*) FROM `{raw}.visits_pubsub`), "
+        f"(SELECT COUNT(*) FROM `{staging}.stg_visit_payloads`), (SELECT COUNT(*) FROM `{curated}.sessions`), "
+        f"(SELECT COUNT(*) FROM `{curated}.rejected_visits`)")).fetchone())
 
 
 def _quality(db, curated: str, raw: str, staging: str) -> list[tuple[str, str]]:

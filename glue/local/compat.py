@@ -11,9 +11,13 @@ Fixes (sqlglot 30 → DuckDB 2):
 - `JSON_TYPE` answers in DuckDB's type names (VARCHAR, BIGINT, ...): mapped to BigQuery's
   ('string', 'number', ...);
 - `UNNEST ... WITH OFFSET` became 1-based `WITH ORDINALITY`: the offset counts from 0 again;
+- `JSON_QUERY_ARRAY(x, p)` became a cast that raises when p is not an array: now NULL, as in
+  BigQuery; `ARRAY_LENGTH` of it counts the elements without copying them out;
 - `FROM t, UNNEST(list)` became a lateral join that DuckDB runs by hashing each row's whole
   list source: now a select-list UNNEST in a derived table, the same rows in a third of the time;
 - `NUMERIC` became DuckDB's `DECIMAL(18,3)`: now `DECIMAL(38,9)`, BigQuery's NUMERIC;
+- `TRIM(x)` / `LTRIM(x)` / `RTRIM(x)` without characters: DuckDB's removes spaces but not
+  tabs, CR or LF, BigQuery's removes all Unicode whitespace; now BigQuery's set;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
 - `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1;
 - scripting `DECLARE x T DEFAULT e` / `SET x = e`: DuckDB variables (`SET VARIABLE`,
@@ -135,6 +139,12 @@ class Translator:
             raise UntranslatableSQL("a query that is not exactly one statement", sql.strip()[:200], self.file)
         return script.statements[0]
 
+    def condition(self, sql: str) -> str:
+        """One BigQuery expression that Dataform splices into SQL it writes (a merge's
+        updatePartitionFilter), as DuckDB SQL; the script's variables are known."""
+        select = sqlglot.parse_one(self.query(f"SELECT {sql}"), read="duckdb")
+        return select.expressions[0].sql(dialect="duckdb")
+
     # ------------------------------------------------------------------ statements
     def _statement(self, tree: exp.Expression) -> str | None:
         if isinstance(tree, exp.Declare):
@@ -176,8 +186,8 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
-        for fix in (_drop_project, _safe_functions, _lateral_unnests, _group_json_paths, _json_type,
-                    _filtered_arrays, _unnest_offsets, _numeric,
+        for fix in (_drop_project, _safe_functions, _lateral_unnests, _json_arrays, _group_json_paths, _json_type,
+                    _filtered_arrays, _unnest_offsets, _numeric, _trim,
                     _farm_fingerprint, _dayofweek, self._variables):
             tree = fix(tree)
         return tree.sql(dialect="duckdb")
@@ -265,6 +275,9 @@ def _json_groups(select: exp.Select) -> dict[tuple[str, str], tuple[exp.Column, 
                 continue
             if isinstance(node, exp.JSONType):
                 kind, call = "json_type", node.this
+                if isinstance(call, exp.Column):  # the document's own type: its path is '$'
+                    groups.setdefault((kind, call.sql(dialect="duckdb")), (call, []))[1].append((node, "'$'"))
+                    continue
                 if not isinstance(call, exp.JSONExtract):
                     continue
             elif isinstance(node.parent, exp.JSONType):
@@ -294,17 +307,28 @@ def _inline_json_lists(groups) -> None:
 
 def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, numbers) -> None:
     hidden = []
-    for (kind, _), (column, nodes) in groups.items():
+    typed: dict[str, tuple[str, list[str]]] = {}  # column -> its json_type list: (name, paths)
+    # Types first: a column's values can then be read as plain strings, gated by their types.
+    for (kind, column_sql), (column, nodes) in sorted(groups.items(), key=lambda group: group[0][0] != "json_type"):
         paths = sorted({path for _, path in nodes})
         name = f"__{kind}_{next(numbers)}"
+        types = typed.get(column_sql) if kind == "json_value" else None
+        if types is not None and set(paths) <= set(types[1]):
+            # json_extract_string unquotes in the same parse; it answers an object or array with
+            # its text, where JSON_VALUE is NULL, hence the gate on the type already listed.
+            hidden.append(exp.alias_(_listed("json_extract_string", column, paths), name))
+            for node, path in nodes:
+                node.replace(_gated_value(name, paths.index(path) + 1, types[0], types[1].index(path) + 1))
+            continue
         listed = _listed(kind, column, paths)
         if kind != "json_extract":  # map each answer as the single-path function gives it, once
             answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
             listed = exp.Anonymous(this="list_transform", expressions=[listed, answer])
+        if kind == "json_type":
+            typed[column_sql] = (name, paths)
         hidden.append(exp.alias_(listed, name))
         for node, path in nodes:
-            node.replace(exp.Anonymous(this="list_extract",
-                                       expressions=[exp.column(name), exp.Literal.number(paths.index(path) + 1)]))
+            node.replace(_element(name, paths.index(path) + 1))
     alias = source.alias_or_name
     inner = exp.select(exp.Star(), *hidden).from_(source.copy())
     source.replace(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias))))
@@ -314,6 +338,17 @@ def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, number
             projection.this if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star) else None)
         if star is not None:
             star.set("except_", [*(star.args.get("except_") or []), *[n.copy() for n in names]])
+
+
+def _element(name: str, position: int) -> exp.Expression:
+    return exp.Anonymous(this="list_extract", expressions=[exp.column(name), exp.Literal.number(position)])
+
+
+def _gated_value(strings: str, position: int, types: str, type_position: int) -> exp.Expression:
+    """JSON_VALUE from a list of json_extract_string answers: NULL for an object or array."""
+    is_scalar = exp.Not(this=exp.In(this=_element(types, type_position),
+                                    expressions=[exp.Literal.string("object"), exp.Literal.string("array")]))
+    return exp.Case(ifs=[exp.If(this=is_scalar, true=_element(strings, position))])
 
 
 def _single_source(select: exp.Select) -> exp.Expression | None:
@@ -469,6 +504,26 @@ def _lateral_unnest_source(select: exp.Select) -> exp.Subquery | None:
     return outer.subquery(name)
 
 
+def _json_arrays(tree: exp.Expression) -> exp.Expression:
+    """JSON_QUERY_ARRAY outside a lateral UNNEST (those read `p[*]`, empty for a non-array)."""
+    def is_array(call: exp.JSONExtractArray) -> exp.Expression:
+        path = sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
+        return exp.EQ(this=exp.Anonymous(this="json_type", expressions=[call.this.copy(), path]),
+                      expression=exp.Literal.string("ARRAY"))
+
+    def replace(node):
+        if isinstance(node, exp.ArraySize) and isinstance(node.this, exp.JSONExtractArray):
+            call = node.this
+            path = sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
+            length = exp.Anonymous(this="json_array_length", expressions=[call.this.copy(), path])
+            return exp.Case(ifs=[exp.If(this=is_array(call), true=length)])
+        if isinstance(node, exp.JSONExtractArray) and isinstance(node.expression, exp.JSONPath):
+            return exp.Case(ifs=[exp.If(this=is_array(node), true=node.copy())])
+        return node
+
+    return tree.transform(replace, copy=False)
+
+
 def _unnest_offsets(tree: exp.Expression) -> exp.Expression:
     """`WITH OFFSET AS i` counts from 0; DuckDB's ordinality from 1. Every use of i becomes i - 1."""
     for select in list(tree.find_all(exp.Select)):
@@ -507,6 +562,35 @@ def _numeric(tree: exp.Expression) -> exp.Expression:
         if data_type.this in (exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL) and not data_type.expressions:
             data_type.replace(exp.DataType.build("DECIMAL(38, 9)"))
     return tree
+
+
+# Unicode's White_Space property, as an RE2 class: what BigQuery's TRIM(x) removes.
+WHITESPACE_CLASS = r"[\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+
+
+def _trim(tree: exp.Expression) -> exp.Expression:
+    """BigQuery's TRIM without characters, as a test of the ends and a rewrite only when needed.
+
+    Besides the set of characters, this is about time: DuckDB's right-hand trim walks the whole
+    string (UTF-8 cannot be read backwards), a third of a second per 100k payloads, while an
+    end-anchored RE2 match reads only the end. Nearly every string has no whitespace at its ends.
+    """
+    def replace(node):
+        if not isinstance(node, exp.Trim) or node.expression is not None:
+            return node
+        position = (node.args.get("position") or "BOTH").upper()
+        ends = [pattern for side, pattern in (("LEADING", f"^{WHITESPACE_CLASS}+"), ("TRAILING", f"{WHITESPACE_CLASS}+$"))
+                if position in ("BOTH", side)]
+        value = node.this
+
+        def call(name, *args):
+            return exp.Anonymous(this=name, expressions=[value.copy(), *args])
+
+        tests = [call("regexp_matches", exp.Literal.string(pattern)) for pattern in ends]
+        trimmed = call("regexp_replace", exp.Literal.string("|".join(ends)), exp.Literal.string(""), exp.Literal.string("g"))
+        return exp.Case(ifs=[exp.If(this=exp.or_(*tests), true=trimmed)], default=value.copy())
+
+    return tree.transform(replace, copy=False)
 
 
 def _farm_fingerprint(tree: exp.Expression) -> exp.Expression:

@@ -9,7 +9,8 @@ counterpart of that step:
 - incremental: when the table is missing or --full-refresh, built like a table from `query`;
   otherwise the incremental pre-ops, then `incrementalQuery` merged on `uniqueKey` (or
   appended without one), then the incremental post-ops. As in BigQuery's MERGE, two new rows
-  for one key are an error, not a silent pick;
+  for one key are an error, not a silent pick. `updatePartitionFilter` limits the existing
+  rows the merge compares against, as Dataform's `ON ... AND T.<filter>` does;
 - assertion: passes when its query returns no row; a failure names the assertion, shows
   sample rows, and its dependents are skipped. Its view, in the assertion dataset as
   Dataform makes it, stays behind to query the failing rows;
@@ -332,20 +333,33 @@ class Executor:
             raise ActionFailed(
                 f"{action.file}: {str(error).splitlines()[0]} (if the model's columns changed since "
                 f"{action.name} was built, rerun with --full-refresh)") from None
-        self._merge_new_rows(action, target, new_rows)
+        self._merge_new_rows(action, target, new_rows, self._partition_filter(action, translator))
         connection.execute("DROP TABLE __dataform_new")
         mode = "merged" if action.unique_key else "appended"
         self._statements(action.incremental_post_ops, translator)
         return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
 
-    def _merge_new_rows(self, action: Action, target: str, new_rows: int) -> None:
+    @staticmethod
+    def _partition_filter(action: Action, translator: Translator) -> str:
+        """The model's updatePartitionFilter as a DuckDB condition on the target aliased T.
+
+        Dataform writes it after `T.` in the MERGE's ON clause, so it may use the variables the
+        incremental pre-ops declared; translated after them, with the same translator."""
+        if not action.update_partition_filter or not action.unique_key:
+            return ""
+        return translator.condition(f"T.{action.update_partition_filter}")
+
+    def _merge_new_rows(self, action: Action, target: str, new_rows: int, partition_filter: str = "") -> None:
         connection = self.connection
         # With nothing new the DELETE, a scan of the whole target, is skipped; the INSERT still
         # runs, so that columns that no longer match fail now, not when data next arrives.
         if action.unique_key and new_rows:
             self._check_unique_source(action)
-            keys = " AND ".join(f'{target}."{k}" = __dataform_new."{k}"' for k in action.unique_key)
-            connection.execute(f"DELETE FROM {target} USING __dataform_new WHERE {keys}")
+            keys = " AND ".join(f'T."{k}" = S."{k}"' for k in action.unique_key)
+            # Rows outside the filter are not compared: a new row with their key is added
+            # beside them, as BigQuery's MERGE would do.
+            where = f"{keys} AND ({partition_filter})" if partition_filter else keys
+            connection.execute(f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where}")
         try:
             connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
         except duckdb.BinderException as error:

@@ -34,6 +34,7 @@ class Action:
     columns: dict[str, str] = field(default_factory=dict)
     partition_by: str = ""
     cluster_by: list[str] = field(default_factory=list)
+    update_partition_filter: str = ""  # limits the existing rows a merge compares against
 
     @property
     def runnable(self) -> bool:
@@ -92,6 +93,7 @@ class Graph:
             unique_key=item.get("uniqueKey", []),
             partition_by=bigquery.get("partitionBy", ""),
             cluster_by=bigquery.get("clusterBy", []),
+            update_partition_filter=bigquery.get("updatePartitionFilter", ""),
         )
 
     def _add(self, item: dict, kind: str, **fields) -> None:

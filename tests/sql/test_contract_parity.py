@@ -21,6 +21,13 @@ def _handmade() -> list[str]:
     variant(lambda d: d.update(events="many"))
     variant(lambda d: d.update(session_id="  ", user_id=None, user_agent=7))
     variant(lambda d: d.update(geolocation="91.0,10.0"))
+    # Whitespace and digits as BigQuery reads them: Unicode White_Space for TRIM, ASCII for RE2.
+    variant(lambda d: d.update(session_id="\t\r\n", user_id="\u3000\u00a0", device_type="\x1cmobile"))
+    variant(lambda d: d.update(session_id="\x1c", geolocation="\u0663\u0664,\u0661\u0662"))
+    variant(lambda d: d.update(geolocation="10.5,\u00a020"))
+    variant(lambda d: d.update(geolocation=" 10.5 ,\t20 "))
+    variant(lambda d: d["events"][0]["event"].update(event_type=" page_view"))
+    variant(lambda d: d["events"][2]["event"]["details"].update(product_name="\u2003", category="\thardware"))
     variant(lambda d: d["events"].append(3))
     variant(lambda d: d["events"][0]["event"].update(details="x", timestamp=None))
     variant(lambda d: d["events"][1]["event"]["details"].update(page_url=5, referrer_url=["x"]))

@@ -1,6 +1,7 @@
 """Staging: deduplication, parsing, validation into rejected_visits."""
 import json
 
+from glue.dashboard.data import reconciliation
 from glue.local.harness import assert_rows
 
 
@@ -14,6 +15,19 @@ def test_same_payload_from_both_sources_and_redelivered_counts_once(harness, vis
     sessions = harness.rows("sessions", "session_id")
     assert sessions == [{"session_id": "SID-1001"}]
     assert harness.rows("stg_visit_payloads", "source, source_ref") == [{"source": "pubsub", "source_ref": "m1"}]
+
+
+def test_whitespace_around_a_payload_does_not_make_it_another_visit(harness, visit):
+    payload = json.dumps(visit)
+    # A tab, a trailing LF and a no-break space are whitespace to BigQuery's TRIM, as U+3000 is.
+    harness.pubsub(["\t" + payload + "\n", payload + "\u00a0", "\u3000" + payload])
+    harness.gcs([payload, " \t ", "\u3000"])  # lines of whitespace alone carry no visit
+    harness.run("clickstream.sessions", "clickstream.rejected_visits")
+    assert harness.scalar("SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads") == 1
+    assert harness.scalar("SELECT COUNT(*) FROM clickstream.rejected_visits") == 0
+    assert harness.rows("sessions", "session_id") == [{"session_id": "SID-1001"}]
+    counts = reconciliation(harness.connection, "clickstream", "clickstream_raw", "clickstream_staging")
+    assert (counts.received, counts.duplicates, counts.balanced) == (4, 3, True)
 
 
 def test_different_visits_sharing_a_session_id_are_all_kept(harness, visit):
