@@ -145,6 +145,23 @@ def test_an_update_partition_filter_limits_the_rows_a_merge_replaces():
         (1, "old", 1), (1, "new", 3), (2, "new", 3)]
 
 
+def test_two_new_rows_for_an_existing_key_fail_the_merge_as_in_bigquery():
+    db = connect()
+    db.execute("CREATE SCHEMA s; CREATE TABLE s.keyed AS SELECT 1 AS k, 'old' AS v")
+    twice = "SELECT 1 AS k, 'a' AS v UNION ALL SELECT 1, 'b'"
+    merge = _table("keyed", "SELECT 0 AS k, '' AS v", kind="incremental", unique_key=["k"], incremental_query=twice)
+    failed = Executor(db).run([merge]).results[0]
+    assert failed.status == "failed" and "more than one row for a uniqueKey (k) already in s.keyed" in failed.message
+    assert failed.sample == [(1, 2)]
+    assert db.execute("SELECT k, v FROM s.keyed").fetchall() == [(1, "old")]  # rolled back
+
+    # Two new rows for a key the table does not hold: BigQuery's MERGE inserts both.
+    fresh = _table("keyed", "SELECT 0 AS k, '' AS v", kind="incremental", unique_key=["k"],
+                   incremental_query=twice.replace("1", "2"))
+    assert Executor(db).run([fresh]).ok
+    assert db.execute("SELECT k, v FROM s.keyed ORDER BY k, v").fetchall() == [(1, "old"), (2, "a"), (2, "b")]
+
+
 def test_ready_actions_start_longest_chain_first_weighed_by_last_runs_times(tmp_path):
     chain = [_table("a", "SELECT 1 AS x"), _table("b", "SELECT 1 AS x", "a"), _table("c", "SELECT 1 AS x", "b")]
     leaf = _table("leaf", "SELECT 1 AS x", kind="assertion")

@@ -8,8 +8,8 @@ counterpart of that step:
 - view: CREATE OR REPLACE VIEW;
 - incremental: when the table is missing or --full-refresh, built like a table from `query`;
   otherwise the incremental pre-ops, then `incrementalQuery` merged on `uniqueKey` (or
-  appended without one), then the incremental post-ops. As in BigQuery's MERGE, two new rows
-  for one key are an error, not a silent pick. `updatePartitionFilter` limits the existing
+  appended without one), then the incremental post-ops. As in BigQuery's MERGE, an existing
+  row matched by two new rows is an error, not a silent pick. `updatePartitionFilter` limits the existing
   rows the merge compares against, as Dataform's `ON ... AND T.<filter>` does;
 - assertion: passes when its query returns no row; a failure names the assertion, shows
   sample rows, and its dependents are skipped. Its view, in the assertion dataset as
@@ -354,12 +354,15 @@ class Executor:
         # With nothing new the DELETE, a scan of the whole target, is skipped; the INSERT still
         # runs, so that columns that no longer match fail now, not when data next arrives.
         if action.unique_key and new_rows:
-            self._check_unique_source(action)
             keys = " AND ".join(f'T."{k}" = S."{k}"' for k in action.unique_key)
             # Rows outside the filter are not compared: a new row with their key is added
             # beside them, as BigQuery's MERGE would do.
             where = f"{keys} AND ({partition_filter})" if partition_filter else keys
-            connection.execute(f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where}")
+            returning = ", ".join(f'T."{k}"' for k in action.unique_key)
+            replaced = connection.execute(
+                f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where} RETURNING {returning}").fetchall()
+            if replaced:
+                self._check_one_new_row_per_replaced_row(action, set(replaced))
         try:
             connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
         except duckdb.BinderException as error:
@@ -367,16 +370,19 @@ class Executor:
                 f"{action.file}: the incremental query's columns no longer match {action.name} "
                 f"({str(error).splitlines()[0]}); rerun with --full-refresh") from None
 
-    def _check_unique_source(self, action: Action) -> None:
+    def _check_one_new_row_per_replaced_row(self, action: Action, replaced: set[tuple]) -> None:
+        """BigQuery's MERGE fails when an existing row matches two new rows; two new rows for a
+        key not in the table are both inserted. Only the first needs checking, after a DELETE
+        that replaced something (most merges of new visits replace nothing)."""
         keys = ", ".join(f'"{k}"' for k in action.unique_key)
-        duplicates = self.connection.execute(
-            f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 5"
-        ).fetchall()
-        if duplicates:
+        duplicated = self.connection.execute(
+            f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1").fetchall()
+        clashes = [row for row in duplicated if tuple(row[:-1]) in replaced]
+        if clashes:
             raise ActionFailed(
                 f"{action.file}: the incremental query returned more than one row for a uniqueKey "
-                f"({', '.join(action.unique_key)}); BigQuery's MERGE would fail too",
-                sample=duplicates, columns=[*action.unique_key, "n"])
+                f"({', '.join(action.unique_key)}) already in {action.name}; BigQuery's MERGE would fail too",
+                sample=clashes[:self.sample_rows], columns=[*action.unique_key, "n"])
 
     def _assertion(self, action: Action, translator: Translator) -> ActionResult:
         body = translator.query(action.query)

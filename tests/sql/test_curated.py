@@ -101,3 +101,21 @@ def test_full_refresh_equals_incremental_history(harness, visit):
     harness.run("clickstream.sessions", "clickstream.events", "clickstream.purchase_items", full_refresh=True)
     for table, rows in incremental.items():
         assert_rows(harness.rows(table, columns), rows)
+
+
+def test_reloading_staging_alone_replaces_rows_downstream_instead_of_adding_them(harness, visit):
+    # A full refresh of stg_visit_payloads alone (as assert_pubsub_staged advises) gives every
+    # payload a new loaded_at; the next incremental run must merge those visits again by key.
+    broken = json.loads(json.dumps(visit))
+    del broken["user_id"]
+    harness.pubsub([visit, broken])
+    everything = ("clickstream.sessions", "clickstream.events", "clickstream.purchase_items",
+                  "clickstream.rejected_visits")
+    harness.run(*everything)
+    before = {t: harness.rows(t, "* EXCLUDE (loaded_at)") for t in ("sessions", "events", "purchase_items", "rejected_visits")}
+    harness.run("clickstream_staging.stg_visit_payloads", full_refresh=True)
+    report = harness.run(*everything, with_assertions=True)
+    assert report.ok, [r.message for r in report.failed()]
+    assert report.by_name("sessions").changed == 1 and report.by_name("rejected_visits").changed == 1
+    for table, rows in before.items():
+        assert_rows(harness.rows(table, "* EXCLUDE (loaded_at)"), rows)
