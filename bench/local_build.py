@@ -145,7 +145,7 @@ def beam_flatten(landing: Path, out: Path, same_work: bool) -> tuple[float, int]
 
     count_file = out / "beam_count"
     started = time.perf_counter()
-    with beam.Pipeline(options=PipelineOptions(runner="DirectRunner")) as pipeline:
+    with beam.Pipeline(options=PipelineOptions(flags=[], runner="DirectRunner")) as pipeline:
         lines = (pipeline | beam.io.ReadFromText(f"{landing}/*.jsonl")
                  | beam.Filter(lambda line: line.strip() != ""))
         if same_work:
