@@ -506,19 +506,20 @@ def _lateral_unnest_source(select: exp.Select) -> exp.Subquery | None:
 
 def _json_arrays(tree: exp.Expression) -> exp.Expression:
     """JSON_QUERY_ARRAY outside a lateral UNNEST (those read `p[*]`, empty for a non-array)."""
-    def is_array(call: exp.JSONExtractArray) -> exp.Expression:
-        path = sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
-        return exp.EQ(this=exp.Anonymous(this="json_type", expressions=[call.this.copy(), path]),
-                      expression=exp.Literal.string("ARRAY"))
+    def path(call: exp.JSONExtractArray) -> exp.Expression:
+        return sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
+
+    def only_for_an_array(call: exp.JSONExtractArray, answer: exp.Expression) -> exp.Expression:
+        is_array = exp.EQ(this=exp.Anonymous(this="json_type", expressions=[call.this.copy(), path(call)]),
+                          expression=exp.Literal.string("ARRAY"))
+        return exp.Case(ifs=[exp.If(this=is_array, true=answer)])
 
     def replace(node):
         if isinstance(node, exp.ArraySize) and isinstance(node.this, exp.JSONExtractArray):
             call = node.this
-            path = sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
-            length = exp.Anonymous(this="json_array_length", expressions=[call.this.copy(), path])
-            return exp.Case(ifs=[exp.If(this=is_array(call), true=length)])
+            return only_for_an_array(call, exp.Anonymous(this="json_array_length", expressions=[call.this.copy(), path(call)]))
         if isinstance(node, exp.JSONExtractArray) and isinstance(node.expression, exp.JSONPath):
-            return exp.Case(ifs=[exp.If(this=is_array(node), true=node.copy())])
+            return only_for_an_array(node, node.copy())
         return node
 
     return tree.transform(replace, copy=False)
@@ -572,8 +573,8 @@ def _trim(tree: exp.Expression) -> exp.Expression:
     """BigQuery's TRIM without characters, as a test of the ends and a rewrite only when needed.
 
     Besides the set of characters, this is about time: DuckDB's right-hand trim walks the whole
-    string (UTF-8 cannot be read backwards), a third of a second per 100k payloads, while an
-    end-anchored RE2 match reads only the end. Nearly every string has no whitespace at its ends.
+    string from its start, a third of a second per 100k payloads, while an end-anchored RE2
+    match reads only the end. Nearly every string has no whitespace at its ends.
     """
     def replace(node):
         if not isinstance(node, exp.Trim) or node.expression is not None:

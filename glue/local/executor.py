@@ -9,8 +9,8 @@ counterpart of that step:
 - incremental: when the table is missing or --full-refresh, built like a table from `query`;
   otherwise the incremental pre-ops, then `incrementalQuery` merged on `uniqueKey` (or
   appended without one), then the incremental post-ops. As in BigQuery's MERGE, an existing
-  row matched by two new rows is an error, not a silent pick. `updatePartitionFilter` limits the existing
-  rows the merge compares against, as Dataform's `ON ... AND T.<filter>` does;
+  row matched by two new rows is an error, not a silent pick, and `updatePartitionFilter`
+  limits the existing rows the merge compares against (Dataform's `ON ... AND T.<filter>`);
 - assertion: passes when its query returns no row; a failure names the assertion, shows
   sample rows, and its dependents are skipped. Its view, in the assertion dataset as
   Dataform makes it, stays behind to query the failing rows;
@@ -358,11 +358,8 @@ class Executor:
             # Rows outside the filter are not compared: a new row with their key is added
             # beside them, as BigQuery's MERGE would do.
             where = f"{keys} AND ({partition_filter})" if partition_filter else keys
-            returning = ", ".join(f'T."{k}"' for k in action.unique_key)
-            replaced = connection.execute(
-                f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where} RETURNING {returning}").fetchall()
-            if replaced:
-                self._check_one_new_row_per_replaced_row(action, set(replaced))
+            self._check_one_new_row_per_existing_row(action, target, where)
+            connection.execute(f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where}")
         try:
             connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
         except duckdb.BinderException as error:
@@ -370,19 +367,22 @@ class Executor:
                 f"{action.file}: the incremental query's columns no longer match {action.name} "
                 f"({str(error).splitlines()[0]}); rerun with --full-refresh") from None
 
-    def _check_one_new_row_per_replaced_row(self, action: Action, replaced: set[tuple]) -> None:
+    def _check_one_new_row_per_existing_row(self, action: Action, target: str, matches: str) -> None:
         """BigQuery's MERGE fails when an existing row matches two new rows; two new rows for a
-        key not in the table are both inserted. Only the first needs checking, after a DELETE
-        that replaced something (most merges of new visits replace nothing)."""
+        key not in the table are both inserted. New keys are rarely repeated, so the table is
+        searched only for those that are."""
         keys = ", ".join(f'"{k}"' for k in action.unique_key)
-        duplicated = self.connection.execute(
-            f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1").fetchall()
-        clashes = [row for row in duplicated if tuple(row[:-1]) in replaced]
+        repeated = f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1"
+        if not self.connection.execute(f"{repeated} LIMIT 1").fetchall():
+            return
+        clashes = self.connection.execute(
+            f"SELECT * FROM ({repeated}) AS S WHERE EXISTS (SELECT 1 FROM {target} AS T WHERE {matches}) "
+            f"LIMIT {self.sample_rows}").fetchall()
         if clashes:
             raise ActionFailed(
                 f"{action.file}: the incremental query returned more than one row for a uniqueKey "
                 f"({', '.join(action.unique_key)}) already in {action.name}; BigQuery's MERGE would fail too",
-                sample=clashes[:self.sample_rows], columns=[*action.unique_key, "n"])
+                sample=clashes, columns=[*action.unique_key, "n"])
 
     def _assertion(self, action: Action, translator: Translator) -> ActionResult:
         body = translator.query(action.query)
