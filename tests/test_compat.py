@@ -1,5 +1,6 @@
 """Each compatibility fix: the BigQuery form runs on DuckDB and gives BigQuery's answer."""
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -227,6 +228,30 @@ def test_a_cached_translation_is_reused_with_the_variables_its_script_declared(t
     # The variable the cached DECLARE made is known again, so the query still reads it as one.
     assert [again.script(declare).statements, again.query(query)] == expected
     assert "getvariable('since')" in expected[1].lower()
+
+
+def test_a_translation_unused_for_a_month_is_dropped_and_a_used_one_kept(tmp_path):
+    import datetime as dt
+
+    from glue.local.compat import TranslationCache
+
+    path = tmp_path / "translations.json"
+    cache = TranslationCache(path, today=dt.date(2026, 1, 1))
+    cache.put("edited-away", {"statements": ["SELECT 1"], "skipped": [], "declared": []})
+    cache.put("in-use", {"statements": ["SELECT 2"], "skipped": [], "declared": []})
+    cache.save()
+    run = TranslationCache(path, today=dt.date(2026, 1, 20))
+    assert run.get("in-use") is not None  # a run uses it, and notes the day
+    run.save()
+    written = path.stat().st_mtime_ns
+    again = TranslationCache(path, today=dt.date(2026, 1, 20))
+    again.get("in-use")
+    again.save()
+    assert path.stat().st_mtime_ns == written  # the same day: nothing to write
+    month_on = TranslationCache(path, today=dt.date(2026, 2, 5))
+    assert month_on.get("edited-away") is None and month_on.get("in-use")["statements"] == ["SELECT 2"]
+    month_on.save()
+    assert set(json.loads(path.read_text())["entries"]) == {"in-use"}
 
 
 def test_a_translation_cache_from_another_version_is_discarded(tmp_path):

@@ -30,6 +30,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlglot
@@ -70,24 +71,33 @@ class TranslationCache:
     that changed: sqlglot takes some 5 ms a statement, most of an incremental run's own time.
 
     An entry is keyed by the SQL and the script variables in scope; the whole file is discarded
-    when sqlglot or this module changes, since either can change every translation.
+    when sqlglot or this module changes, since either can change every translation. Each entry
+    notes the day it was last used, and one unused for `keep_days` is dropped: an edited
+    model's old translations would otherwise stay in the file, read by every run.
     """
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, today: date | None = None, keep_days: int = 30):
         self.path, self.entries, self.changed = path, {}, False
+        self.today = (today or date.today()).isoformat()
         stored = read_state(path)
         if stored.get("version") == _TRANSLATION_VERSION:
-            self.entries = stored.get("entries", {})
+            oldest = ((today or date.today()) - timedelta(days=keep_days)).isoformat()
+            entries = stored.get("entries", {})
+            self.entries = {k: e for k, e in entries.items() if e.get("used", self.today) >= oldest}
+            self.changed = len(self.entries) != len(entries)
 
     @staticmethod
     def key(sql: str, variables: set[str]) -> str:
         return hashlib.sha256(json.dumps([sorted(variables), sql]).encode()).hexdigest()
 
     def get(self, key: str) -> dict | None:
-        return self.entries.get(key)
+        entry = self.entries.get(key)
+        if entry is not None and entry.get("used") != self.today:
+            entry["used"], self.changed = self.today, True  # written once a day at most
+        return entry
 
     def put(self, key: str, entry: dict) -> None:
-        self.entries[key], self.changed = entry, True
+        self.entries[key], self.changed = {**entry, "used": self.today}, True
 
     def save(self) -> None:
         if self.changed:
