@@ -16,6 +16,7 @@ from pathlib import Path
 
 from glue import settings as settings_module
 from glue.local.warehouse import connect, landing_query
+from glue.local.executor import RunReport
 from glue.local.workflow import RunOptions, compile_graph, run_workflow
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.sinks import FileSink
@@ -32,21 +33,37 @@ def fresh_settings(directory: Path):
     return settings_module.get_settings()
 
 
-def timed_run(settings, graph, **options) -> tuple[float, int]:
-    """Seconds for the run after compile, and how many actions it ran."""
+def timed_run(settings, graph, **options) -> tuple[float, RunReport]:
+    """Seconds for the run after compile, and its report."""
     report, _, _ = run_workflow(settings, RunOptions(**options), graph=graph)
     assert report.ok, [r.message for r in report.failed()]
-    return report.seconds, len(report.results)
+    return report.seconds, report
 
 
-def median_run(settings, graph, runs: int, before=None, **options) -> float:
-    """Median seconds of `runs` runs; `before` resets the warehouse before each one."""
+def where_the_time_went(report: RunReport, staging_schema: str) -> str:
+    """The run's action time by kind of work, summed (two actions run at once)."""
+    kinds = {"staging merges": 0.0, "other merges": 0.0, "tables rebuilt whole": 0.0, "assertions": 0.0}
+    for result in report.results:
+        action = result.action
+        if action.kind == "assertion":
+            kinds["assertions"] += result.seconds
+        elif action.kind == "incremental":
+            kinds["staging merges" if action.schema == staging_schema else "other merges"] += result.seconds
+        else:
+            kinds["tables rebuilt whole"] += result.seconds
+    return ", ".join(f"{kind} {seconds:.2f}s" for kind, seconds in kinds.items())
+
+
+def median_run(settings, graph, runs: int, before=None, **options) -> tuple[float, RunReport]:
+    """Median seconds of `runs` runs, and the last run's report; `before` resets the warehouse
+    before each one."""
     seconds = []
     for _ in range(runs):
         if before:
             before()
-        seconds.append(timed_run(settings, graph, **options)[0])
-    return statistics.median(seconds)
+        elapsed, report = timed_run(settings, graph, **options)
+        seconds.append(elapsed)
+    return statistics.median(seconds), report
 
 
 def remove_warehouse(warehouse: Path) -> None:
@@ -172,8 +189,8 @@ def main():
         graph = compile_graph(fresh_settings(work / "x"))
         if REAL.is_dir():
             settings = fresh_settings(work / "real")
-            seconds, actions = timed_run(settings, graph, inputs=(str(REAL / "*.jsonl"),))
-            print(f"real data, full build (8,804 visits, {actions} actions, after compile): {seconds:.2f}s")
+            seconds, report = timed_run(settings, graph, inputs=(str(REAL / "*.jsonl"),))
+            print(f"real data, full build (8,804 visits, {len(report.results)} actions, after compile): {seconds:.2f}s")
         else:
             print(f"real data: skipped, {REAL} not found")
 
@@ -183,8 +200,8 @@ def main():
         # The first run translates the SQL and caches it (.local/translations.json), as a user's
         # first build does once; the flatten's throughput is measured on fresh warehouses after it.
         first_seconds, _ = timed_run(settings, graph, actions=tuple(FLATTEN))
-        flatten_seconds = median_run(settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse),
-                                     actions=tuple(FLATTEN))
+        flatten_seconds, _ = median_run(settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse),
+                                        actions=tuple(FLATTEN))
         db = connect(settings.warehouse)
         flattened = db.execute("SELECT COUNT(*) FROM clickstream.events").fetchone()[0]
         db.close()
@@ -206,17 +223,18 @@ def main():
                 print(f"  Beam DirectRunner ({label}): {beam_seconds:.2f}s "
                       f"-> workflow is {beam_seconds / flatten_seconds:.1f}x faster")
 
-        full_seconds = median_run(settings, graph, RUNS, full_refresh=True)
+        full_seconds, _ = median_run(settings, graph, RUNS, full_refresh=True)
         # The first incremental run translates the incremental variants and caches them, as an
         # hourly schedule's first run does; it has nothing new to load.
         first_incremental, _ = timed_run(settings, graph)
         restore = snapshot(settings.warehouse, work / "before-increment.duckdb")
         # A later month, so the new day files do not share names with the ones already loaded.
         simulate(settings.landing_path, args.visits // 100, START + timedelta(days=30), seed=2)
-        incremental_seconds = median_run(settings, graph, RUNS, before=restore)
+        incremental_seconds, increment = median_run(settings, graph, RUNS, before=restore)
         print(f"whole graph on {args.visits:,} visits: full rebuild {full_seconds:.2f}s, "
               f"incremental +1% {incremental_seconds:.2f}s = {incremental_seconds / full_seconds:.1%} of a rebuild "
               f"(first incremental run, nothing new, translating: {first_incremental:.2f}s)")
+        print(f"  the increment's action time: {where_the_time_went(increment, settings.staging_dataset)}")
         print(f"(workflow figures: median of {RUNS} runs each)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
