@@ -259,8 +259,11 @@ def _group_json_paths(tree: exp.Expression) -> exp.Expression:
     When the SELECT reads one relation, the lists are computed in a derived table around it and
     each call becomes an element of a column (`* EXCLUDE` keeps these columns out of the
     SELECT's own output): planning the model then binds each list once instead of once per
-    answer, which had made planning a third of an incremental run. Otherwise (a join) each call
-    repeats the list, identical everywhere, for DuckDB's common-subexpression elimination.
+    answer, which had made planning a third of an incremental run. There, a column's values
+    whose types are listed too are read with json_extract_string (unquoted in the same parse)
+    and gated by those types, rather than unquoted one by one. `JSON_TYPE(col)` itself joins
+    the type list as path '$'. Otherwise (a join) each call repeats the list, identical
+    everywhere, for DuckDB's common-subexpression elimination.
     """
     numbers = itertools.count(1)  # names the hidden columns, unique within the statement
     for select in list(tree.find_all(exp.Select)):
