@@ -35,9 +35,10 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
-
-from glue.local.state_file import read_state, write_state
 from sqlglot.errors import ParseError
+
+from glue.contract import WHITESPACE
+from glue.local.state_file import read_state, write_state
 
 _JSON_TYPE_NAMES = {
     "OBJECT": "object", "ARRAY": "array", "VARCHAR": "string", "BIGINT": "number",
@@ -578,8 +579,8 @@ def _numeric(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-# Unicode's White_Space property, as an RE2 class: what BigQuery's TRIM(x) removes.
-WHITESPACE_CLASS = r"[\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+# What BigQuery's TRIM(x) removes (Unicode's White_Space, the contract's WHITESPACE), as an RE2 class.
+WHITESPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in WHITESPACE) + "]"
 
 
 def _trim(tree: exp.Expression) -> exp.Expression:

@@ -290,16 +290,14 @@ class Executor:
         with self._catalog_lock:
             self._view_versions[(action.schema, action.table)] = version
 
-    def _table(self, action: Action, translator: Translator, pre_ops=None, post_ops=None,
-               query=None) -> ActionResult:
-        self._statements(action.pre_ops if pre_ops is None else pre_ops, translator)
-        body = translator.query(action.query if query is None else query)
+    def _table(self, action: Action, translator: Translator) -> ActionResult:
+        self._statements(action.pre_ops, translator)
+        body = translator.query(action.query)
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
         rows = self._create_table(action, body)
-        post_ops = action.post_ops if post_ops is None else post_ops
-        self._statements(post_ops, translator)
-        if post_ops:  # they may have changed the rows
+        self._statements(action.post_ops, translator)
+        if action.post_ops:  # they may have changed the rows
             rows = self._count(action)
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
 

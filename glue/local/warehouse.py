@@ -115,11 +115,11 @@ def prepare_sources(connection, settings: Settings) -> None:
     ensure_schema(connection, raw)
     connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}"."{names["pubsub_table"]}" ({PUBSUB_COLUMNS})')
     bucket_prefix = f"{settings.landing_bucket}/{settings.landing_prefix}"
-    lines = landing_query(settings.landing_dir, bucket_prefix)
+    listed = landing_objects(settings.landing_dir, bucket_prefix)
+    lines = landing_query(settings.landing_dir, bucket_prefix) if listed else NO_LINES
     connection.execute(f'CREATE OR REPLACE VIEW "{raw}"."{names["gcs_table"]}" AS {lines}')
     objects = f'"{raw}"."{names["gcs_objects_table"]}"'
     connection.execute(f"CREATE OR REPLACE TABLE {objects} ({OBJECT_COLUMNS})")
-    listed = landing_objects(settings.landing_dir, bucket_prefix)
     if listed:
         connection.executemany(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", listed)
 
@@ -141,6 +141,10 @@ def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:
     return rows
 
 
+# The landing table of an empty bucket.
+NO_LINES = "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
+
+
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     """Lines of every *.jsonl object under gs://BUCKET/PREFIX, read whole (a malformed line stays a line).
 
@@ -155,9 +159,8 @@ def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     The landing dir is the Cloud Storage emulator's storage root, so objects are plain files at
     <landing dir>/<bucket>/<object name>; the emulator's own folders (_resumable, _softdelete)
     sit beside the buckets and are never read. _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT.
+    DuckDB refuses to read no file at all: with no object, read NO_LINES instead.
     """
-    if not any(Path(landing_dir, bucket_prefix).glob("**/*.jsonl")):
-        return "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
     root = str(Path(landing_dir).resolve()).replace("'", "''")
     pattern = f"{root}/{bucket_prefix}/**/*.jsonl".replace("'", "''")
     return (
