@@ -133,6 +133,35 @@ def test_a_line_with_a_raw_control_character_is_cut_there_and_stays_one_line(tmp
     assert [line for (line,) in rows if line] == ['{"ok": 1}', '{"a": "x', '{"b": 2}']
 
 
+def test_lines_near_the_limit_are_read_whole_where_they_cross_a_read_buffer(tmp_path):
+    """Lines just under MAX_LINE_BYTES, one straddling the end of DuckDB's first read buffer, among
+    short ones: every line comes back whole, in a file DuckDB reads in parallel."""
+    from glue.local.warehouse import MAX_LINE_BYTES, READ_BUFFER_BYTES, landing_query
+
+    short = ['{"i": %d}' % i for i in range(20_000)]
+    near = MAX_LINE_BYTES - 1
+    before = READ_BUFFER_BYTES - near // 2 - sum(len(line) + 1 for line in short)  # bytes up to the straddler
+    filler = ["f" * ((4 << 20) - 1)] * (before // (4 << 20)) + ["g" * (before % (4 << 20) - 1)]
+    lines = [*short, *filler, "a" * near, *short, "b" * near, "c" * 1000]
+    objects = tmp_path / "bucket" / "visits"
+    objects.mkdir(parents=True)
+    (objects / "a.jsonl").write_text("\n".join(lines) + "\n")
+    rows = connect().execute(f"SELECT length(line) FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
+    assert [length for (length,) in rows] == [len(line) for line in lines]
+
+
+def test_a_landing_line_over_the_limit_fails_the_run_naming_the_object_and_line(workspace):
+    from glue.local.warehouse import MAX_LINE_BYTES
+
+    source = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps(BASE_VISIT) + "\n" + "x" * (MAX_LINE_BYTES + 1) + "\n")
+    result = CliRunner().invoke(main, ["local", "run", "--input", str(source)])
+    assert result.exit_code != 0
+    assert (f"visits-2024-07-01T09.jsonl, line 2: {MAX_LINE_BYTES >> 20} MB long; the local runner reads "
+            f"landing lines of up to {MAX_LINE_BYTES >> 20} MB") in result.output
+
+
 def test_a_broken_warehouse_file_is_reported_as_broken_not_as_busy(tmp_path):
     import duckdb
 

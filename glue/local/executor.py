@@ -36,7 +36,7 @@ import duckdb
 from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
-from glue.local.warehouse import ensure_schema, session
+from glue.local.warehouse import ensure_schema, landing_read_error, session
 
 
 @dataclass
@@ -197,6 +197,9 @@ class Executor:
                                 columns=error.columns, rows=error.rows)
         if isinstance(error, UntranslatableSQL):
             return ActionResult(action, "failed", message=str(error))
+        landing = landing_read_error(str(error))
+        if landing:
+            return ActionResult(action, "failed", message=f"{action.file}: reading the landing bucket: {landing}")
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return ActionResult(action, "failed", message=f"{action.file}: {type(error).__name__}: {first_line}")
 
