@@ -1,5 +1,6 @@
 """`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -33,6 +34,57 @@ def test_run_lands_inputs_and_builds_everything(workspace):
     assert db.execute("SELECT COUNT(*) FROM clickstream.sessions").fetchone() == (1,)
     assert db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchone() == (
         "gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
+
+
+def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
+    source = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps(BASE_VISIT) + "\n")
+    warehouse, landing = workspace / "local" / "warehouse.duckdb", workspace / "local" / "landing"
+    runner = CliRunner()
+
+    def dry(*flags):
+        result = runner.invoke(main, ["local", "run", "--dry-run", "--input", str(source), "--actions", "sessions", *flags])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    first = dry()
+    assert "visits-2024-07-01T09.jsonl -> gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl\n" in first
+    assert re.search(r"plan incremental +clickstream\.sessions +create\n", first)
+    assert re.search(r"plan assertion +clickstream_assertions\.clickstream_sessions_assertions_uniqueKey_0 +check\n", first)
+    assert "clickstream.events" not in first
+    assert not warehouse.exists() and not landing.exists()
+
+    assert runner.invoke(main, ["local", "run", "--input", str(source), "--actions", "sessions"]).exit_code == 0
+    written = warehouse.stat().st_mtime_ns
+    again = dry()
+    assert "(already there, unchanged)" in again
+    assert re.search(r"plan incremental +clickstream\.sessions +merge on visit_id\n", again)
+    assert re.search(r"plan incremental +clickstream\.sessions +rebuild\n", dry("--full-refresh"))
+    assert warehouse.stat().st_mtime_ns == written
+
+
+@pytest.mark.parametrize("kind, existing, full_refresh, step", [
+    ("view", None, False, "create view"), ("view", "view", False, "replace view"),
+    ("table", None, False, "create"), ("table", "table", False, "replace"), ("table", "view", False, "replace the view with a table"),
+    ("incremental", "table", False, "merge on visit_id"), ("incremental", "table", True, "rebuild"),
+    ("assertion", "view", False, "check"),
+])
+def test_each_kind_of_action_is_planned_as_the_executor_would_run_it(kind, existing, full_refresh, step):
+    from glue.local.graph import Action
+    from glue.local.workflow import planned_step
+
+    action = Action("s.t", kind, "s", "t", unique_key=["visit_id"])
+    assert planned_step(action, existing, full_refresh) == step
+
+
+def test_an_incremental_without_a_key_appends_and_operations_count_their_statements():
+    from glue.local.graph import Action
+    from glue.local.workflow import planned_step
+
+    assert planned_step(Action("s.t", "incremental", "s", "t"), "table", False) == "append"
+    operations = Action("s.t", "operations", "s", "t", queries=["SELECT 1", "SELECT 2"])
+    assert planned_step(operations, None, False) == "run 2 statement(s)"
 
 
 def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, graph):

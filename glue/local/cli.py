@@ -12,8 +12,9 @@ from glue.cliutil import parse_vars
 from glue.local.compat import UntranslatableSQL
 from glue.local.compiler import CliMissing, CompilationError
 from glue.local.dataform_tests import run_dataform_tests
-from glue.local.warehouse import connect
-from glue.local.workflow import RunOptions, compile_graph, print_result, run_workflow
+from glue.local.warehouse import WarehouseBusy, connect, landing_target
+from glue.local.workflow import (RunOptions, compile_graph, format_step, plan_workflow, print_result,
+                                 run_workflow)
 from glue.settings import get_settings
 
 
@@ -45,7 +46,9 @@ def _fail(error: Exception | str) -> None:
               help="Actions to run side by side (default: local.concurrency in clickstream.yaml; 1 runs them in order).")
 @click.option("--notify/--no-notify", default=True, show_default=True,
               help="When the local stack is up, announce processed objects on the visits-processed topic.")
-def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify):
+@click.option("--dry-run", is_flag=True,
+              help="Print what the run would do, action by action, and the files it would land; change nothing.")
+def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run):
     """Land input files, compile the project and execute the graph on DuckDB.
 
     Prints one line per action, as it finishes, with its time and row count. An action starts
@@ -58,6 +61,9 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     settings = get_settings()
     options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
                          parse_vars(variables) or None, concurrency)
+    if dry_run:
+        _print_plan(settings, options)
+        return
     try:
         report, _, compile_seconds = run_workflow(settings, options, on_result=print_result)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
@@ -74,6 +80,21 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
         _announce_processed(settings, warehouse or settings.warehouse)
 
 
+def _print_plan(settings, options: RunOptions) -> None:
+    try:
+        steps, inputs = plan_workflow(settings, options)
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError, WarehouseBusy) as error:
+        _fail(error)
+    for path in inputs:
+        target, unchanged = landing_target(path, settings)
+        note = " (already there, unchanged)" if unchanged else ""
+        click.echo(f"  land {path} -> gs://{settings.landing_bucket}/{settings.landing_prefix}/{target.name}{note}")
+    for action, step in steps:
+        click.echo(format_step(action, step))
+    click.secho(f"dry run: {len(steps)} actions and {len(inputs)} input files; nothing landed, nothing written",
+                fg="green", err=True)
+
+
 def _announce_processed(settings, warehouse: Path) -> None:
     from glue.local.stack import use_running_stack
     from glue.notifications import announce_processed
@@ -85,7 +106,7 @@ def _announce_processed(settings, warehouse: Path) -> None:
 
 
 @local.command(name="compile")
-@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE")
+@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
 def compile_command(variables):
     """Compile the project with the pinned Dataform CLI and list its actions."""
     try:

@@ -108,6 +108,22 @@ def ensure_schema(connection, schema: str) -> None:
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
+def existing_relations(path: Path) -> dict[tuple[str, str], str]:
+    """{(schema, name): "table" | "view"} in the warehouse file, opened read-only; empty when
+    there is no file yet."""
+    if not Path(path).exists():
+        return {}
+    try:
+        connection = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseBusy(f"{path} is in use by another process ({str(error).splitlines()[0]})") from None
+    try:
+        rows = connection.execute("SELECT table_schema, table_name, table_type FROM information_schema.tables").fetchall()
+    finally:
+        connection.close()
+    return {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind in rows}
+
+
 def relation_exists(connection, schema: str, name: str) -> bool:
     row = connection.execute(
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -190,16 +206,21 @@ def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     )
 
 
+def landing_target(source: Path, settings: Settings) -> tuple[Path, bool]:
+    """Where an input file lands (a .jsonl object in the landing bucket's directory), and whether
+    that object already holds the same bytes."""
+    name = source.name if source.suffix == ".jsonl" else source.name + ".jsonl"
+    target = settings.landing_path / name
+    return target, target.exists() and filecmp.cmp(source, target, shallow=False)
+
+
 def land_files(inputs: list[Path], settings: Settings) -> list[Path]:
     """Copy input files into the landing bucket's directory, as an upload to the bucket would."""
-    destination = settings.landing_path
-    destination.mkdir(parents=True, exist_ok=True)
+    settings.landing_path.mkdir(parents=True, exist_ok=True)
     landed = []
     for source in inputs:
-        target = destination / source.name
-        if source.suffix != ".jsonl":
-            target = target.with_suffix(target.suffix + ".jsonl")
-        if not target.exists() or not filecmp.cmp(source, target, shallow=False):
+        target, unchanged = landing_target(source, settings)
+        if not unchanged:
             shutil.copyfile(source, target)
         landed.append(target)
     return landed

@@ -11,9 +11,9 @@ from typing import Callable
 from glue.local.compat import TranslationCache
 from glue.local.compiler import compile_project
 from glue.local.executor import ActionResult, Executor, RunReport
-from glue.local.graph import Graph
+from glue.local.graph import Action, Graph
 from glue.local.schedule import ActionTimes
-from glue.local.warehouse import connect, land_files, prepare_sources
+from glue.local.warehouse import connect, existing_relations, land_files, prepare_sources
 from glue.settings import Settings
 
 
@@ -69,6 +69,40 @@ def run_workflow(settings: Settings, options: RunOptions,
         translations.save()
         times.save()
     return report, graph, compile_seconds
+
+
+def plan_workflow(settings: Settings, options: RunOptions,
+                  graph: Graph | None = None) -> tuple[list[tuple[Action, str]], list[Path]]:
+    """What a run with these options would do: each selected action, in the order of the graph,
+    with what it would do to the warehouse as it is now, and the input files it would land.
+    Lands nothing and writes nothing."""
+    inputs = expand_inputs(options.inputs) if options.inputs else []
+    graph = graph or compile_graph(settings, options.variables)
+    selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
+    existing = existing_relations(options.warehouse or settings.warehouse)
+    return [(action, planned_step(action, existing.get((action.schema, action.table)), options.full_refresh))
+            for action in selected], inputs
+
+
+def planned_step(action: Action, existing: str | None, full_refresh: bool) -> str:
+    """What the executor would do with the action, given the kind of relation already there."""
+    if action.kind == "assertion":
+        return "check"
+    if action.kind == "operations":
+        return f"run {len(action.queries)} statement(s)"
+    if action.kind == "view":
+        return "create view" if existing is None else "replace view"
+    if existing is None:
+        return "create"
+    if existing == "view":
+        return "replace the view with a table"
+    if action.kind == "incremental" and not full_refresh:
+        return f"merge on {', '.join(action.unique_key)}" if action.unique_key else "append"
+    return "rebuild" if action.kind == "incremental" else "replace"
+
+
+def format_step(action: Action, step: str) -> str:
+    return f"  plan {action.kind:<11} {action.name:<58} {step}"
 
 
 def format_result(result: ActionResult) -> str:
