@@ -210,8 +210,8 @@ def test_a_landing_line_over_the_limit_fails_the_run_naming_the_object_and_line(
     source.write_text(json.dumps(BASE_VISIT) + "\n" + "x" * (MAX_LINE_BYTES + 1) + "\n")
     result = CliRunner().invoke(main, ["local", "run", "--input", str(source)])
     assert result.exit_code != 0
-    assert (f"visits-2024-07-01T09.jsonl, line 2: {MAX_LINE_BYTES >> 20} MB long; the local runner reads "
-            f"landing lines of up to {MAX_LINE_BYTES >> 20} MB") in result.output
+    assert (f"visits-2024-07-01T09.jsonl, line 2: {MAX_LINE_BYTES + 1:,} bytes long; the local runner reads "
+            f"landing lines of up to {MAX_LINE_BYTES:,} bytes") in result.output
 
 
 def test_a_broken_warehouse_file_is_reported_as_broken_not_as_busy(tmp_path):

@@ -172,8 +172,8 @@ def landing_read_error(message: str) -> str | None:
     if not too_long:
         return None
     line, size, path = too_long.groups()
-    return (f"{path.strip()}, line {line}: {int(size) >> 20} MB long; the local runner reads landing lines "
-            f"of up to {MAX_LINE_BYTES >> 20} MB (a Pub/Sub message is at most 10 MB)")
+    return (f"{path.strip()}, line {line}: {int(size):,} bytes long; the local runner reads landing lines "
+            f"of up to {MAX_LINE_BYTES:,} bytes ({MAX_LINE_BYTES >> 20} MB; a Pub/Sub message is at most 10 MB)")
 
 
 # The landing table of an empty bucket.
