@@ -64,6 +64,13 @@ def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
     assert warehouse.stat().st_mtime_ns == written
 
 
+def test_an_unknown_action_is_one_plain_line(workspace):
+    for flags in ([], ["--dry-run"]):
+        result = CliRunner().invoke(main, ["local", "run", "--actions", "nope", *flags])
+        assert result.exit_code == 2
+        assert result.output.strip() == "no action named 'nope'"
+
+
 @pytest.mark.parametrize("kind, existing, full_refresh, step", [
     ("view", None, False, "create view"), ("view", "view", False, "replace view"),
     ("table", None, False, "create"), ("table", "table", False, "replace"), ("table", "view", False, "replace the view with a table"),

@@ -28,7 +28,9 @@ def local():
 
 
 def _fail(error: Exception | str) -> None:
-    click.secho(str(error), fg="red", err=True)
+    # A KeyError's str() is its repr, quotes and all.
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    click.secho(message, fg="red", err=True)
     sys.exit(2)
 
 
