@@ -199,3 +199,23 @@ def test_an_incremental_table_older_than_its_model_asks_for_a_full_refresh():
     assert "definitions/numbers.sqlx" in failed.message and "rerun with --full-refresh" in failed.message
     assert Executor(db, full_refresh=True).run([newer]).ok
     assert Executor(db).run([newer]).ok
+
+
+def test_a_run_that_only_merges_shares_the_threads_among_its_actions_and_a_build_keeps_them_all():
+    db = connect()
+    db.execute("SET threads = 4")
+    # Each run records the threads its actions saw: a table (rebuilt whole every run) and an
+    # incremental model that appends a row per run.
+    seen = [_table("seen", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads"),
+            _table("log", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads", kind="incremental")]
+
+    def threads_seen(**options):
+        assert Executor(db, concurrency=2, **options).run(seen).ok
+        return db.execute("SELECT threads FROM s.seen").fetchone()[0]
+
+    assert threads_seen() == 4  # the first run builds the incremental table
+    assert threads_seen() == 2  # then it only merges: 4 threads shared by 2 actions at a time
+    assert threads_seen(full_refresh=True) == 4
+    assert [t for (t,) in db.execute("SELECT threads FROM s.log").fetchall()] == [4]  # rebuilt by the full refresh
+    assert Executor(db, concurrency=1).run(seen).ok and db.execute("SELECT threads FROM s.seen").fetchone()[0] == 4
+    assert db.execute("SELECT current_setting('threads')").fetchone()[0] == 4  # restored after each run
