@@ -38,7 +38,7 @@ import duckdb
 from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
-from glue.local.warehouse import ensure_schema, landing_read_error, session
+from glue.local.warehouse import ensure_schema, landing_read_error, relations, session
 
 
 @dataclass
@@ -248,11 +248,9 @@ class Executor:
     # ------------------------------------------------------------------ catalog
     def _read_catalog(self) -> None:
         # Under _catalog_lock (callers hold it).
-        rows = self.connection.execute(
-            "SELECT table_schema, table_name, table_type, table_comment FROM information_schema.tables "
-            "WHERE table_catalog = current_database()").fetchall()
-        self._relations = {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind, _ in rows}
-        self._view_versions = {(schema, name): comment for schema, name, kind, comment in rows if kind == "VIEW"}
+        found = relations(self.connection)
+        self._relations = {key: kind for key, (kind, _) in found.items()}
+        self._view_versions = {key: comment for key, (kind, comment) in found.items() if kind == "view"}
         self._schemas = {row[0] for row in self.connection.execute(
             "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()").fetchall()}
 

@@ -108,6 +108,14 @@ def ensure_schema(connection, schema: str) -> None:
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
+def relations(connection) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """{(schema, name): ("table" | "view", comment)} of the current database's relations."""
+    rows = connection.execute(
+        "SELECT table_schema, table_name, table_type, table_comment FROM information_schema.tables "
+        "WHERE table_catalog = current_database()").fetchall()
+    return {(schema, name): ("view" if kind == "VIEW" else "table", comment) for schema, name, kind, comment in rows}
+
+
 def existing_relations(path: Path) -> dict[tuple[str, str], str]:
     """{(schema, name): "table" | "view"} in the warehouse file, opened read-only; empty when
     there is no file yet."""
@@ -118,18 +126,13 @@ def existing_relations(path: Path) -> dict[tuple[str, str], str]:
     except duckdb.IOException as error:
         raise WarehouseBusy(f"{path} is in use by another process ({str(error).splitlines()[0]})") from None
     try:
-        rows = connection.execute("SELECT table_schema, table_name, table_type FROM information_schema.tables").fetchall()
+        return {key: kind for key, (kind, _) in relations(connection).items()}
     finally:
         connection.close()
-    return {(schema, name): "view" if kind == "VIEW" else "table" for schema, name, kind in rows}
 
 
 def relation_exists(connection, schema: str, name: str) -> bool:
-    row = connection.execute(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(row[0])
+    return (schema, name) in relations(connection)
 
 
 def prepare_sources(connection, settings: Settings) -> None:
