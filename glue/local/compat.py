@@ -16,6 +16,12 @@ Fixes (sqlglot 30 → DuckDB 2):
 - `FROM t, UNNEST(list)` became a lateral join that DuckDB runs by hashing each row's whole
   list source: now a select-list UNNEST in a derived table, the same rows in a third of the time;
 - `NUMERIC` became DuckDB's `DECIMAL(18,3)`: now `DECIMAL(38,9)`, BigQuery's NUMERIC;
+- `INTEGER`, `INT`, `SMALLINT`, `TINYINT` and `BYTEINT` became DuckDB's 32-, 16- and 8-bit
+  integers: now `BIGINT`, as every one of them is INT64 in BigQuery;
+- `CAST`/`SAFE_CAST` to INT64 and BOOL follow DuckDB's rules, which accept more: '1.5', '1e2',
+  '1_000' and '0b101' as integers (BigQuery: not integers), 't', 'yes' and '1' as booleans
+  (BigQuery: only 'true' and 'false'), and a FLOAT64 halfway case rounds to even (BigQuery:
+  away from zero); '-0x1F' fails (BigQuery: -31). Now BigQuery's rules;
 - `TRIM(x)` / `LTRIM(x)` / `RTRIM(x)` without characters: DuckDB's removes spaces but not
   tabs, CR or LF, BigQuery's removes all Unicode whitespace; now BigQuery's set;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
@@ -198,7 +204,7 @@ class Translator:
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
         for fix in (_drop_project, _safe_functions, _lateral_unnests, _json_arrays, _group_json_paths, _json_type,
-                    _filtered_arrays, _unnest_offsets, _numeric, _trim,
+                    _filtered_arrays, _unnest_offsets, _numeric, _integers, _casts, _trim,
                     _farm_fingerprint, _dayofweek, self._variables):
             tree = fix(tree)
         return tree.sql(dialect="duckdb")
@@ -577,6 +583,85 @@ def _numeric(tree: exp.Expression) -> exp.Expression:
         if data_type.this in (exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL) and not data_type.expressions:
             data_type.replace(exp.DataType.build("DECIMAL(38, 9)"))
     return tree
+
+
+_INTEGER_ALIASES = {exp.DataType.Type.INT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT,
+                    exp.DataType.Type.MEDIUMINT, exp.DataType.Type.UTINYINT}
+
+
+def _integers(tree: exp.Expression) -> exp.Expression:
+    for data_type in tree.find_all(exp.DataType):
+        if data_type.this in _INTEGER_ALIASES:
+            data_type.replace(exp.DataType.build("BIGINT"))
+    return tree
+
+
+# BigQuery's rules for text (ZetaSQL's StringToNumeric): an optional sign and decimal digits with
+# ASCII whitespace around them, or a sign, 0x and hex digits after nothing but spaces; a bool is
+# 'true' or 'false' in any case. `{cast}` is CAST or TRY_CAST; `{bad}` is what other text gives:
+# NULL for SAFE_CAST, BigQuery's error for CAST. DuckDB settles the CASE on typeof(x) when it
+# plans the query, so each cast keeps one branch.
+_ASCII_SPACE = r"[\t\n\x0B\f\r ]"
+_INT64_CAST = f"""CASE typeof(__value)
+  WHEN 'VARCHAR' THEN CASE
+    WHEN CAST(__value AS VARCHAR) IS NULL THEN NULL
+    WHEN regexp_full_match(CAST(__value AS VARCHAR), '{_ASCII_SPACE}*[+-]?[0-9]+{_ASCII_SPACE}*')
+      THEN {{cast}}(CAST(__value AS VARCHAR) AS BIGINT)
+    WHEN regexp_full_match(CAST(__value AS VARCHAR), ' *[+-]?0[xX][0-9a-fA-F]+{_ASCII_SPACE}*')
+      THEN {{cast}}(IF(starts_with(ltrim(CAST(__value AS VARCHAR), ' '), '-'), -1, 1)
+        * {{cast}}('0x' || regexp_extract(CAST(__value AS VARCHAR), '0[xX]([0-9a-fA-F]+)', 1) AS HUGEINT) AS BIGINT)
+    ELSE {{bad}}
+  END
+  WHEN 'DOUBLE' THEN {{cast}}(round(TRY_CAST(__value AS DOUBLE)) AS BIGINT)
+  WHEN 'FLOAT' THEN {{cast}}(round(TRY_CAST(__value AS DOUBLE)) AS BIGINT)
+  ELSE {{cast}}(__value AS BIGINT)
+END"""
+_BOOL_CAST = """CASE typeof(__value)
+  WHEN 'VARCHAR' THEN CASE
+    WHEN CAST(__value AS VARCHAR) IS NULL THEN NULL
+    WHEN lower(CAST(__value AS VARCHAR)) = 'true' THEN TRUE
+    WHEN lower(CAST(__value AS VARCHAR)) = 'false' THEN FALSE
+    ELSE {bad}
+  END
+  ELSE {cast}(__value AS BOOLEAN)
+END"""
+
+
+def _cast_rule(template: str, safe: bool, kind: str) -> exp.Expression:
+    bad = "NULL" if safe else f"error('Bad {kind} value: ' || CAST(__value AS VARCHAR))"
+    return sqlglot.parse_one(template.format(cast="TRY_CAST" if safe else "CAST", bad=bad), read="duckdb")
+
+
+_CAST_RULES = {(exp.DataType.Type.BIGINT, safe): _cast_rule(_INT64_CAST, safe, "int64") for safe in (True, False)} | {
+    (exp.DataType.Type.BOOLEAN, safe): _cast_rule(_BOOL_CAST, safe, "bool") for safe in (True, False)}
+
+
+def _casts(tree: exp.Expression) -> exp.Expression:
+    """CAST and SAFE_CAST to INT64 or BOOL by BigQuery's rules, whatever the operand's type."""
+    def replace(node):
+        if type(node) not in (exp.Cast, exp.TryCast) or node.args.get("format"):
+            return node
+        rule = _CAST_RULES.get((node.to.this, isinstance(node, exp.TryCast)))
+        if rule is None or _plainly_not_text_or_float(node.this):
+            return node
+        rule = rule.copy()
+        for placeholder in list(rule.find_all(exp.Column)):
+            if placeholder.name == "__value":
+                placeholder.replace(node.this.copy())
+        return exp.paren(rule, copy=False)
+
+    return tree.transform(replace, copy=False)
+
+
+def _plainly_not_text_or_float(value: exp.Expression) -> bool:
+    """Operands that DuckDB casts as BigQuery does (NULL, integers, other casts' results): kept
+    as they are, so that the SQL stays short where nothing would change."""
+    if isinstance(value, (exp.Null, exp.Boolean)):
+        return True
+    if isinstance(value, exp.Literal) and not value.is_string:
+        return "." not in value.name and "e" not in value.name.lower()
+    return isinstance(value, (exp.Cast, exp.TryCast)) and not value.to.is_type(
+        exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
 
 
 # What BigQuery's TRIM(x) removes (Unicode's White_Space, the contract's WHITESPACE), as an RE2 class.
