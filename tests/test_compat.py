@@ -151,6 +151,36 @@ def test_dayofweek_counts_sunday_as_one(db):
     assert run(db, "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-07-07'), EXTRACT(DAYOFWEEK FROM DATE '2024-07-08')") == [(1, 2)]
 
 
+# 2024-07-17 was a Wednesday.
+@pytest.mark.parametrize("granularity, start", [
+    ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),
+    ("WEEK(SATURDAY)", "2024-07-13"), ("ISOWEEK", "2024-07-15"), ("MONTH", "2024-07-01"), ("QUARTER", "2024-07-01"),
+    ("YEAR", "2024-01-01"),
+])
+def test_date_trunc_of_a_date_is_a_date_and_of_a_datetime_a_datetime(db, granularity, start):
+    day = dt.date.fromisoformat(start)
+    assert run(db, f"SELECT DATE_TRUNC(DATE '2024-07-17', {granularity}), "
+                   f"DATE_TRUNC(DATETIME '2024-07-17 10:11:12', {granularity})") == [
+        (day, dt.datetime.combine(day, dt.time()))]
+
+
+def test_date_arithmetic_gives_dates_and_clamps_month_ends(db):
+    assert run(db, "SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 MONTH), DATE_SUB(DATE '2024-03-31', INTERVAL 1 MONTH), "
+                   "DATE_ADD(DATE_SUB(DATE '2024-01-01', INTERVAL 1 DAY), INTERVAL 2 WEEK), DATE_FROM_UNIX_DATE(19000)") == [
+        (dt.date(2024, 2, 29), dt.date(2024, 2, 29), dt.date(2024, 1, 14), dt.date(2022, 1, 8))]
+
+
+def test_array_agg_with_limit_keeps_the_first_n_in_its_order(db):
+    assert run(db, "SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2), ARRAY_AGG(x IGNORE NULLS ORDER BY x LIMIT 2), "
+                   "ARRAY_AGG(DISTINCT x IGNORE NULLS ORDER BY x LIMIT 5) FROM UNNEST([3, NULL, 1, 3, 2]) AS x") == [
+        ([3, 3], [1, 2], [1, 2, 3])]
+
+
+def test_a_construct_sqlglot_cannot_write_for_duckdb_is_named_with_the_file():
+    with pytest.raises(UntranslatableSQL, match=r"definitions/x\.sqlx: .*LIMIT in ARRAY_CONCAT_AGG"):
+        Translator("definitions/x.sqlx").query("SELECT ARRAY_CONCAT_AGG(a LIMIT 2) FROM t")
+
+
 def test_declare_and_set_become_duckdb_variables(db):
     translator = Translator("definitions/x.sqlx")
     db.execute("CREATE TABLE t AS SELECT TIMESTAMPTZ '2024-07-01 09:00:00+00' AS ts")

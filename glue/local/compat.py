@@ -26,6 +26,10 @@ Fixes (sqlglot 30 → DuckDB 2):
   tabs, CR or LF, BigQuery's removes all Unicode whitespace; now BigQuery's set;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
 - `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1;
+- `DATE_TRUNC(date, MONTH)` (and DAY, ISOWEEK, WEEK(MONDAY), QUARTER, YEAR) became a TIMESTAMP:
+  now a bucket of the input's own type, a DATE for a DATE;
+- `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE;
+- `ARRAY_AGG(... LIMIT n)` became SQL DuckDB cannot parse: now the first n of the aggregate;
 - scripting `DECLARE x T DEFAULT e` / `SET x = e`: DuckDB variables (`SET VARIABLE`,
   `getvariable('x')`);
 - `ALTER TABLE ... SET OPTIONS` and other BigQuery-only DDL: nothing to do locally, skipped.
@@ -41,7 +45,7 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
 from glue.contract import WHITESPACE
 from glue.local.state_file import read_state, write_state
@@ -205,9 +209,13 @@ class Translator:
         tree = tree.copy()
         for fix in (_drop_project, _safe_functions, _lateral_unnests, _json_arrays, _group_json_paths, _json_type,
                     _filtered_arrays, _unnest_offsets, _numeric, _integers, _casts, _trim,
-                    _farm_fingerprint, _dayofweek, self._variables):
+                    _farm_fingerprint, _dayofweek, _date_trunc, _date_arithmetic, _array_agg_limit,
+                    self._variables):
             tree = fix(tree)
-        return tree.sql(dialect="duckdb")
+        try:
+            return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        except UnsupportedError as error:  # otherwise sqlglot warns and writes SQL that cannot run
+            raise UntranslatableSQL("a construct DuckDB lacks", str(error), self.file) from None
 
     def _variables(self, tree: exp.Expression) -> exp.Expression:
         if not self.variables:
@@ -638,19 +646,30 @@ _CAST_RULES = {(exp.DataType.Type.BIGINT, safe): _cast_rule(_INT64_CAST, safe, "
 
 def _casts(tree: exp.Expression) -> exp.Expression:
     """CAST and SAFE_CAST to INT64 or BOOL by BigQuery's rules, whatever the operand's type."""
-    def replace(node):
+    for node in _innermost_first(tree, exp.Cast, exp.TryCast):
         if type(node) not in (exp.Cast, exp.TryCast) or node.args.get("format"):
-            return node
+            continue
         rule = _CAST_RULES.get((node.to.this, isinstance(node, exp.TryCast)))
         if rule is None or _plainly_not_text_or_float(node.this):
-            return node
+            continue
         rule = rule.copy()
         for placeholder in list(rule.find_all(exp.Column)):
             if placeholder.name == "__value":
                 placeholder.replace(node.this.copy())
-        return exp.paren(rule, copy=False)
+        tree = _replace(tree, node, exp.paren(rule, copy=False))
+    return tree
 
-    return tree.transform(replace, copy=False)
+
+def _innermost_first(tree: exp.Expression, *kinds) -> list[exp.Expression]:
+    """The nodes of these kinds, each after those inside it, so that nested ones are all rewritten."""
+    return list(reversed(list(tree.find_all(*kinds))))
+
+
+def _replace(tree: exp.Expression, node: exp.Expression, new: exp.Expression) -> exp.Expression:
+    if node is tree:
+        return new
+    node.replace(new)
+    return tree
 
 
 def _plainly_not_text_or_float(value: exp.Expression) -> bool:
@@ -708,6 +727,58 @@ def _dayofweek(tree: exp.Expression) -> exp.Expression:
             dow = exp.Extract(this=exp.var("DOW"), expression=node.expression)
             return exp.paren(exp.Add(this=dow, expression=exp.Literal.number(1)), copy=False)
         return node
+
+    return tree.transform(replace, copy=False)
+
+
+# BigQuery's DATE_TRUNC granularities as DuckDB time buckets, which keep the input's type (DuckDB's
+# date_trunc makes a DATE a TIMESTAMP). A week starts on its day: 2000-01-02 was a Sunday.
+_WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+_BUCKETS = {"DAY": ("1 day", None), "MONTH": ("1 month", None), "QUARTER": ("3 months", None),
+            "YEAR": ("1 year", None), "WEEK": ("7 days", "2000-01-02"), "ISOWEEK": ("7 days", "2000-01-03")} | {
+    f"WEEK({day})": ("7 days", f"2000-01-{2 + number:02d}") for number, day in enumerate(_WEEKDAYS)}
+
+
+def _date_trunc(tree: exp.Expression) -> exp.Expression:
+    def replace(node):
+        if not isinstance(node, exp.DateTrunc) or node.args.get("zone"):
+            return node
+        unit = node.args.get("unit")
+        name = f"WEEK({unit.this.name.upper()})" if isinstance(unit, exp.WeekStart) else unit.name.upper()
+        if name not in _BUCKETS:
+            return node  # ISOYEAR, and the time units of a DATETIME or TIMESTAMP, stay date_trunc
+        width, origin = _BUCKETS[name]
+        arguments = [exp.Interval(this=exp.Literal.string(width)), node.this]
+        if origin:
+            arguments.append(exp.Cast(this=exp.Literal.string(origin), to=exp.DataType.build("DATE")))
+        return exp.Anonymous(this="time_bucket", expressions=arguments)
+
+    return tree.transform(replace, copy=False)
+
+
+def _date_arithmetic(tree: exp.Expression) -> exp.Expression:
+    """BigQuery's DATE_ADD, DATE_SUB and DATE_FROM_UNIX_DATE give a DATE; DuckDB's DATE + INTERVAL
+    a TIMESTAMP. The day arithmetic is the same, month ends included (Jan 31 + 1 month: Feb 29)."""
+    for node in _innermost_first(tree, exp.DateAdd, exp.DateSub, exp.DateFromUnixDate):
+        tree = _replace(tree, node, exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+    return tree
+
+
+def _array_agg_limit(tree: exp.Expression) -> exp.Expression:
+    """ARRAY_AGG(x [ORDER BY ...] LIMIT n) as the first n elements of ARRAY_AGG(x [ORDER BY ...])."""
+    def limited(node) -> exp.Limit | None:
+        agg = node.this if isinstance(node, (exp.IgnoreNulls, exp.RespectNulls)) else node
+        if isinstance(agg, exp.ArrayAgg) and isinstance(agg.this, exp.Limit):
+            return agg.this
+        return None
+
+    def replace(node):
+        limit = limited(node)
+        if limit is None or (isinstance(node, exp.ArrayAgg) and isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls))):
+            return node
+        count = limit.expression
+        limit.replace(limit.this)
+        return exp.Anonymous(this="list_slice", expressions=[node, exp.Literal.number(1), count])
 
     return tree.transform(replace, copy=False)
 
