@@ -151,6 +151,45 @@ def test_dayofweek_counts_sunday_as_one(db):
     assert run(db, "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-07-07'), EXTRACT(DAYOFWEEK FROM DATE '2024-07-08')") == [(1, 2)]
 
 
+# BigQuery's documentation of EXTRACT: the dates around New Year 2016, their ISO year and week,
+# their year and their week (weeks start on Sunday; the days before the first Sunday are week 0).
+@pytest.mark.parametrize("day, isoyear, isoweek, year, week", [
+    ("2015-12-23", 2015, 52, 2015, 51), ("2015-12-27", 2015, 52, 2015, 52), ("2015-12-28", 2015, 53, 2015, 52),
+    ("2016-01-01", 2015, 53, 2016, 0), ("2016-01-02", 2015, 53, 2016, 0), ("2016-01-03", 2015, 53, 2016, 1),
+    ("2016-01-04", 2016, 1, 2016, 1), ("2016-01-09", 2016, 1, 2016, 1),
+])
+def test_extract_weeks_count_as_bigquery_does(db, day, isoyear, isoweek, year, week):
+    assert run(db, f"SELECT EXTRACT(ISOYEAR FROM DATE '{day}'), EXTRACT(ISOWEEK FROM DATE '{day}'), "
+                   f"EXTRACT(YEAR FROM DATE '{day}'), EXTRACT(WEEK FROM DATE '{day}'), "
+                   f"EXTRACT(WEEK FROM TIMESTAMP '{day} 23:59:59')") == [(isoyear, isoweek, year, week, week)]
+
+
+def test_extract_week_starting_on_a_given_day(db):
+    # The documentation's example: 2017-11-05 was a Sunday.
+    assert run(db, "SELECT EXTRACT(WEEK(SUNDAY) FROM DATE '2017-11-05'), EXTRACT(WEEK(MONDAY) FROM DATE '2017-11-05')") == [
+        (45, 44)]
+
+
+def test_timestamp_diff_counts_whole_units(db):
+    # The documentation's example, 13,410 hours; DuckDB's date_diff counts 13,411 hour boundaries.
+    assert run(db, "SELECT TIMESTAMP_DIFF(TIMESTAMP '2010-07-07 10:20:00+00', TIMESTAMP '2008-12-25 15:30:00+00', HOUR), "
+                   "TIMESTAMP_DIFF(TIMESTAMP '2008-12-25 15:30:00+00', TIMESTAMP '2010-07-07 10:20:00+00', HOUR), "
+                   "TIMESTAMP_DIFF(TIMESTAMP '2024-01-01 00:00:01.1', TIMESTAMP '2024-01-01 00:00:00.9', SECOND), "
+                   "TIMESTAMP_DIFF(TIMESTAMP '2025-01-08', TIMESTAMP '2025-01-01 12:00:00', DAY)") == [(13410, -13410, 0, 6)]
+
+
+def test_division_by_zero_fails_naming_the_division_as_in_bigquery(db):
+    # DuckDB's x / 0 is infinity, and 0 / 0 NaN: a model that BigQuery would stop ran on locally.
+    assert run(db, "SELECT x / SUM(x) OVER (), 7 / 2 FROM UNNEST([1, 3]) AS x WITH OFFSET o ORDER BY o") == [
+        (0.25, 3.5), (0.75, 3.5)]
+    with pytest.raises(duckdb.InvalidInputException, match=r"division by zero: x / SUM\(x\) OVER \(\)"):
+        run(db, "SELECT x / SUM(x) OVER () FROM UNNEST([0, 0]) AS x")
+    assert run(db, "SELECT SAFE_DIVIDE(1, 0), IEEE_DIVIDE(1, 0), IEEE_DIVIDE(-1, 0), IEEE_DIVIDE(6, 4)") == [
+        (None, float("inf"), float("-inf"), 1.5)]
+    [(nan,)] = run(db, "SELECT IEEE_DIVIDE(0, 0)")
+    assert nan != nan
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

@@ -1,6 +1,7 @@
 """`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -143,7 +144,9 @@ def test_compilation_errors_name_the_file(settings):
 
 def test_dataform_type_test_actions_pass_locally(graph):
     outcomes = run_dataform_tests(connect(), graph)
-    assert len(outcomes) == 3
+    # One outcome per test file, each named for its file.
+    files = Path(__file__).resolve().parents[1].glob("definitions/tests/*.sqlx")
+    assert sorted(o.test.name for o in outcomes) == sorted(f.stem for f in files)
     assert all(o.passed for o in outcomes), [o.explanation for o in outcomes if not o.passed]
 
 

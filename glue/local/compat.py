@@ -25,7 +25,12 @@ Fixes (sqlglot 30 → DuckDB 2):
 - `TRIM(x)` / `LTRIM(x)` / `RTRIM(x)` without characters: DuckDB's removes spaces but not
   tabs, CR or LF, BigQuery's removes all Unicode whitespace; now BigQuery's set;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
-- `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1;
+- `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1; `EXTRACT(WEEK ...)` and
+  `WEEK(<day>)` became the ISO week: now BigQuery's weeks starting on that day (Sunday for WEEK);
+  `EXTRACT(ISOWEEK ...)` became a part DuckDB does not know: now its ISO week;
+- `TIMESTAMP_DIFF` counted unit boundaries crossed: now whole units, as BigQuery counts;
+- `x / 0` is infinity or NaN in DuckDB: now BigQuery's "division by zero" error, naming the
+  division; `IEEE_DIVIDE(x, y)`, which DuckDB lacks, is DuckDB's own division;
 - `DATE_TRUNC(date, MONTH)` (and DAY, ISOWEEK, WEEK(MONDAY), QUARTER, YEAR) became a TIMESTAMP:
   now a bucket of the input's own type, a DATE for a DATE;
 - `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE;
@@ -209,7 +214,7 @@ class Translator:
         tree = tree.copy()
         for fix in (_drop_project, _safe_functions, _lateral_unnests, _json_arrays, _group_json_paths, _json_type,
                     _filtered_arrays, _unnest_offsets, _numeric, _integers, _casts, _trim,
-                    _farm_fingerprint, _dayofweek, _date_trunc, _date_arithmetic, _array_agg_limit,
+                    _farm_fingerprint, _extract_parts, _timestamp_diff, _division, _ieee_divide, _date_trunc, _date_arithmetic, _array_agg_limit,
                     self._variables):
             tree = fix(tree)
         try:
@@ -652,11 +657,16 @@ def _casts(tree: exp.Expression) -> exp.Expression:
         rule = _CAST_RULES.get((node.to.this, isinstance(node, exp.TryCast)))
         if rule is None or _plainly_not_text_or_float(node.this):
             continue
-        rule = rule.copy()
-        for placeholder in list(rule.find_all(exp.Column)):
-            if placeholder.name == "__value":
-                placeholder.replace(node.this.copy())
-        tree = _replace(tree, node, exp.paren(rule, copy=False))
+        tree = _replace(tree, node, exp.paren(_with_value(rule, node.this), copy=False))
+    return tree
+
+
+def _with_value(template: str | exp.Expression, value: exp.Expression) -> exp.Expression:
+    """The DuckDB expression `template` with `value` in place of each `__value`."""
+    tree = sqlglot.parse_one(template, read="duckdb") if isinstance(template, str) else template.copy()
+    for placeholder in list(tree.find_all(exp.Column)):
+        if placeholder.name == "__value":
+            placeholder.replace(value.copy())
     return tree
 
 
@@ -721,11 +731,70 @@ def _farm_fingerprint(tree: exp.Expression) -> exp.Expression:
     return tree.transform(replace, copy=False)
 
 
-def _dayofweek(tree: exp.Expression) -> exp.Expression:
+_WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+
+
+def _extract_parts(tree: exp.Expression) -> exp.Expression:
+    """EXTRACT parts that DuckDB names or counts differently.
+
+    DAYOFWEEK: DuckDB counts Sunday as 0, BigQuery as 1. WEEK and WEEK(<day>): BigQuery numbers
+    weeks from 0, starting on that day (Sunday for WEEK), the days before the year's first such
+    day being week 0; DuckDB's WEEK is the ISO week, which is BigQuery's ISOWEEK (a name DuckDB
+    does not know)."""
     def replace(node):
-        if isinstance(node, exp.Extract) and node.this.name.upper() == "DAYOFWEEK":
-            dow = exp.Extract(this=exp.var("DOW"), expression=node.expression)
+        if not isinstance(node, exp.Extract):
+            return node
+        part, value = node.this, node.expression
+        if isinstance(part, exp.WeekStart) or part.name.upper() == "WEEK":
+            start = _WEEKDAYS.index(part.this.name.upper()) if isinstance(part, exp.WeekStart) else 0
+            # The week's first day is `offset` days back; a week whose first day is in the year
+            # before is week 0.
+            offset = f"(dayofweek(__value) - {start} + 7) % 7"
+            return exp.paren(_with_value(f"(dayofyear(__value) - {offset} + 6) // 7", value), copy=False)
+        if part.name.upper() == "ISOWEEK":
+            return exp.Extract(this=exp.var("WEEK"), expression=value)
+        if part.name.upper() == "DAYOFWEEK":
+            dow = exp.Extract(this=exp.var("DOW"), expression=value)
             return exp.paren(exp.Add(this=dow, expression=exp.Literal.number(1)), copy=False)
+        return node
+
+    return tree.transform(replace, copy=False)
+
+
+def _timestamp_diff(tree: exp.Expression) -> exp.Expression:
+    """TIMESTAMP_DIFF counts whole units (10:59 to 12:58 is 1 hour); DuckDB's date_diff, which
+    sqlglot writes, counts the unit's boundaries crossed (2 hours). date_sub counts whole units."""
+    def replace(node):
+        if not isinstance(node, exp.TimestampDiff):
+            return node
+        unit = exp.Literal.string((node.unit.name if node.unit else "DAY").upper())
+        return exp.Anonymous(this="date_sub", expressions=[unit, node.expression, node.this])
+
+    return tree.transform(replace, copy=False)
+
+
+def _division(tree: exp.Expression) -> exp.Expression:
+    """x / y fails when y is 0, as in BigQuery; the error names the division, so that the model's
+    author can find it (SAFE_DIVIDE is the BigQuery way to get NULL instead)."""
+    for node in _innermost_first(tree, exp.Div):
+        divisor = node.expression
+        if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.name) != 0:
+            continue
+        message = exp.Literal.string(f"division by zero: {node.sql(dialect='bigquery')}")
+        checked = _with_value("CASE WHEN __value = 0 THEN error(__message) ELSE __value END", divisor)
+        for placeholder in list(checked.find_all(exp.Column)):
+            if placeholder.name == "__message":
+                placeholder.replace(message.copy())
+        node.set("expression", exp.paren(checked, copy=False))
+    return tree
+
+
+def _ieee_divide(tree: exp.Expression) -> exp.Expression:
+    def replace(node):
+        if isinstance(node, exp.Anonymous) and node.name.upper() == "IEEE_DIVIDE" and len(node.expressions) == 2:
+            dividend, divisor = node.expressions
+            return exp.paren(exp.Div(this=exp.Cast(this=dividend, to=exp.DataType.build("DOUBLE")), expression=divisor),
+                             copy=False)
         return node
 
     return tree.transform(replace, copy=False)
@@ -733,7 +802,6 @@ def _dayofweek(tree: exp.Expression) -> exp.Expression:
 
 # BigQuery's DATE_TRUNC granularities as DuckDB time buckets, which keep the input's type (DuckDB's
 # date_trunc makes a DATE a TIMESTAMP). A week starts on its day: 2000-01-02 was a Sunday.
-_WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
 _BUCKETS = {"DAY": ("1 day", None), "MONTH": ("1 month", None), "QUARTER": ("3 months", None),
             "YEAR": ("1 year", None), "WEEK": ("7 days", "2000-01-02"), "ISOWEEK": ("7 days", "2000-01-03")} | {
     f"WEEK({day})": ("7 days", f"2000-01-{2 + number:02d}") for number, day in enumerate(_WEEKDAYS)}
