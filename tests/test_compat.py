@@ -190,6 +190,44 @@ def test_division_by_zero_fails_naming_the_division_as_in_bigquery(db):
     assert nan != nan
 
 
+def test_format_reads_bigquerys_printf_specifiers(db):
+    # DuckDB's format() wants {} placeholders: FORMAT('%d items', 3) came back as '%d items'.
+    assert run(db, "SELECT FORMAT('%d items', 3), FORMAT('%.2f', 3.14159), FORMAT('%s-%s', 'a', 'b'), "
+                   "FORMAT('%5d|%-3s|', 42, 'x'), FORMAT('%*d|', 4, 7), FORMAT('100%%'), FORMAT('%i', NULL)") == [
+        ("3 items", "3.14", "a-b", "   42|x  |", "   7|", "100%", None)]
+
+
+def test_format_t_writes_values_as_bigquery_documents_it(db):
+    # FLOAT64 and NUMERIC always with a decimal point; NULL as NULL.
+    assert run(db, "SELECT FORMAT('%t|%t|%t|%t|%t|%t', CAST(1 AS FLOAT64), CAST(1e20 AS FLOAT64), "
+                   "CAST(120 AS NUMERIC), CAST(2.5 AS NUMERIC), 'abc', 7), FORMAT('00-%t-00', NULL)") == [
+        ("1.0|1e+20|120.0|2.5|abc|7", "00-NULL-00")]
+
+
+def test_format_t_upper_is_reported_as_not_run_locally():
+    with pytest.raises(UntranslatableSQL, match="FORMAT's %T"):
+        Translator("definitions/x.sqlx").query("SELECT FORMAT('%T', 'a')")
+
+
+@pytest.mark.parametrize("expression, text", [
+    ("CAST(1 AS FLOAT64)", "1"), ("CAST(1e15 AS FLOAT64)", "1e+15"), ("CAST(123456 AS FLOAT64)", "123456"),
+    ("0.1 + 0.2", "0.30000000000000004"), ("CAST(123456789012345678 AS FLOAT64)", "1.2345678901234568e+17"),
+    ("CAST('nan' AS FLOAT64)", "nan"), ("CAST('-inf' AS FLOAT64)", "-inf"), ("1e-7", "1e-07"),
+    ("CAST(2.5 AS NUMERIC)", "2.5"), ("CAST(120 AS NUMERIC)", "120"), ("CAST(0 AS NUMERIC)", "0"),
+    ("12", "12"), ("'x'", "x"), ("CAST(NULL AS FLOAT64)", None),
+])
+def test_numbers_cast_to_string_are_written_as_bigquery_writes_them(db, expression, text):
+    # ZetaSQL writes a FLOAT64 with %.15g (%.17g if that does not read back); DuckDB wrote '1.0',
+    # '1000000000000000.0' and NUMERIC's nine decimals ('2.500000000').
+    assert run(db, f"SELECT CAST({expression} AS STRING), SAFE_CAST({expression} AS STRING)") == [(text, text)]
+
+
+def test_a_number_with_a_point_is_a_float64(db):
+    # BigQuery types 0.1 as FLOAT64; DuckDB typed it DECIMAL, and 0.1 + 0.2 came to exactly 0.3.
+    assert run(db, "SELECT 0.1 + 0.2, 1e3, -2.5, CAST(999.99 AS NUMERIC)") == [
+        (0.30000000000000004, 1000.0, -2.5, Decimal("999.99"))]
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),
