@@ -1,6 +1,7 @@
 """Each compatibility fix: the BigQuery form runs on DuckDB and gives BigQuery's answer."""
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import duckdb
@@ -226,6 +227,22 @@ def test_a_number_with_a_point_is_a_float64(db):
     # BigQuery types 0.1 as FLOAT64; DuckDB typed it DECIMAL, and 0.1 + 0.2 came to exactly 0.3.
     assert run(db, "SELECT 0.1 + 0.2, 1e3, -2.5, CAST(999.99 AS NUMERIC)") == [
         (0.30000000000000004, 1000.0, -2.5, Decimal("999.99"))]
+
+
+@pytest.mark.parametrize("sql, construct", [
+    ("SELECT NET.HOST(url) FROM t", "NET.HOST"), ("SELECT NET.REG_DOMAIN(url) FROM t", "NET.REG_DOMAIN"),
+    ("SELECT HLL_COUNT.EXTRACT(sketch) FROM t", "HLL_COUNT.EXTRACT"),
+    ("SELECT STRING_AGG(x, ',' ORDER BY x LIMIT 2) FROM t", "STRING_AGG with LIMIT"),
+])
+def test_functions_without_a_local_counterpart_are_named_with_the_file(sql, construct):
+    # DuckDB would fail on the SQL, or, for NET.HOST, try to download an extension.
+    with pytest.raises(UntranslatableSQL, match=rf"definitions/x\.sqlx: cannot run {re.escape(construct)} locally"):
+        Translator("definitions/x.sqlx").query(sql)
+
+
+def test_byte_length_counts_utf8_bytes(db):
+    assert run(db, "SELECT BYTE_LENGTH('абвгд'), BYTE_LENGTH(x), BYTE_LENGTH(b'ab'), LENGTH('абвгд') "
+                   "FROM UNNEST(['héllo']) AS x") == [(10, 6, 2, 5)]
 
 
 # 2024-07-17 was a Wednesday.

@@ -43,6 +43,9 @@ Fixes (sqlglot 30 → DuckDB 2):
   now a bucket of the input's own type, a DATE for a DATE;
 - `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE;
 - `ARRAY_AGG(... LIMIT n)` became SQL DuckDB cannot parse: now the first n of the aggregate;
+- `BYTE_LENGTH(string)` became octet_length, which DuckDB has for BLOBs only: now the UTF-8 length;
+- `STRING_AGG(... LIMIT n)` and the NET., HLL_COUNT., KEYS. and AEAD. functions have no DuckDB
+  counterpart here: reported by name (DuckDB would fail on the SQL, or try to download an extension).
 - scripting `DECLARE x T DEFAULT e` / `SET x = e`: DuckDB variables (`SET VARIABLE`,
   `getvariable('x')`);
 - `ALTER TABLE ... SET OPTIONS` and other BigQuery-only DDL: nothing to do locally, skipped.
@@ -221,11 +224,15 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
-        for fix in (_drop_project, _safe_functions, _format, _lateral_unnests, _json_arrays, _group_json_paths, _json_type,
-                    _filtered_arrays, _unnest_offsets, _numeric, _integers, _float_literals, _casts, _trim,
-                    _farm_fingerprint, _extract_parts, _timestamp_diff, _division, _ieee_divide, _date_trunc, _date_arithmetic, _array_agg_limit,
-                    self._variables):
-            tree = fix(tree)
+        for fix in (_unavailable, _drop_project, _safe_functions, _format,
+                    _lateral_unnests, _json_arrays, _group_json_paths, _json_type, _filtered_arrays, _unnest_offsets,
+                    _numeric, _integers, _float_literals, _casts, _trim, _farm_fingerprint, _byte_length,
+                    _extract_parts, _timestamp_diff, _date_trunc, _date_arithmetic,
+                    _division, _ieee_divide, _array_agg_limit, self._variables):
+            try:
+                tree = fix(tree)
+            except UntranslatableSQL as error:  # a fix names the construct; the file is known here
+                raise UntranslatableSQL(error.construct, error.detail, self.file) from None
         try:
             return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
         except UnsupportedError as error:  # otherwise sqlglot warns and writes SQL that cannot run
@@ -917,6 +924,30 @@ def _date_arithmetic(tree: exp.Expression) -> exp.Expression:
     a TIMESTAMP. The day arithmetic is the same, month ends included (Jan 31 + 1 month: Feb 29)."""
     for node in _innermost_first(tree, exp.DateAdd, exp.DateSub, exp.DateFromUnixDate):
         tree = _replace(tree, node, exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+    return tree
+
+
+_NAMESPACES_WITHOUT_COUNTERPART = {"HLL_COUNT", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT"}
+
+
+def _unavailable(tree: exp.Expression) -> exp.Expression:
+    """BigQuery functions the local runner does not run, named before DuckDB meets them."""
+    for node in tree.walk():
+        if isinstance(node, exp.NetFunc):
+            inner = node.this
+            name = inner.name if isinstance(inner, exp.Anonymous) else re.sub(r"(?<!^)(?=[A-Z])", "_", type(inner).__name__)
+            raise UntranslatableSQL(f"NET.{name.upper()}", "BigQuery's URL and IP functions have no DuckDB counterpart here")
+        if isinstance(node, exp.Dot) and node.this.name.upper() in _NAMESPACES_WITHOUT_COUNTERPART:
+            raise UntranslatableSQL(f"{node.this.name.upper()}.{node.expression.name.upper()}")
+        if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Limit):
+            raise UntranslatableSQL("STRING_AGG with LIMIT")
+    return tree
+
+
+def _byte_length(tree: exp.Expression) -> exp.Expression:
+    for node in _innermost_first(tree, exp.ByteLength):
+        rule = "CASE typeof(__value) WHEN 'BLOB' THEN octet_length(TRY_CAST(__value AS BLOB)) ELSE strlen(CAST(__value AS VARCHAR)) END"
+        tree = _replace(tree, node, exp.paren(_with_value(rule, node.this), copy=False))
     return tree
 
 
