@@ -387,7 +387,8 @@ def test_a_filtered_array_subquery_becomes_a_list_filter_in_order(db):
 
 
 def test_a_cached_translation_is_reused_with_the_variables_its_script_declared(tmp_path, monkeypatch):
-    from glue.local import compat
+    import sqlglot
+
     from glue.local.compat import TranslationCache
 
     declare = "DECLARE since TIMESTAMP DEFAULT (SELECT MAX(t) FROM x);"
@@ -400,7 +401,7 @@ def test_a_cached_translation_is_reused_with_the_variables_its_script_declared(t
     def no_parsing(*_, **__):
         raise AssertionError("translated again instead of reusing the cached translation")
 
-    monkeypatch.setattr(compat.sqlglot, "parse", no_parsing)
+    monkeypatch.setattr(sqlglot, "parse", no_parsing)
     again = Translator("a.sqlx", TranslationCache(tmp_path / "translations.json"))
     # The variable the cached DECLARE made is known again, so the query still reads it as one.
     assert [again.script(declare).statements, again.query(query)] == expected

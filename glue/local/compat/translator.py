@@ -1,0 +1,203 @@
+"""The translator: BigQuery scripts to DuckDB statements, through sqlglot and the fixes, cached.
+
+Besides the fixes in this package's other modules, scripting `DECLARE x T DEFAULT e` / `SET x = e`
+become DuckDB variables (`SET VARIABLE`, `getvariable('x')`), and `ALTER TABLE ... SET OPTIONS`
+and other BigQuery-only DDL, which mean nothing locally, are skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
+
+from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
+from glue.local.compat.dates import date_arithmetic, date_trunc, extract_parts, timestamp_diff
+from glue.local.compat.errors import UntranslatableSQL
+from glue.local.compat.functions import (byte_length, division, drop_project, farm_fingerprint_udf, ieee_divide,
+                                         safe_functions, trim, unavailable)
+from glue.local.compat.json_and_arrays import (array_agg_limit, filtered_arrays, group_json_paths, json_arrays, json_type,
+                                               lateral_unnests, unnest_offsets)
+from glue.local.state_file import read_state, write_state
+
+
+# What a cached translation depends on besides the SQL: sqlglot and the fixes in this package.
+_TRANSLATION_VERSION = hashlib.sha256(sqlglot.__version__.encode() + b"".join(
+    path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()
+
+
+@dataclass
+class Script:
+    """DuckDB statements for one BigQuery script, and the statements skipped as meaningless locally."""
+
+    statements: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class TranslationCache:
+    """Translations made by earlier runs, kept in one JSON file, so that a run translates only SQL
+    that changed: sqlglot takes some 5 ms a statement, most of an incremental run's own time.
+
+    An entry is keyed by the SQL and the script variables in scope; the whole file is discarded
+    when sqlglot or this module changes, since either can change every translation. Each entry
+    notes the day it was last used, and one unused for `keep_days` is dropped: an edited
+    model's old translations would otherwise stay in the file, read by every run.
+    """
+
+    def __init__(self, path: Path | None = None, today: date | None = None, keep_days: int = 30):
+        self.path, self.entries, self.changed = path, {}, False
+        self.today = (today or date.today()).isoformat()
+        stored = read_state(path)
+        if stored.get("version") == _TRANSLATION_VERSION:
+            oldest = ((today or date.today()) - timedelta(days=keep_days)).isoformat()
+            entries = stored.get("entries", {})
+            self.entries = {k: e for k, e in entries.items() if e.get("used", self.today) >= oldest}
+            self.changed = len(self.entries) != len(entries)
+
+    @staticmethod
+    def key(sql: str, variables: set[str]) -> str:
+        return hashlib.sha256(json.dumps([sorted(variables), sql]).encode()).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        entry = self.entries.get(key)
+        if entry is not None and entry.get("used") != self.today:
+            entry["used"], self.changed = self.today, True  # written once a day at most
+        return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        self.entries[key], self.changed = {**entry, "used": self.today}, True
+
+    def save(self) -> None:
+        if self.changed:
+            write_state(self.path, {"version": _TRANSLATION_VERSION, "entries": self.entries})
+            self.changed = False
+
+
+class Translator:
+    """Translates the statements of one action; remembers the variables its script declared."""
+
+    def __init__(self, file: str = "", cache: TranslationCache | None = None):
+        self.file = file
+        self.variables: set[str] = set()
+        self.cache = cache
+
+    # ------------------------------------------------------------------ entry points
+    def script(self, sql: str) -> Script:
+        if self.cache is None:
+            return self._translate(sql)
+        key = TranslationCache.key(sql, self.variables)
+        entry = self.cache.get(key)
+        if entry is None:
+            before = set(self.variables)
+            script = self._translate(sql)
+            entry = {"statements": script.statements, "skipped": script.skipped,
+                     "declared": sorted(self.variables - before)}
+            self.cache.put(key, entry)
+        self.variables.update(entry["declared"])
+        return Script(list(entry["statements"]), list(entry["skipped"]))
+
+    def _translate(self, sql: str) -> Script:
+        out = Script()
+        try:
+            trees = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
+        except ParseError as error:
+            raise UntranslatableSQL("SQL that does not parse as BigQuery", _first_error(error), self.file) from None
+        for tree in trees:
+            statement = self._statement(tree)
+            if statement is None:
+                out.skipped.append(tree.sql(dialect="bigquery")[:120])
+            else:
+                out.statements.append(statement)
+        return out
+
+    def query(self, sql: str) -> str:
+        """One SELECT (a model's body) as DuckDB SQL."""
+        script = self.script(sql)
+        if len(script.statements) != 1:
+            raise UntranslatableSQL("a query that is not exactly one statement", sql.strip()[:200], self.file)
+        return script.statements[0]
+
+    def condition(self, sql: str) -> str:
+        """One BigQuery expression that Dataform splices into SQL it writes (a merge's
+        updatePartitionFilter), as DuckDB SQL; the script's variables are known."""
+        select = sqlglot.parse_one(self.query(f"SELECT {sql}"), read="duckdb")
+        return select.expressions[0].sql(dialect="duckdb")
+
+    # ------------------------------------------------------------------ statements
+    def _statement(self, tree: exp.Expression) -> str | None:
+        if isinstance(tree, exp.Declare):
+            return self._declare(tree)
+        if isinstance(tree, exp.Set) and not tree.args.get("tag"):
+            return self._set(tree)
+        if isinstance(tree, exp.Alter) and any(isinstance(a, exp.AlterSet) for a in tree.args.get("actions", [])):
+            return None  # table options (descriptions, expirations) mean nothing to DuckDB
+        if isinstance(tree, exp.Command):
+            raise UntranslatableSQL(f"the statement {tree.name!r}", tree.sql(dialect="bigquery")[:200], self.file)
+        return self._to_duckdb(tree)
+
+    def _declare(self, tree: exp.Declare) -> str:
+        statements = []
+        for item in tree.expressions:
+            names = item.this if isinstance(item.this, list) else [item.this]
+            default = item.args.get("default")
+            kind = item.args.get("kind")
+            value = default if default is not None else exp.Null()
+            if kind is not None:
+                value = exp.Cast(this=value, to=kind.copy())
+            for name in names:
+                self.variables.add(name.name.lower())
+                statements.append(f"SET VARIABLE {name.name} = {self._to_duckdb(value)}")
+        return ";\n".join(statements)
+
+    def _set(self, tree: exp.Set) -> str:
+        parts = []
+        for item in tree.expressions:
+            assignment = item.this
+            if not isinstance(assignment, exp.EQ) or not isinstance(assignment.this, exp.Column):
+                raise UntranslatableSQL("this SET statement", tree.sql(dialect="bigquery"), self.file)
+            name = assignment.this.name
+            if name.lower() not in self.variables:
+                raise UntranslatableSQL(f"SET of undeclared variable {name}", "", self.file)
+            parts.append(f"SET VARIABLE {name} = {self._to_duckdb(assignment.expression)}")
+        return ";\n".join(parts)
+
+    # ------------------------------------------------------------------ expressions
+    def _to_duckdb(self, tree: exp.Expression) -> str:
+        tree = tree.copy()
+        for fix in (unavailable, drop_project, safe_functions, format_calls,
+                    lateral_unnests, json_arrays, group_json_paths, json_type, filtered_arrays, unnest_offsets,
+                    numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length,
+                    extract_parts, timestamp_diff, date_trunc, date_arithmetic,
+                    division, ieee_divide, array_agg_limit, self._variables):
+            try:
+                tree = fix(tree)
+            except UntranslatableSQL as error:  # a fix names the construct; the file is known here
+                raise UntranslatableSQL(error.construct, error.detail, self.file) from None
+        try:
+            return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        except UnsupportedError as error:  # otherwise sqlglot warns and writes SQL that cannot run
+            raise UntranslatableSQL("a construct DuckDB lacks", str(error), self.file) from None
+
+    def _variables(self, tree: exp.Expression) -> exp.Expression:
+        if not self.variables:
+            return tree
+
+        def replace(node):
+            if (isinstance(node, exp.Column) and not node.table
+                    and node.name.lower() in self.variables):
+                return exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
+            return node
+
+        return tree.transform(replace, copy=False)
+
+
+def _first_error(error: ParseError) -> str:
+    if error.errors:
+        first = error.errors[0]
+        return f"{first.get('description')} near {first.get('highlight')!r} (line {first.get('line')})"
+    return str(error)
