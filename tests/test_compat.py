@@ -245,6 +245,41 @@ def test_byte_length_counts_utf8_bytes(db):
                    "FROM UNNEST(['héllo']) AS x") == [(10, 6, 2, 5)]
 
 
+def test_time_zone_arguments_are_kept(db):
+    # 02:03 UTC on July 5 is 22:03 on July 4 in New York (EDT, UTC-4). sqlglot dropped these zones.
+    moment = "TIMESTAMP '2024-07-05 02:03:09+00'"
+    assert run(db, f"SELECT FORMAT_TIMESTAMP('%Y-%m-%d %H', {moment}, 'America/New_York'), "
+                   f"FORMAT_TIMESTAMP('%Y-%m-%d %H', {moment}), DATE_TRUNC({moment}, DAY, 'America/New_York'), "
+                   "PARSE_TIMESTAMP('%Y-%m-%d %H:%M', '2024-07-04 22:03', 'America/New_York')") == [
+        ("2024-07-04 22", "2024-07-05 02", dt.datetime(2024, 7, 4, 4, tzinfo=dt.timezone.utc),
+         dt.datetime(2024, 7, 5, 2, 3, tzinfo=dt.timezone.utc))]
+
+
+def test_parse_timestamp_gives_a_moment_and_parse_datetime_a_local_time(db):
+    [(moment, local)] = run(db, "SELECT PARSE_TIMESTAMP('%Y-%m-%d %H:%M', '2024-07-05 02:03'), "
+                                "PARSE_DATETIME('%Y-%m-%d %H:%M', '2024-07-05 02:03')")
+    assert moment == dt.datetime(2024, 7, 5, 2, 3, tzinfo=dt.timezone.utc) and local == dt.datetime(2024, 7, 5, 2, 3)
+
+
+@pytest.mark.parametrize("text, moment", [
+    ("2024-07-05T02:03:09.25+02:00", dt.datetime(2024, 7, 5, 0, 3, 9, 250000, tzinfo=dt.timezone.utc)),
+    ("2024-07-05T02:03:09+02:00", dt.datetime(2024, 7, 5, 0, 3, 9, tzinfo=dt.timezone.utc)),
+    ("2024-07-05T02:03:09.123456-01:30", dt.datetime(2024, 7, 5, 3, 33, 9, 123456, tzinfo=dt.timezone.utc)),
+])
+def test_parse_timestamp_reads_fractional_seconds_and_rfc3339_offsets(db, text, moment):
+    # %E*S and %Ez, DuckDB knows neither: its strptime failed on the format.
+    assert run(db, f"SELECT PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%Ez', '{text}')") == [(moment,)]
+    assert run(db, "SELECT SAFE.PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%Ez', 'not a time')") == [(None,)]
+
+
+def test_format_e_pads_the_day_with_a_space(db):
+    # The documentation's %c: "Thu Dec 25 07:30:00 2008"; sqlglot wrote %e as DuckDB's unpadded %-d.
+    assert run(db, "SELECT FORMAT_DATE('%e|%b %e, %Y', DATE '2024-07-05'), FORMAT_DATE('%d', DATE '2024-07-05'), "
+                   "FORMAT_TIMESTAMP('%c', TIMESTAMP '2008-12-25 07:30:00+00'), "
+                   "FORMAT_TIMESTAMP('%c', TIMESTAMP '2008-12-05 07:30:00+00')") == [
+        (" 5|Jul  5, 2024", "05", "Thu Dec 25 07:30:00 2008", "Fri Dec  5 07:30:00 2008")]
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

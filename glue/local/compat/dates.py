@@ -6,9 +6,18 @@
 - `TIMESTAMP_DIFF` counted unit boundaries crossed: now whole units, as BigQuery counts;
 - `DATE_TRUNC(date, MONTH)` (and DAY, ISOWEEK, WEEK(MONDAY), QUARTER, YEAR) became a TIMESTAMP:
   now a bucket of the input's own type, a DATE for a DATE;
-- `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE.
+- `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE;
+- time zones: `FORMAT_TIMESTAMP(f, ts, zone)` and `DATE_TRUNC(ts, DAY, zone)` lost the zone
+  (a New York hour formatted as the UTC hour); `PARSE_TIMESTAMP(f, s, zone)` read s as UTC and
+  gave a TIMESTAMP without a zone. Now in that zone, and PARSE_TIMESTAMP gives a TIMESTAMP
+  (UTC when no zone is given, as in BigQuery);
+- format elements: FORMAT_*'s %e pads the day with a space (sqlglot wrote DuckDB's %-d, no pad);
+  PARSE_*'s %E*S (seconds, with a fraction or none) and %Ez (+HH:MM) became elements DuckDB
+  does not know: now seconds with an optional fraction, and %z.
 """
 from __future__ import annotations
+
+import re
 
 from sqlglot import exp
 
@@ -87,3 +96,73 @@ def date_arithmetic(tree: exp.Expression) -> exp.Expression:
     for node in innermost_first(tree, exp.DateAdd, exp.DateSub, exp.DateFromUnixDate):
         tree = replace_node(tree, node, exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
     return tree
+
+
+def time_zones(tree: exp.Expression) -> exp.Expression:
+    """The time zone argument of FORMAT_TIMESTAMP, DATE_TRUNC and PARSE_TIMESTAMP, PARSE_TIMESTAMP's
+    type, and PARSE_*'s %E*S and %Ez; see the module's docstring."""
+    for node in innermost_first(tree, exp.TimeToStr, exp.DateTrunc, exp.StrToTime, exp.ParseDatetime):
+        zone = node.args.get("zone")
+        if isinstance(node, exp.TimeToStr) and zone is not None:
+            value = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
+            local = exp.AtTimeZone(this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMPTZ")), zone=zone.copy())
+            tree = replace_node(tree, node, exp.TimeToStr(this=local, format=node.args["format"].copy()))
+        elif isinstance(node, exp.DateTrunc) and zone is not None:
+            tree = replace_node(tree, node, exp.TimestampTrunc(this=node.this.copy(), unit=node.unit.copy(), zone=zone.copy()))
+        elif isinstance(node, (exp.StrToTime, exp.ParseDatetime)):
+            tree = replace_node(tree, node, _parsed(node))
+    return tree
+
+
+def _parsed(node: exp.Expression) -> exp.Expression:
+    """PARSE_TIMESTAMP as a moment (in its zone, or UTC), PARSE_DATETIME as local time."""
+    pattern = node.args["format"]
+    text = pattern.name if isinstance(pattern, exp.Literal) and pattern.is_string else ""
+    parsed = _parsed_with_alternatives(node, text) if re.search(r"%E\*S|%Ez", text) else node.copy()
+    parsed.set("zone", None)
+    if isinstance(node, exp.ParseDatetime) or re.search(r"%E?z|%Z", text):
+        return parsed  # local time; or the text carries its offset, and BigQuery ignores the zone
+    zone = node.args.get("zone")
+    if zone is not None:
+        return exp.paren(exp.AtTimeZone(this=parsed, zone=zone.copy()), copy=False)
+    return exp.Cast(this=parsed, to=exp.DataType.build("TIMESTAMPTZ"))
+
+
+# BigQuery's %e as sqlglot writes it: %-d, or %e where it spelled out %c.
+_DAY_OF_MONTH = r"%-d|%e"
+
+
+def time_formats(tree: exp.Expression) -> exp.Expression:
+    """FORMAT_*'s %e; see the module's docstring."""
+    for node in innermost_first(tree, exp.TimeToStr):
+        pattern = node.args.get("format")
+        if isinstance(pattern, exp.Literal) and pattern.is_string and re.search(_DAY_OF_MONTH, pattern.name):
+            tree = replace_node(tree, node, _with_padded_days(node.this, pattern.name))
+    return tree
+
+
+def _with_padded_days(value: exp.Expression, pattern: str) -> exp.Expression:
+    """strftime of each piece of the pattern around the day of month, and the day padded with a space."""
+    day = exp.Anonymous(this="lpad", expressions=[
+        exp.Cast(this=exp.Anonymous(this="day", expressions=[value.copy()]), to=exp.DataType.build("TEXT")),
+        exp.Literal.number(2), exp.Literal.string(" ")])
+    pieces: list[exp.Expression] = []
+    for index, text in enumerate(re.split(_DAY_OF_MONTH, pattern)):
+        if index:
+            pieces.append(day.copy())
+        if text:
+            pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(text)]))
+    return exp.paren(exp.Concat(expressions=pieces), copy=False) if len(pieces) > 1 else pieces[0]
+
+
+def _parsed_with_alternatives(node: exp.Expression, pattern: str) -> exp.Expression:
+    """DuckDB's strptime tries a list of formats: %E*S as seconds with a fraction, then without."""
+    pattern = pattern.replace("%Ez", "%z")
+    formats = [pattern.replace("%E*S", "%S.%f"), pattern.replace("%E*S", "%S")] if "%E*S" in pattern else [pattern]
+    year = node.args.get("default_year")
+    text = node.this.copy()
+    if year is not None and "%Y" not in pattern:  # BigQuery's default year, as sqlglot writes it
+        text = exp.DPipe(this=exp.Literal.string(f"{year.name} "), expression=text)
+        formats = [f"%Y {f}" for f in formats]
+    name = "try_strptime" if node.args.get("safe") else "strptime"
+    return exp.Anonymous(this=name, expressions=[text, exp.Array(expressions=[exp.Literal.string(f) for f in formats])])

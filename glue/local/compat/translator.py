@@ -17,7 +17,8 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
-from glue.local.compat.dates import date_arithmetic, date_trunc, extract_parts, timestamp_diff
+from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
+                                     timestamp_diff)
 from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, farm_fingerprint_udf, ieee_divide,
                                          safe_functions, trim, unavailable)
@@ -172,7 +173,7 @@ class Translator:
         for fix in (unavailable, drop_project, safe_functions, format_calls,
                     lateral_unnests, json_arrays, group_json_paths, json_type, filtered_arrays, unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length,
-                    extract_parts, timestamp_diff, date_trunc, date_arithmetic,
+                    extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic,
                     division, ieee_divide, array_agg_limit, self._variables):
             try:
                 tree = fix(tree)
