@@ -280,6 +280,15 @@ def test_format_e_pads_the_day_with_a_space(db):
         (" 5|Jul  5, 2024", "05", "Thu Dec 25 07:30:00 2008", "Fri Dec  5 07:30:00 2008")]
 
 
+def test_substr_positions_as_bigquery_takes_them(db):
+    # Position 0, or one reaching before the start, is the first character; DuckDB began before it.
+    assert run(db, "SELECT SUBSTR('hello', 0, 2), SUBSTR('hello', -10, 2), SUBSTR('hello', -2), SUBSTR('hello', -5, 1), "
+                   "SUBSTR('hello', 6), SUBSTR(s, p, 2) FROM UNNEST([0]) AS p, UNNEST(['abc']) AS s") == [
+        ("he", "he", "lo", "h", "", "ab")]
+    with pytest.raises(duckdb.InvalidInputException, match="SUBSTR: the length is negative"):
+        run(db, "SELECT SUBSTR('hello', 2, n) FROM UNNEST([-1]) AS n")
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

@@ -7,6 +7,9 @@
   tabs, CR or LF, BigQuery's removes all Unicode whitespace; now BigQuery's set;
 - `FARM_FINGERPRINT` has no DuckDB counterpart: a UDF with FarmHash Fingerprint64;
 - `BYTE_LENGTH(string)` became octet_length, which DuckDB has for BLOBs only: now the UTF-8 length;
+- `SUBSTR(s, 0, n)`, and a position before the start, began before the first character, so that
+  fewer than n came back ('h' for SUBSTR('hello', 0, 2)); BigQuery starts at the first ('he'). A
+  negative length counted backwards; BigQuery fails;
 - `x / 0` is infinity or NaN in DuckDB: now BigQuery's "division by zero" error, naming the
   division; `IEEE_DIVIDE(x, y)`, which DuckDB lacks, is DuckDB's own division;
 - `STRING_AGG(... LIMIT n)` and the NET., HLL_COUNT., KEYS. and AEAD. functions have no DuckDB
@@ -147,3 +150,29 @@ def register_functions(connection) -> None:
 
     connection.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT",
                                null_handling="special", side_effects=False)
+
+
+# SUBSTR's position as BigQuery takes it: 0, or a negative one reaching before the start, is 1.
+_SUBSTR_START = """CASE WHEN __value = 0 OR __value < -length(CAST(__string AS VARCHAR)) THEN 1 ELSE __value END"""
+_SUBSTR_LENGTH = """CASE WHEN __value < 0 THEN error('SUBSTR: the length is negative: ' || CAST(__value AS VARCHAR))
+  ELSE __value END"""
+
+
+def substrings(tree: exp.Expression) -> exp.Expression:
+    """SUBSTR's position and length; see the module's docstring. A position written as a positive
+    number and a length written as a number are kept as they are: those DuckDB takes alike."""
+    for node in innermost_first(tree, exp.Substring):
+        start, length = node.args.get("start"), node.args.get("length")
+        if start is not None and not _positive_number(start):
+            checked = with_value(_SUBSTR_START, start)
+            for placeholder in list(checked.find_all(exp.Column)):
+                if placeholder.name == "__string":
+                    placeholder.replace(node.this.copy())
+            node.set("start", exp.paren(checked, copy=False))
+        if length is not None and not (isinstance(length, exp.Literal) and not length.is_string):
+            node.set("length", exp.paren(with_value(_SUBSTR_LENGTH, length), copy=False))
+    return tree
+
+
+def _positive_number(value: exp.Expression) -> bool:
+    return isinstance(value, exp.Literal) and not value.is_string and value.name.isdigit() and int(value.name) > 0
