@@ -289,6 +289,20 @@ def test_substr_positions_as_bigquery_takes_them(db):
         run(db, "SELECT SUBSTR('hello', 2, n) FROM UNNEST([-1]) AS n")
 
 
+def test_unnest_of_structs_without_an_alias_makes_their_fields_columns(db):
+    # The GA4 export's idiom; DuckDB made the whole struct one column, and `key` did not bind.
+    db.execute("CREATE SCHEMA ds; CREATE TABLE ds.ev AS SELECT 'e1' AS name, ["
+               "{'key': 'page', 'value': {'string_value': '/home', 'int_value': NULL::BIGINT}}, "
+               "{'key': 'n', 'value': {'string_value': NULL, 'int_value': 3}}] AS event_params "
+               "UNION ALL SELECT 'e2', []")
+    assert run(db, "SELECT name, (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page'), "
+                   "(SELECT value.int_value FROM UNNEST(event_params) WHERE key = 'n'), "
+                   "EXISTS(SELECT 1 FROM UNNEST(event_params) WHERE key = 'n') FROM ds.ev ORDER BY name") == [
+        ("e1", "/home", 3, True), ("e2", None, None, False)]
+    # Scalar arrays, whose elements have no name without an alias, are left as they were.
+    assert run(db, "SELECT (SELECT COUNT(*) FROM UNNEST([1, 2])), (SELECT SUM(x) FROM UNNEST([1, 2]) AS x)") == [(2, 3)]
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

@@ -10,7 +10,11 @@
   list source: now a select-list UNNEST in a derived table, the same rows in a third of the time;
 - `ARRAY(SELECT ... FROM UNNEST(list) ... WHERE x IS NOT NULL ORDER BY offset)` becomes LIST_FILTER;
 - `UNNEST ... WITH OFFSET` became 1-based `WITH ORDINALITY`: the offset counts from 0 again;
-- `ARRAY_AGG(... LIMIT n)` became SQL DuckDB cannot parse: now the first n of the aggregate.
+- `ARRAY_AGG(... LIMIT n)` became SQL DuckDB cannot parse: now the first n of the aggregate;
+- `FROM UNNEST(array of STRUCTs)` without an alias makes each field a column in BigQuery (the
+  GA4 idiom `(SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page')`); in
+  DuckDB the whole struct was one column and the field names did not bind. Now the fields are
+  columns, where the SELECT names any (only a STRUCT array's elements can be named without an alias).
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ import itertools
 
 import sqlglot
 from sqlglot import exp
+
+from glue.local.compat.tree_edits import innermost_first, with_value
 
 
 _JSON_TYPE_NAMES = {
@@ -369,3 +375,19 @@ def array_agg_limit(tree: exp.Expression) -> exp.Expression:
         return exp.Anonymous(this="list_slice", expressions=[node, exp.Literal.number(1), count])
 
     return tree.transform(replace, copy=False)
+
+
+def struct_unnests(tree: exp.Expression) -> exp.Expression:
+    """FROM UNNEST(array of STRUCTs), without an alias, as its fields; see the module's docstring."""
+    for select in innermost_first(tree, exp.Select):
+        source = select.args.get("from_")
+        unnest = source.this if source is not None else None
+        if (not isinstance(unnest, exp.Unnest) or unnest.args.get("alias") or unnest.args.get("offset")
+                or select.args.get("joins") or len(unnest.expressions) != 1):
+            continue
+        named = [column for column in select.find_all(exp.Column)
+                 if column.parent_select is select and not column.is_star and column.find_ancestor(exp.Unnest) is not unnest]
+        if named:
+            fields = with_value("SELECT __element.* FROM (SELECT UNNEST(__value) AS __element)", unnest.expressions[0])
+            source.set("this", exp.Subquery(this=fields))
+    return tree

@@ -23,7 +23,7 @@ from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, farm_fingerprint_udf, ieee_divide,
                                          safe_functions, substrings, trim, unavailable)
 from glue.local.compat.json_and_arrays import (array_agg_limit, filtered_arrays, group_json_paths, json_arrays, json_type,
-                                               lateral_unnests, unnest_offsets)
+                                               lateral_unnests, struct_unnests, unnest_offsets)
 from glue.local.state_file import read_state, write_state
 
 
@@ -171,7 +171,7 @@ class Translator:
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
         for fix in (unavailable, drop_project, safe_functions, format_calls,
-                    lateral_unnests, json_arrays, group_json_paths, json_type, filtered_arrays, unnest_offsets,
+                    struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, filtered_arrays, unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
                     extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic,
                     division, ieee_divide, array_agg_limit, self._variables):
