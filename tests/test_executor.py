@@ -219,3 +219,21 @@ def test_a_run_that_only_merges_shares_the_threads_among_its_actions_and_a_build
     assert [t for (t,) in db.execute("SELECT threads FROM s.log").fetchall()] == [4]  # rebuilt by the full refresh
     assert Executor(db, concurrency=1).run(seen).ok and db.execute("SELECT threads FROM s.seen").fetchone()[0] == 4
     assert db.execute("SELECT current_setting('threads')").fetchone()[0] == 4  # restored after each run
+
+
+def test_tables_hold_arrays_as_bigquery_writes_them():
+    """A NULL ARRAY is written as [], as BigQuery writes it, in a table and in an incremental's
+    new rows; an ARRAY holding a NULL fails the action, as BigQuery refuses to write it."""
+    db = connect()
+    lists = "SELECT 1 AS id, CAST(NULL AS STRING[]) AS reasons UNION ALL SELECT 2, ['late']"
+    growing = _table("growing", lists.replace("1 AS id", "3 AS id"), kind="incremental", unique_key=["id"])
+    report = Executor(db).run([_table("lists", lists), growing])
+    assert report.ok, [r.message for r in report.failed()]
+    report = Executor(db).run([growing])  # now it exists: the new rows are merged
+    assert report.ok, [r.message for r in report.failed()]
+    for table in ("lists", "growing"):
+        assert sorted(db.execute(f"SELECT reasons FROM s.{table}").fetchall()) == [([],), (["late"],)]
+    holding_null = _table("holding_null", "SELECT 1 AS id, ['x', NULL] AS reasons")
+    [result] = Executor(db).run([holding_null]).results
+    assert result.status == "failed"
+    assert "definitions/holding_null.sqlx: BigQuery cannot write an ARRAY that holds NULL: column reasons" in result.message
