@@ -303,6 +303,19 @@ def test_unnest_of_structs_without_an_alias_makes_their_fields_columns(db):
     assert run(db, "SELECT (SELECT COUNT(*) FROM UNNEST([1, 2])), (SELECT SUM(x) FROM UNNEST([1, 2]) AS x)") == [(2, 3)]
 
 
+def test_format_timestamp_writes_fractional_seconds_and_utc_as_bigquery_does(db):
+    # cctz, which BigQuery formats with: %E*S drops the fraction's trailing zeros (and the point
+    # when there is none), %E<n>S cuts the fraction to n digits; %Z is UTC's name, %z and %Ez its
+    # offset. DuckDB knew none of %E*S, %E3S, %Ez, and wrote '' for %Z.
+    moment = "TIMESTAMP '2024-07-05 14:03:09.123450+00'"
+    assert run(db, f"SELECT FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E*S%Ez', {moment}), "
+                   f"FORMAT_TIMESTAMP('%E3S|%E1S|%E6S|%E0S', {moment}), "
+                   "FORMAT_TIMESTAMP('%H:%M:%E*S %Z %z', TIMESTAMP '2024-07-05 14:03:09+00')") == [
+        ("2024-07-05T14:03:09.12345+00:00", "09.123|09.1|09.123450|09", "14:03:09 UTC +0000")]
+    with pytest.raises(UntranslatableSQL, match="outside UTC"):
+        Translator("definitions/x.sqlx").query("SELECT FORMAT_TIMESTAMP('%H %Z', ts, 'America/New_York') FROM t")
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

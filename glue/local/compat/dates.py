@@ -12,6 +12,9 @@
   gave a TIMESTAMP without a zone. Now in that zone, and PARSE_TIMESTAMP gives a TIMESTAMP
   (UTC when no zone is given, as in BigQuery);
 - format elements: FORMAT_*'s %e pads the day with a space (sqlglot wrote DuckDB's %-d, no pad);
+  %E*S and %E<n>S (seconds with their fraction) and %Z, %z, %Ez (UTC's name and offset) were
+  elements DuckDB does not know, or writes otherwise ('' for %Z); now as BigQuery writes them
+  (a zone other than UTC's name or offset is reported as not run locally);
   PARSE_*'s %E*S (seconds, with a fraction or none) and %Ez (+HH:MM) became elements DuckDB
   does not know: now seconds with an optional fraction, and %z.
 """
@@ -21,6 +24,7 @@ import re
 
 from sqlglot import exp
 
+from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.tree_edits import innermost_first, replace_node, with_value
 
 
@@ -128,30 +132,62 @@ def _parsed(node: exp.Expression) -> exp.Expression:
     return exp.Cast(this=parsed, to=exp.DataType.build("TIMESTAMPTZ"))
 
 
-# BigQuery's %e as sqlglot writes it: %-d, or %e where it spelled out %c.
-_DAY_OF_MONTH = r"%-d|%e"
+# FORMAT_* elements DuckDB's strftime writes otherwise, or not at all, as sqlglot passes them on:
+# %e (written %-d by sqlglot, or %e where it spelled out %c) pads the day with a space; %E*S is
+# the seconds with the fraction's trailing zeros dropped (none: no point), %E<n>S with n digits
+# of it, cut, not rounded (cctz, which BigQuery formats with); %Z, %z and %Ez name UTC.
+_SPECIAL_ELEMENT = re.compile(r"%-d|%e|%E\*S|%E(\d+)S|%Ez|%z|%Z")
+_DAY = "lpad(CAST(day(__value) AS VARCHAR), 2, ' ')"
+_MICROS = "lpad(CAST(microsecond(__value) % 1000000 AS VARCHAR), 6, '0')"
+_FULL_SECONDS = (f"strftime(__value, '%S') || CASE WHEN microsecond(__value) % 1000000 = 0 THEN '' "
+                 f"ELSE '.' || rtrim({_MICROS}, '0') END")
+
+
+def _element(match: re.Match) -> str:
+    """The DuckDB expression for one special element (see above), with __value for the value."""
+    element = match.group(0)
+    if element in ("%-d", "%e"):
+        return _DAY
+    if element == "%E*S":
+        return _FULL_SECONDS
+    if match.group(1) is not None:
+        digits = int(match.group(1))
+        if digits == 0:
+            return "strftime(__value, '%S')"
+        return f"strftime(__value, '%S') || '.' || rpad(substr({_MICROS}, 1, {min(digits, 6)}), {digits}, '0')"
+    return {"%Ez": "'+00:00'", "%z": "'+0000'", "%Z": "'UTC'"}[element]
 
 
 def time_formats(tree: exp.Expression) -> exp.Expression:
-    """FORMAT_*'s %e; see the module's docstring."""
+    """FORMAT_*'s elements that DuckDB writes otherwise; see above and the module's docstring."""
     for node in innermost_first(tree, exp.TimeToStr):
         pattern = node.args.get("format")
-        if isinstance(pattern, exp.Literal) and pattern.is_string and re.search(_DAY_OF_MONTH, pattern.name):
-            tree = replace_node(tree, node, _with_padded_days(node.this, pattern.name))
+        if isinstance(pattern, exp.Literal) and pattern.is_string and _SPECIAL_ELEMENT.search(pattern.name):
+            if re.search(r"%E?z|%Z", pattern.name) and not _in_utc(node):
+                raise UntranslatableSQL("a time zone's name or offset (%Z, %z, %Ez) outside UTC", pattern.name)
+            tree = replace_node(tree, node, _formatted_in_pieces(node.this, pattern.name))
     return tree
 
 
-def _with_padded_days(value: exp.Expression, pattern: str) -> exp.Expression:
-    """strftime of each piece of the pattern around the day of month, and the day padded with a space."""
-    day = exp.Anonymous(this="lpad", expressions=[
-        exp.Cast(this=exp.Anonymous(this="day", expressions=[value.copy()]), to=exp.DataType.build("TEXT")),
-        exp.Literal.number(2), exp.Literal.string(" ")])
+def _in_utc(node: exp.TimeToStr) -> bool:
+    """Whether the value formatted is a TIMESTAMP shown in UTC (no time zone argument, or 'UTC')."""
+    value = node.this
+    if isinstance(value, exp.AtTimeZone):
+        return value.args["zone"].name.upper() in ("UTC", "ETC/UTC", "+00", "+00:00")
+    return isinstance(value, exp.TsOrDsToTimestamp)
+
+
+def _formatted_in_pieces(value: exp.Expression, pattern: str) -> exp.Expression:
+    """strftime of the pattern's ordinary stretches, and an expression for each special element."""
     pieces: list[exp.Expression] = []
-    for index, text in enumerate(re.split(_DAY_OF_MONTH, pattern)):
-        if index:
-            pieces.append(day.copy())
-        if text:
-            pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(text)]))
+    position = 0
+    for match in _SPECIAL_ELEMENT.finditer(pattern):
+        if match.start() > position:
+            pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position:match.start()])]))
+        pieces.append(exp.paren(with_value(_element(match), value), copy=False))
+        position = match.end()
+    if position < len(pattern):
+        pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position:])]))
     return exp.paren(exp.Concat(expressions=pieces), copy=False) if len(pieces) > 1 else pieces[0]
 
 
