@@ -316,6 +316,18 @@ def test_format_timestamp_writes_fractional_seconds_and_utc_as_bigquery_does(db)
         Translator("definitions/x.sqlx").query("SELECT FORMAT_TIMESTAMP('%H %Z', ts, 'America/New_York') FROM t")
 
 
+def test_extract_from_a_timestamp_runs_in_utc(db):
+    # sqlglot warns that EXTRACT from a TIMESTAMPTZ depends on the session's zone; the runner's is
+    # UTC, as BigQuery's default, so the warning is not an error here. DATE, TIME and DATETIME are
+    # parts DuckDB's EXTRACT does not know.
+    assert run(db, "SELECT EXTRACT(HOUR FROM TIMESTAMP '2024-01-01 10:00:00+00'), "
+                   "EXTRACT(DATE FROM TIMESTAMP '2024-01-01 23:00:00+00'), "
+                   "EXTRACT(DATE FROM TIMESTAMP '2024-01-01 23:00:00+00' AT TIME ZONE 'Asia/Tokyo'), "
+                   "EXTRACT(TIME FROM TIMESTAMP '2024-01-01 10:00:00+00'), "
+                   "EXTRACT(DATETIME FROM TIMESTAMP '2024-01-01 10:00:00+00')") == [
+        (10, dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.time(10), dt.datetime(2024, 1, 1, 10))]
+
+
 # 2024-07-17 was a Wednesday.
 @pytest.mark.parametrize("granularity, start", [
     ("DAY", "2024-07-17"), ("WEEK", "2024-07-14"), ("WEEK(SUNDAY)", "2024-07-14"), ("WEEK(MONDAY)", "2024-07-15"),

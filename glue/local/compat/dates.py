@@ -2,7 +2,8 @@
 
 - `EXTRACT(DAYOFWEEK ...)`: DuckDB counts Sunday as 0, BigQuery as 1; `EXTRACT(WEEK ...)` and
   `WEEK(<day>)` became the ISO week: now BigQuery's weeks starting on that day (Sunday for WEEK);
-  `EXTRACT(ISOWEEK ...)` became a part DuckDB does not know: now its ISO week;
+  `EXTRACT(ISOWEEK ...)` became a part DuckDB does not know: now its ISO week; `EXTRACT(DATE | TIME |
+  DATETIME FROM ts)`, parts DuckDB does not know either: now the value cast to that type (in UTC);
 - `TIMESTAMP_DIFF` counted unit boundaries crossed: now whole units, as BigQuery counts;
 - `DATE_TRUNC(date, MONTH)` (and DAY, ISOWEEK, WEEK(MONDAY), QUARTER, YEAR) became a TIMESTAMP:
   now a bucket of the input's own type, a DATE for a DATE;
@@ -31,6 +32,9 @@ from glue.local.compat.tree_edits import innermost_first, replace_node, with_val
 _WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
 
 
+_EXTRACTED_TYPES = {"DATE": "DATE", "TIME": "TIME", "DATETIME": "TIMESTAMP"}
+
+
 def extract_parts(tree: exp.Expression) -> exp.Expression:
     """EXTRACT parts that DuckDB names or counts differently.
 
@@ -50,6 +54,10 @@ def extract_parts(tree: exp.Expression) -> exp.Expression:
             return exp.paren(with_value(f"(dayofyear(__value) - {offset} + 6) // 7", value), copy=False)
         if part.name.upper() == "ISOWEEK":
             return exp.Extract(this=exp.var("WEEK"), expression=value)
+        if part.name.upper() in _EXTRACTED_TYPES:  # a part DuckDB's EXTRACT does not know
+            # Through TIMESTAMP: DuckDB casts a TIMESTAMPTZ to DATE but not to TIME.
+            local = exp.Cast(this=value, to=exp.DataType.build("TIMESTAMP"))
+            return exp.Cast(this=local, to=exp.DataType.build(_EXTRACTED_TYPES[part.name.upper()]))
         if part.name.upper() == "DAYOFWEEK":
             dow = exp.Extract(this=exp.var("DOW"), expression=value)
             return exp.paren(exp.Add(this=dow, expression=exp.Literal.number(1)), copy=False)
