@@ -119,10 +119,7 @@ def division(tree: exp.Expression) -> exp.Expression:
         if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.name) != 0:
             continue
         message = exp.Literal.string(f"division by zero: {node.sql(dialect='bigquery')}")
-        checked = with_value("CASE WHEN __value = 0 THEN error(__message) ELSE __value END", divisor)
-        for placeholder in list(checked.find_all(exp.Column)):
-            if placeholder.name == "__message":
-                placeholder.replace(message.copy())
+        checked = with_value("CASE WHEN __value = 0 THEN error(__message) ELSE __value END", divisor, message=message)
         node.set("expression", exp.paren(checked, copy=False))
     return tree
 
@@ -138,20 +135,6 @@ def ieee_divide(tree: exp.Expression) -> exp.Expression:
     return tree.transform(replace, copy=False)
 
 
-def register_functions(connection) -> None:
-    """UDFs for BigQuery functions DuckDB lacks."""
-    import farmhash
-
-    def farm_fingerprint(value: str | None) -> int | None:
-        if value is None:
-            return None
-        unsigned = farmhash.fingerprint64(value)
-        return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
-
-    connection.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT",
-                               null_handling="special", side_effects=False)
-
-
 # SUBSTR's position as BigQuery takes it: 0, or a negative one reaching before the start, is 1.
 _SUBSTR_START = """CASE WHEN __value = 0 OR __value < -length(CAST(__string AS VARCHAR)) THEN 1 ELSE __value END"""
 _SUBSTR_LENGTH = """CASE WHEN __value < 0 THEN error('SUBSTR: the length is negative: ' || CAST(__value AS VARCHAR))
@@ -164,11 +147,7 @@ def substrings(tree: exp.Expression) -> exp.Expression:
     for node in innermost_first(tree, exp.Substring):
         start, length = node.args.get("start"), node.args.get("length")
         if start is not None and not _positive_number(start):
-            checked = with_value(_SUBSTR_START, start)
-            for placeholder in list(checked.find_all(exp.Column)):
-                if placeholder.name == "__string":
-                    placeholder.replace(node.this.copy())
-            node.set("start", exp.paren(checked, copy=False))
+            node.set("start", exp.paren(with_value(_SUBSTR_START, start, string=node.this), copy=False))
         if length is not None and not (isinstance(length, exp.Literal) and not length.is_string):
             node.set("length", exp.paren(with_value(_SUBSTR_LENGTH, length), copy=False))
     return tree
@@ -176,3 +155,17 @@ def substrings(tree: exp.Expression) -> exp.Expression:
 
 def _positive_number(value: exp.Expression) -> bool:
     return isinstance(value, exp.Literal) and not value.is_string and value.name.isdigit() and int(value.name) > 0
+
+
+def register_functions(connection) -> None:
+    """UDFs for BigQuery functions DuckDB lacks."""
+    import farmhash
+
+    def farm_fingerprint(value: str | None) -> int | None:
+        if value is None:
+            return None
+        unsigned = farmhash.fingerprint64(value)
+        return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
+
+    connection.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT",
+                               null_handling="special", side_effects=False)

@@ -5,12 +5,14 @@ import sqlglot
 from sqlglot import exp
 
 
-def with_value(template: str | exp.Expression, value: exp.Expression) -> exp.Expression:
-    """The DuckDB expression `template` with `value` in place of each `__value`."""
+def with_value(template: str | exp.Expression, value: exp.Expression, **others: exp.Expression) -> exp.Expression:
+    """The DuckDB expression `template` with `value` in place of each `__value`, and each of
+    `others` in place of `__<its name>`."""
     tree = sqlglot.parse_one(template, read="duckdb") if isinstance(template, str) else template.copy()
+    values = {"__value": value} | {f"__{name}": other for name, other in others.items()}
     for placeholder in list(tree.find_all(exp.Column)):
-        if placeholder.name == "__value":
-            placeholder.replace(value.copy())
+        if placeholder.name in values:
+            placeholder.replace(values[placeholder.name].copy())
     return tree
 
 
