@@ -525,3 +525,66 @@ def test_a_translation_cache_from_another_version_is_discarded(tmp_path):
     assert TranslationCache(path).get("k") is None
     path.write_text("{torn")
     assert TranslationCache(path).get("k") is None
+
+
+def test_safe_arithmetic_is_null_on_overflow_as_in_bigquery(db):
+    assert run(db, "SELECT SAFE_ADD(1, 2), SAFE_SUBTRACT(5, 3), SAFE_MULTIPLY(2, 3), SAFE_NEGATE(4), "
+                   "SAFE_ADD(1.5, 2), SAFE_ADD(NULL, 1)") == [(3, 2, 6, -4, 3.5, None)]
+    biggest = "9223372036854775807"
+    assert run(db, f"SELECT SAFE_ADD(x, 1), SAFE_SUBTRACT(-x - 1, 1), SAFE_MULTIPLY(x, 2), SAFE_NEGATE(-x - 1), "
+                   f"SAFE_NEGATE(-x) FROM UNNEST([{biggest}]) AS x") == [(None, None, None, None, int(biggest))]
+
+
+def test_offset_and_ordinal_past_either_end_fail_as_in_bigquery(db):
+    assert run(db, "SELECT [1, 2, 3][OFFSET(1)], [1, 2, 3][ORDINAL(1)], x[OFFSET(2)] FROM (SELECT [7, 8, 9] AS x)") \
+        == [(2, 1, 9)]
+    for subscript in ("OFFSET(3)", "OFFSET(-1)", "ORDINAL(0)", "ORDINAL(4)"):
+        with pytest.raises(duckdb.InvalidInputException, match=r"Array index -?\d is out of bounds"):
+            run(db, f"SELECT x[{subscript}] FROM (SELECT [1, 2, 3] AS x)")
+    # NULL array or index: NULL, not an error.
+    assert run(db, "SELECT CAST(NULL AS ARRAY<INT64>)[OFFSET(3)], [1, 2][OFFSET(NULL)]") == [(None, None)]
+
+
+def test_safe_offset_and_safe_ordinal_are_null_outside_the_array(db):
+    # DuckDB counts negative subscripts from the end: SAFE_OFFSET(-2) gave 2 here.
+    assert run(db, "SELECT x[SAFE_OFFSET(5)], x[SAFE_OFFSET(-2)], x[SAFE_ORDINAL(0)], x[SAFE_ORDINAL(3)], "
+                   "x[SAFE_OFFSET(0)] FROM (SELECT [1, 2, 3] AS x)") == [(None, None, None, 3, 1)]
+
+
+def test_array_first_and_last_fail_on_an_empty_array(db):
+    assert run(db, "SELECT ARRAY_FIRST(['a', 'b']), ARRAY_LAST(['a', 'b']), ARRAY_FIRST(CAST(NULL AS ARRAY<STRING>))") \
+        == [("a", "b", None)]
+    with pytest.raises(duckdb.InvalidInputException, match="ARRAY_LAST: the array is empty"):
+        run(db, "SELECT ARRAY_LAST(ARRAY<INT64>[])")
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    # The examples of BigQuery's ARRAY_SLICE documentation, on ['a', 'b', 'c', 'd', 'e'].
+    (1, 3, ["b", "c", "d"]), (-1, 3, []), (1, -3, ["b", "c"]), (-1, -3, []), (-3, -1, ["c", "d", "e"]),
+    (3, 3, ["d"]), (-15, 2, ["a", "b", "c"]), (5, 30, []), (1, 30, ["b", "c", "d", "e"]),
+    (-30, 30, ["a", "b", "c", "d", "e"]), (-30, -5, ["a"]), (1, "NULL", None),
+])
+def test_array_slice_takes_zero_based_inclusive_offsets(db, start, end, expected):
+    # DuckDB has an array_slice of its own, 1-based: sqlglot's output ran, with other elements.
+    assert run(db, f"SELECT ARRAY_SLICE(['a', 'b', 'c', 'd', 'e'], {start}, {end})") == [(expected,)]
+
+
+def test_range_bucket_counts_the_boundaries_at_or_below_the_point(db):
+    # The examples of BigQuery's documentation, and a NULL point.
+    assert run(db, "SELECT RANGE_BUCKET(20, [0, 10, 20, 30, 40]), RANGE_BUCKET(25, [0, 10, 20, 30, 40]), "
+                   "RANGE_BUCKET(-10, [0, 10, 20, 30, 40]), RANGE_BUCKET(80, [0, 10, 20, 30, 40]), "
+                   "RANGE_BUCKET(20, [0, 10, 20, 20, 40]), RANGE_BUCKET(NULL, [0, 10]), "
+                   "RANGE_BUCKET(5, ARRAY<INT64>[])") == [(3, 3, 0, 5, 4, None, 0)]
+
+
+@pytest.mark.parametrize("message, function", [
+    ("Catalog Error: Scalar Function with name st_geogpoint does not exist!\nDid you mean \"xor\"?", "ST_GEOGPOINT"),
+    ("Catalog Error: Aggregate Function with name approx_top_sum does not exist!", "APPROX_TOP_SUM"),
+    # sqlglot writes the name from its class, letters of an acronym apart.
+    ("Catalog Error: Scalar Function with name j_s_o_n_bool does not exist!", "JSON_BOOL"),
+])
+def test_a_function_missing_locally_is_named_as_the_model_wrote_it(message, function):
+    from glue.local.compat.errors import missing_function
+
+    assert missing_function(message).startswith(f"no function {function} locally")
+    assert missing_function("Catalog Error: Table with name x does not exist!") is None

@@ -237,3 +237,9 @@ def test_tables_hold_arrays_as_bigquery_writes_them():
     [result] = Executor(db).run([holding_null]).results
     assert result.status == "failed"
     assert "definitions/holding_null.sqlx: BigQuery cannot write an ARRAY that holds NULL: column reasons" in result.message
+
+
+def test_a_function_neither_duckdb_nor_the_runner_has_fails_naming_it_and_the_file():
+    report = Executor(connect()).run([_table("mapped", "SELECT ST_GEOGPOINT(1.5, 2.5) AS point")])
+    message = report.by_name("s.mapped").message
+    assert message.startswith("definitions/mapped.sqlx: no function ST_GEOGPOINT locally"), message

@@ -36,6 +36,7 @@ from typing import Callable
 import duckdb
 
 from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
+from glue.local.compat.errors import missing_function
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
 from glue.local.warehouse import ensure_schema, landing_read_error, relations, session
@@ -220,6 +221,9 @@ class Executor:
         landing = landing_read_error(str(error))
         if landing:
             return ActionResult(action, "failed", message=f"{action.file}: reading the landing bucket: {landing}")
+        missing = missing_function(str(error))
+        if missing:
+            return ActionResult(action, "failed", message=f"{action.file}: {missing}")
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return ActionResult(action, "failed", message=f"{action.file}: {type(error).__name__}: {first_line}")
 

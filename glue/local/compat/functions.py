@@ -10,6 +10,8 @@
 - `SUBSTR(s, 0, n)`, and a position before the start, began before the first character, so that
   fewer than n came back ('h' for SUBSTR('hello', 0, 2)); BigQuery starts at the first ('he'). A
   negative length counted backwards; BigQuery fails;
+- `SAFE_ADD`, `SAFE_SUBTRACT`, `SAFE_MULTIPLY` and `SAFE_NEGATE` have no DuckDB function of
+  that name: the operator inside `TRY`, NULL where BigQuery's gives NULL (an INT64 overflow);
 - `x / 0` is infinity or NaN in DuckDB: now BigQuery's "division by zero" error, naming the
   division; `IEEE_DIVIDE(x, y)`, which DuckDB lacks, is DuckDB's own division;
 - `STRING_AGG(... LIMIT n)` and the NET., HLL_COUNT., KEYS. and AEAD. functions have no DuckDB
@@ -44,6 +46,21 @@ def safe_functions(tree: exp.Expression) -> exp.Expression:
             return exp.TryCast(this=node.this.this, to=exp.DataType.build("JSON"))
         if isinstance(node, exp.SafeFunc):
             return exp.Anonymous(this="TRY", expressions=[node.this])
+        return node
+
+    return tree.transform(replace, copy=False)
+
+
+_SAFE_OPERATORS = {exp.SafeAdd: exp.Add, exp.SafeSubtract: exp.Sub, exp.SafeMultiply: exp.Mul}
+
+
+def safe_arithmetic(tree: exp.Expression) -> exp.Expression:
+    def replace(node):
+        if type(node) in _SAFE_OPERATORS:
+            operation = _SAFE_OPERATORS[type(node)](this=exp.paren(node.this), expression=exp.paren(node.expression))
+            return exp.Anonymous(this="TRY", expressions=[operation])
+        if isinstance(node, exp.SafeNegate):
+            return exp.Anonymous(this="TRY", expressions=[exp.Neg(this=exp.paren(node.this))])
         return node
 
     return tree.transform(replace, copy=False)

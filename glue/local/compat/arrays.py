@@ -1,0 +1,79 @@
+"""Fixes for array subscripts and the array functions DuckDB lacks.
+
+- `arr[OFFSET(i)]` / `arr[ORDINAL(i)]` past either end was NULL; BigQuery fails ("Array index 5
+  is out of bounds"). `SAFE_OFFSET(-2)` gave the second last element (DuckDB counts negative
+  subscripts from the end); BigQuery gives NULL. Both now as BigQuery;
+- `ARRAY_FIRST` / `ARRAY_LAST` (an error for an empty array, as in BigQuery) and `ARRAY_SLICE`
+  (0-based and inclusive, negative offsets from the end, out-of-range offsets clamped) have no
+  DuckDB function of that name;
+- `RANGE_BUCKET(point, boundaries)`, which DuckDB lacks: how many boundaries are at or below the
+  point, NULL for a NULL point.
+"""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from glue.local.compat.tree_edits import innermost_first, replace_node, with_value
+
+# BigQuery's message, with the index as written by the query's author (0- or 1-based).
+_OUT_OF_BOUNDS = "error('Array index ' || CAST(__value AS VARCHAR) || ' is out of bounds')"
+# Written with list_extract (1-based), not brackets: sqlglot shifts the index of a bracket it parses.
+_SUBSCRIPTS = {
+    # (first index, safe): the element at __value, as BigQuery finds it.
+    (0, False): f"""CASE WHEN __value < 0 OR __value >= len(__array) THEN {_OUT_OF_BOUNDS}
+                    ELSE list_extract(__array, __value + 1) END""",
+    (1, False): f"""CASE WHEN __value < 1 OR __value > len(__array) THEN {_OUT_OF_BOUNDS}
+                    ELSE list_extract(__array, __value) END""",
+    (0, True): "CASE WHEN __value >= 0 AND __value < len(__array) THEN list_extract(__array, __value + 1) END",
+    (1, True): "CASE WHEN __value >= 1 AND __value <= len(__array) THEN list_extract(__array, __value) END",
+}
+
+
+def subscripts(tree: exp.Expression) -> exp.Expression:
+    """OFFSET, ORDINAL, SAFE_OFFSET and SAFE_ORDINAL as BigQuery bounds them. A bare `x[i]` is
+    left to sqlglot: it may be a JSON or STRUCT subscript, which BigQuery does not bound."""
+    for node in innermost_first(tree, exp.Bracket):
+        first = node.args.get("offset")
+        if first is None or len(node.expressions) != 1:
+            continue
+        rule = _SUBSCRIPTS[(int(first), bool(node.args.get("safe")))]
+        tree = replace_node(tree, node, exp.paren(with_value(rule, node.expressions[0], array=node.this), copy=False))
+    return tree
+
+
+_FIRST = "CASE WHEN len(__value) = 0 THEN error('ARRAY_FIRST: the array is empty') ELSE list_extract(__value, 1) END"
+_LAST = "CASE WHEN len(__value) = 0 THEN error('ARRAY_LAST: the array is empty') ELSE list_extract(__value, -1) END"
+# ARRAY_SLICE's offsets, 0-based, as positions in the array: negative ones count from the end,
+# and each is clamped to the array. DuckDB's list_slice is 1-based and inclusive.
+_SLICE_START = "greatest(CASE WHEN __value < 0 THEN __value + len(__array) ELSE __value END, 0)"
+_SLICE_END = "least(CASE WHEN __value < 0 THEN __value + len(__array) ELSE __value END, len(__array) - 1)"
+_SLICE = """CASE WHEN __first IS NULL OR __last IS NULL THEN NULL WHEN __end < __start THEN []
+              ELSE list_slice(__array, __start + 1, __end + 1) END"""
+
+
+def array_ends(tree: exp.Expression) -> exp.Expression:
+    for node in innermost_first(tree, exp.ArrayFirst, exp.ArrayLast):
+        rule = _FIRST if isinstance(node, exp.ArrayFirst) else _LAST
+        tree = replace_node(tree, node, exp.paren(with_value(rule, node.this), copy=False))
+    return tree
+
+
+def array_slices(tree: exp.Expression) -> exp.Expression:
+    for node in innermost_first(tree, exp.ArraySlice):
+        array, start, end = node.this, node.args.get("start"), node.args.get("end")
+        if start is None or end is None:
+            continue
+        sliced = with_value(_SLICE, array, array=array, first=start, last=end,
+                            start=with_value(_SLICE_START, start, array=array), end=with_value(_SLICE_END, end, array=array))
+        tree = replace_node(tree, node, exp.paren(sliced, copy=False))
+    return tree
+
+
+_RANGE_BUCKET = "CASE WHEN __value IS NOT NULL THEN len(list_filter(__array, b -> b <= __value)) END"
+
+
+def range_buckets(tree: exp.Expression) -> exp.Expression:
+    for node in innermost_first(tree, exp.RangeBucket):
+        bucket = with_value(_RANGE_BUCKET, node.this, array=node.expression)
+        tree = replace_node(tree, node, exp.paren(bucket, copy=False))
+    return tree
