@@ -10,6 +10,10 @@
 - `SUBSTR(s, 0, n)`, and a position before the start, began before the first character, so that
   fewer than n came back ('h' for SUBSTR('hello', 0, 2)); BigQuery starts at the first ('he'). A
   negative length counted backwards; BigQuery fails;
+- under `SAFE.` (DuckDB's `TRY`), the errors the other fixes raise (`error(...)`) are NULL: DuckDB
+  refuses `error` inside `TRY` (a volatile function), so `SAFE.ROUND(x / y)` did not run at all.
+  BigQuery's `SAFE.` turns only the function's own errors into NULL, so an argument's error
+  (a division by zero) is NULL here where BigQuery fails;
 - `SAFE_ADD`, `SAFE_SUBTRACT`, `SAFE_MULTIPLY` and `SAFE_NEGATE` have no DuckDB function of
   that name: the operator inside `TRY`, NULL where BigQuery's gives NULL (an INT64 overflow);
 - `x / 0` is infinity or NaN in DuckDB: now BigQuery's "division by zero" error, naming the
@@ -49,6 +53,16 @@ def safe_functions(tree: exp.Expression) -> exp.Expression:
         return node
 
     return tree.transform(replace, copy=False)
+
+
+def errors_under_try(tree: exp.Expression) -> exp.Expression:
+    for attempt in list(tree.find_all(exp.Try, exp.Anonymous)):
+        if isinstance(attempt, exp.Anonymous) and attempt.name.upper() != "TRY":
+            continue
+        for call in list(attempt.find_all(exp.Anonymous)):
+            if call.name.upper() == "ERROR":
+                call.replace(exp.Null())
+    return tree
 
 
 _SAFE_OPERATORS = {exp.SafeAdd: exp.Add, exp.SafeSubtract: exp.Sub, exp.SafeMultiply: exp.Mul}

@@ -22,8 +22,10 @@ from glue.local.compat.casts import casts, float_literals, format_calls, integer
 from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
                                      timestamp_diff)
 from glue.local.compat.errors import UntranslatableSQL
-from glue.local.compat.functions import (byte_length, division, drop_project, farm_fingerprint_udf, ieee_divide,
+from glue.local.compat.functions import (byte_length, division, drop_project, errors_under_try, farm_fingerprint_udf,
+                                         ieee_divide,
                                          safe_arithmetic, safe_functions, substrings, trim, unavailable)
+from glue.local.compat.json_converters import json_converters
 from glue.local.compat.json_and_arrays import (array_agg_limit, filtered_arrays, group_json_paths, json_arrays, json_type,
                                                lateral_unnests, struct_unnests, unnest_offsets)
 from glue.local.state_file import read_state, write_state
@@ -177,11 +179,12 @@ class Translator:
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
         for fix in (unavailable, drop_project, safe_functions, format_calls,
-                    struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, filtered_arrays, unnest_offsets,
+                    struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters, filtered_arrays,
+                    unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
                     extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic,
                     division, ieee_divide, safe_arithmetic, array_agg_limit, subscripts, array_ends, array_slices,
-                    range_buckets, self._variables):
+                    range_buckets, errors_under_try, self._variables):
             try:
                 tree = fix(tree)
             except UntranslatableSQL as error:  # a fix names the construct; the file is known here
