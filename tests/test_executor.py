@@ -243,3 +243,24 @@ def test_a_function_neither_duckdb_nor_the_runner_has_fails_naming_it_and_the_fi
     report = Executor(connect()).run([_table("mapped", "SELECT ST_GEOGPOINT(1.5, 2.5) AS point")])
     message = report.by_name("s.mapped").message
     assert message.startswith("definitions/mapped.sqlx: no function ST_GEOGPOINT locally"), message
+
+
+def test_tables_hold_integers_as_int64_and_a_total_beyond_it_fails():
+    """DuckDB's SUM and COUNT_IF give HUGEINT, and some functions INTEGER; BigQuery writes INT64,
+    and its SUM fails beyond INT64's range. So does a table the runner writes, and an incremental's
+    new rows."""
+    db = connect()
+    counts = ("SELECT x AS id, SUM(x) AS total, COUNT_IF(x > 0) AS positive, CAST(x AS INTEGER) AS small, "
+              "[SUM(x)] AS totals FROM UNNEST([1, 2]) AS x GROUP BY x")
+    growing = _table("growing", counts, kind="incremental", unique_key=["id"])
+    assert Executor(db).run([_table("counts", counts), growing]).ok
+    assert Executor(db).run([growing]).ok  # the new rows, merged
+    for table in ("counts", "growing"):
+        types = dict(db.execute(f"SELECT column_name, data_type FROM information_schema.columns "
+                                f"WHERE table_schema = 's' AND table_name = '{table}'").fetchall())
+        assert types == {"id": "BIGINT", "total": "BIGINT", "positive": "BIGINT", "small": "BIGINT", "totals": "BIGINT[]"}
+    assert sorted(db.execute("SELECT id, total FROM s.growing").fetchall()) == [(1, 1), (2, 2)]
+    beyond = _table("beyond", "SELECT SUM(x) AS total FROM UNNEST([9223372036854775807, 1]) AS x")
+    [result] = Executor(db).run([beyond]).results
+    assert result.status == "failed"
+    assert result.message.startswith("definitions/beyond.sqlx: column total holds a value beyond INT64's range"), result.message

@@ -40,7 +40,7 @@ from glue.local.compat.errors import missing_function
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
 from glue.local.warehouse import ensure_schema, landing_read_error, relations, session
-from glue.local.written_arrays import write_arrays_as_bigquery
+from glue.local.written_columns import write_as_bigquery
 
 
 @dataclass
@@ -321,7 +321,7 @@ class Executor:
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
         rows = self._create_table(action, body)
-        self._arrays_as_bigquery_writes_them(action, _quote(action.schema, action.table))
+        self._columns_as_bigquery_writes_them(action, _quote(action.schema, action.table))
         self._statements(action.post_ops, translator)
         if action.post_ops:  # they may have changed the rows
             rows = self._count(action)
@@ -358,15 +358,15 @@ class Executor:
                 f"{action.file}: {str(error).splitlines()[0]} (if the model's columns changed since "
                 f"{action.name} was built, rerun with --full-refresh)") from None
         if new_rows:
-            self._arrays_as_bigquery_writes_them(action, "__dataform_new")
+            self._columns_as_bigquery_writes_them(action, "__dataform_new")
         self._merge_new_rows(action, target, new_rows, self._partition_filter(action, translator))
         connection.execute("DROP TABLE __dataform_new")
         mode = "merged" if action.unique_key else "appended"
         self._statements(action.incremental_post_ops, translator)
         return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
 
-    def _arrays_as_bigquery_writes_them(self, action: Action, relation: str) -> None:
-        refused = write_arrays_as_bigquery(self.connection, relation)
+    def _columns_as_bigquery_writes_them(self, action: Action, relation: str) -> None:
+        refused = write_as_bigquery(self.connection, relation)
         if refused:
             raise ActionFailed(f"{action.file}: {refused}")
 
