@@ -626,3 +626,13 @@ def test_safe_prefix_runs_over_arguments_that_can_fail(db):
     # division, an argument's error, where the local run gives NULL.)
     assert run(db, "SELECT SAFE.ROUND(x / y), SAFE.SUBSTR('abc', 1, n), SAFE.ROUND(x / 4, 1) "
                    "FROM (SELECT 1 AS x, 0 AS y, -1 AS n)") == [(None, None, 0.3)]
+
+
+def test_timestamp_millis_and_micros_give_a_timestamp_in_utc(db):
+    # Before: a TIMESTAMP without a zone, written without BigQuery's '+00'.
+    assert run(db, "SELECT CAST(TIMESTAMP_MILLIS(1700000000123) AS STRING), "
+                   "CAST(TIMESTAMP_MICROS(1700000000123456) AS STRING), CAST(TIMESTAMP_SECONDS(1700000000) AS STRING), "
+                   "UNIX_MILLIS(TIMESTAMP_MILLIS(1700000000123))") \
+        == [("2023-11-14 22:13:20.123+00", "2023-11-14 22:13:20.123456+00", "2023-11-14 22:13:20+00", 1700000000123)]
+    assert run(db, "SELECT typeof(TIMESTAMP_MILLIS(0)), typeof(TIMESTAMP_MICROS(0))") \
+        == [("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE")]

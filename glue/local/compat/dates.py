@@ -8,6 +8,9 @@
 - `DATE_TRUNC(date, MONTH)` (and DAY, ISOWEEK, WEEK(MONDAY), QUARTER, YEAR) became a TIMESTAMP:
   now a bucket of the input's own type, a DATE for a DATE;
 - `DATE_ADD`, `DATE_SUB` and `DATE_FROM_UNIX_DATE` became DATE + INTERVAL, a TIMESTAMP: now a DATE;
+- `TIMESTAMP_MILLIS` and `TIMESTAMP_MICROS` became a TIMESTAMP without a zone (BigQuery's DATETIME),
+  written '2023-11-14 22:13:20' where BigQuery writes '2023-11-14 22:13:20+00', and a column of
+  that type: now a TIMESTAMP (TIMESTAMPTZ), as TIMESTAMP_SECONDS already was;
 - time zones: `FORMAT_TIMESTAMP(f, ts, zone)` and `DATE_TRUNC(ts, DAY, zone)` lost the zone
   (a New York hour formatted as the UTC hour); `PARSE_TIMESTAMP(f, s, zone)` read s as UTC and
   gave a TIMESTAMP without a zone. Now in that zone, and PARSE_TIMESTAMP gives a TIMESTAMP
@@ -107,6 +110,14 @@ def date_arithmetic(tree: exp.Expression) -> exp.Expression:
     a TIMESTAMP. The day arithmetic is the same, month ends included (Jan 31 + 1 month: Feb 29)."""
     for node in innermost_first(tree, exp.DateAdd, exp.DateSub, exp.DateFromUnixDate):
         tree = replace_node(tree, node, exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+    return tree
+
+
+def unix_times(tree: exp.Expression) -> exp.Expression:
+    for node in innermost_first(tree, exp.UnixToTime):
+        scale = node.args.get("scale")
+        if scale is not None and scale.name in ("3", "6"):
+            tree = replace_node(tree, node, exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMPTZ")))
     return tree
 
 

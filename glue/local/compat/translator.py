@@ -20,7 +20,7 @@ from sqlglot.errors import ErrorLevel, ParseError
 from glue.local.compat.arrays import array_ends, array_slices, range_buckets, subscripts
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
 from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
-                                     timestamp_diff)
+                                     timestamp_diff, unix_times)
 from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, errors_under_try, farm_fingerprint_udf,
                                          ieee_divide,
@@ -182,7 +182,7 @@ class Translator:
                     struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters, filtered_arrays,
                     unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
-                    extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic,
+                    extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
                     division, ieee_divide, safe_arithmetic, array_agg_limit, subscripts, array_ends, array_slices,
                     range_buckets, errors_under_try, self._variables):
             try:
