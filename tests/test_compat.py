@@ -636,3 +636,9 @@ def test_timestamp_millis_and_micros_give_a_timestamp_in_utc(db):
         == [("2023-11-14 22:13:20.123+00", "2023-11-14 22:13:20.123456+00", "2023-11-14 22:13:20+00", 1700000000123)]
     assert run(db, "SELECT typeof(TIMESTAMP_MILLIS(0)), typeof(TIMESTAMP_MICROS(0))") \
         == [("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE")]
+
+
+def test_with_offset_binds_when_the_elements_have_no_alias(db):
+    # sqlglot named the ordinality column only beside an element alias: `o` did not bind.
+    assert run(db, "SELECT COUNT(*) FROM UNNEST(GENERATE_ARRAY(1, 5)) WITH OFFSET o WHERE o > 1") == [(3,)]
+    assert run(db, "SELECT offset FROM UNNEST(['a', 'b']) WITH OFFSET ORDER BY offset") == [(0,), (1,)]

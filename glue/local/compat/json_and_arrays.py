@@ -326,12 +326,18 @@ def _filtered_unnest_variable(select: exp.Select) -> str | None:
 
 
 def unnest_offsets(tree: exp.Expression) -> exp.Expression:
-    """`WITH OFFSET AS i` counts from 0; DuckDB's ordinality from 1. Every use of i becomes i - 1."""
+    """`WITH OFFSET AS i` counts from 0; DuckDB's ordinality from 1. Every use of i becomes i - 1.
+
+    An UNNEST with no alias for its elements lost the offset's name too (sqlglot names the
+    ordinality column only beside an element alias), so `FROM UNNEST(a) WITH OFFSET o` could not
+    bind `o`; the elements are given the name BigQuery shows for them, f0_."""
     for select in list(tree.find_all(exp.Select)):
         offsets = set()
         for unnest in select.find_all(exp.Unnest):
             if unnest.parent_select is select and unnest.args.get("offset") is not None:
                 offset = unnest.args["offset"]
+                if unnest.args.get("alias") is None and isinstance(offset, exp.Identifier):
+                    unnest.set("alias", exp.TableAlias(columns=[exp.to_identifier("f0_"), offset.copy()]))
                 offsets.add(offset.name.lower() if isinstance(offset, exp.Identifier) else "offset")
         if not offsets:
             continue
