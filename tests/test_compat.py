@@ -642,3 +642,12 @@ def test_with_offset_binds_when_the_elements_have_no_alias(db):
     # sqlglot named the ordinality column only beside an element alias: `o` did not bind.
     assert run(db, "SELECT COUNT(*) FROM UNNEST(GENERATE_ARRAY(1, 5)) WITH OFFSET o WHERE o > 1") == [(3,)]
     assert run(db, "SELECT offset FROM UNNEST(['a', 'b']) WITH OFFSET ORDER BY offset") == [(0,), (1,)]
+
+
+def test_a_json_subscript_counts_from_zero_and_an_array_one_too(db):
+    # sqlglot shifted every bare subscript for DuckDB's 1-based lists; DuckDB's JSON subscript
+    # counts from 0, so j.a.b[1] was the third element (NULL here), not the second.
+    assert run(db, "SELECT j.a.b[0], j.a.b[1], j.a.b[i], j.a.b[5], j['a'] "
+                   "FROM (SELECT PARSE_JSON('{\"a\": {\"b\": [1, 2]}}') AS j, 1 AS i)") \
+        == [("1", "2", "2", None, '{"b":[1,2]}')]
+    assert run(db, "SELECT arr[0], arr[i], arr[2] FROM (SELECT [10, 20, 30] AS arr, 1 AS i)") == [(10, 20, 30)]

@@ -3,6 +3,9 @@
 - `arr[OFFSET(i)]` / `arr[ORDINAL(i)]` past either end was NULL; BigQuery fails ("Array index 5
   is out of bounds"). `SAFE_OFFSET(-2)` gave the second last element (DuckDB counts negative
   subscripts from the end); BigQuery gives NULL. Both now as BigQuery;
+- a bare `x[i]` on a JSON value (`doc.events[0]`) was shifted by one, as for an array: DuckDB's
+  JSON subscript counts from 0, as BigQuery's does, so `j.a[1]` gave the third element (NULL past
+  the end). The shift is now made for arrays only;
 - `ARRAY_FIRST` / `ARRAY_LAST` (an error for an empty array, as in BigQuery) and `ARRAY_SLICE`
   (0-based and inclusive, negative offsets from the end, out-of-range offsets clamped) have no
   DuckDB function of that name;
@@ -38,6 +41,20 @@ def subscripts(tree: exp.Expression) -> exp.Expression:
             continue
         rule = _SUBSCRIPTS[(int(first), bool(node.args.get("safe")))]
         tree = replace_node(tree, node, exp.paren(with_value(rule, node.expressions[0], array=node.this), copy=False))
+    return tree
+
+
+def bare_subscripts(tree: exp.Expression) -> exp.Expression:
+    """`x[i]` with a number: 0-based in BigQuery for an ARRAY and for JSON. DuckDB counts a list
+    from 1 and JSON from 0; which x is, only DuckDB knows, so the index asks (typeof is folded
+    when the query is bound)."""
+    for node in innermost_first(tree, exp.Bracket):
+        if node.args.get("offset") is not None or len(node.expressions) != 1 or node.expressions[0].is_string:
+            continue
+        index = with_value("CASE WHEN typeof(__array) = 'JSON' THEN __value ELSE __value + 1 END",
+                           node.expressions[0], array=node.this)
+        node.set("expressions", [index])
+        node.set("offset", 1)  # the index is DuckDB's own now: sqlglot must not shift it again
     return tree
 
 

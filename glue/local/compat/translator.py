@@ -17,7 +17,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError
 
-from glue.local.compat.arrays import array_ends, array_slices, range_buckets, subscripts
+from glue.local.compat.arrays import array_ends, array_slices, bare_subscripts, range_buckets, subscripts
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
 from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
                                      timestamp_diff, unix_times)
@@ -183,7 +183,7 @@ class Translator:
                     unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
                     extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
-                    division, ieee_divide, safe_arithmetic, array_agg_limit, subscripts, array_ends, array_slices,
+                    division, ieee_divide, safe_arithmetic, array_agg_limit, subscripts, bare_subscripts, array_ends, array_slices,
                     range_buckets, errors_under_try, self._variables):
             try:
                 tree = fix(tree)
