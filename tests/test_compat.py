@@ -651,3 +651,32 @@ def test_a_json_subscript_counts_from_zero_and_an_array_one_too(db):
                    "FROM (SELECT PARSE_JSON('{\"a\": {\"b\": [1, 2]}}') AS j, 1 AS i)") \
         == [("1", "2", "2", None, '{"b":[1,2]}')]
     assert run(db, "SELECT arr[0], arr[i], arr[2] FROM (SELECT [10, 20, 30] AS arr, 1 AS i)") == [(10, 20, 30)]
+
+
+def test_partitioning_clustering_and_options_in_ddl_are_dropped_locally(db):
+    # sqlglot's DuckDB writer refuses them; they change how BigQuery stores the rows, not the rows.
+    run(db, "CREATE SCHEMA IF NOT EXISTS ds OPTIONS (location = 'EU')")
+    run(db, "CREATE TABLE IF NOT EXISTS ds.t (id INT64 NOT NULL OPTIONS (description = 'key'), ts TIMESTAMP) "
+            "PARTITION BY DATE(ts) CLUSTER BY id OPTIONS (description = 'x', partition_expiration_days = 3)")
+    run(db, "CREATE OR REPLACE TABLE ds.u PARTITION BY DATE(ts) CLUSTER BY id AS "
+            "SELECT 1 AS id, TIMESTAMP '2024-01-01 00:00:00+00' AS ts")
+    run(db, "CREATE OR REPLACE VIEW ds.v OPTIONS (description = 'd') AS SELECT id FROM ds.u")
+    run(db, "INSERT INTO ds.t (id, ts) SELECT id, ts FROM ds.v JOIN ds.u USING (id)")
+    assert run(db, "SELECT id, ts FROM ds.t") == [(1, dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))]
+    with pytest.raises(duckdb.ConstraintException):
+        run(db, "INSERT INTO ds.t (id) VALUES (NULL)")  # NOT NULL still holds
+    with pytest.raises(UntranslatableSQL, match="languageproperty"):  # a JavaScript UDF still cannot run
+        run(db, "CREATE TEMP FUNCTION f(x FLOAT64) RETURNS FLOAT64 LANGUAGE js AS 'return x;'; SELECT f(1)")
+
+
+def test_assert_fails_with_its_description_when_false_or_null(db):
+    # BigQuery's documented examples.
+    assert run(db, "ASSERT ((SELECT COUNT(*) > 5 FROM UNNEST([1, 2, 3, 4, 5, 6]))) "
+                   "AS 'Table must contain more than 5 rows.'") == [(None,)]
+    with pytest.raises(duckdb.InvalidInputException, match="Table must contain more than 10 rows."):
+        run(db, "ASSERT ((SELECT COUNT(*) > 10 FROM UNNEST([1, 2, 3, 4, 5, 6]))) "
+                "AS 'Table must contain more than 10 rows.'")
+    with pytest.raises(duckdb.InvalidInputException, match=r"Assertion failed: CAST\(NULL AS BOOL\)"):
+        run(db, "ASSERT CAST(NULL AS BOOL)")
+    # Within a script: variables, and a semicolon inside the description.
+    assert run(db, "DECLARE n INT64 DEFAULT 2; ASSERT n > 1 AS 'n; at least 2'; SELECT n + 1") == [(3,)]

@@ -1,8 +1,9 @@
 """The translator: BigQuery scripts to DuckDB statements, through sqlglot and the fixes, cached.
 
 Besides the fixes in this package's other modules, scripting `DECLARE x T DEFAULT e` / `SET x = e`
-become DuckDB variables (`SET VARIABLE`, `getvariable('x')`), and `ALTER TABLE ... SET OPTIONS`
-and other BigQuery-only DDL, which mean nothing locally, are skipped.
+become DuckDB variables (`SET VARIABLE`, `getvariable('x')`), `ASSERT` a SELECT that fails alike
+(asserts.py), and `ALTER TABLE ... SET OPTIONS` and other BigQuery-only DDL, which mean nothing
+locally, are skipped (ddl.py drops such properties from a CREATE).
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError
 
+from glue.local.compat.asserts import assert_query, script_pieces
 from glue.local.compat.arrays import array_ends, array_slices, bare_subscripts, range_buckets, subscripts
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
+from glue.local.compat.ddl import storage_properties
 from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
                                      timestamp_diff, unix_times)
 from glue.local.compat.errors import UntranslatableSQL
@@ -112,6 +115,17 @@ class Translator:
 
     def _translate(self, sql: str) -> Script:
         out = Script()
+        for piece, is_assert in script_pieces(sql):
+            if is_assert:
+                out.statements.append(self._to_duckdb(assert_query(piece)))
+            else:
+                translated = self._translate_statements(piece)
+                out.statements += translated.statements
+                out.skipped += translated.skipped
+        return out
+
+    def _translate_statements(self, sql: str) -> Script:
+        out = Script()
         try:
             trees = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
         except ParseError as error:
@@ -178,7 +192,7 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
-        for fix in (unavailable, drop_project, safe_functions, format_calls,
+        for fix in (unavailable, storage_properties, drop_project, safe_functions, format_calls,
                     struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters, filtered_arrays,
                     unnest_offsets,
                     numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
