@@ -680,3 +680,20 @@ def test_assert_fails_with_its_description_when_false_or_null(db):
         run(db, "ASSERT CAST(NULL AS BOOL)")
     # Within a script: variables, and a semicolon inside the description.
     assert run(db, "DECLARE n INT64 DEFAULT 2; ASSERT n > 1 AS 'n; at least 2'; SELECT n + 1") == [(3,)]
+
+
+def test_time_of_day_functions_and_the_current_clock(db):
+    assert run(db, "SELECT TIME_TRUNC(TIME '10:30:45.5', MINUTE), TIME_TRUNC(TIME '10:30:45', HOUR), "
+                   "FORMAT_TIME('%H:%M', TIME '10:30:00'), FORMAT_TIME('%I:%M:%S %p', TIME '15:30:05')") \
+        == [(dt.time(10, 30), dt.time(10, 0), "10:30", "03:30:05 PM")]
+    assert run(db, "SELECT typeof(CURRENT_DATETIME()), typeof(CURRENT_TIME()), "
+                   "DATETIME_DIFF(CURRENT_DATETIME('Asia/Kolkata'), CURRENT_DATETIME(), MINUTE) BETWEEN 329 AND 331") \
+        == [("TIMESTAMP", "TIME", True)]
+
+
+def test_format_elements_duckdb_lacks_are_written_as_bigquery_writes_them(db):
+    # 2024-12-30 falls in ISO week 1 of 2025 (%G, %g).
+    assert run(db, "SELECT FORMAT_TIMESTAMP('%R|%h|%k|%l|%C|%Q|%s|%G|%g', TIMESTAMP '2024-12-30 09:05:07+00'), "
+                   "FORMAT_TIMESTAMP('%l %p', TIMESTAMP '2024-01-01 00:30:00+00'), "
+                   "FORMAT_TIMESTAMP('100%% %e', TIMESTAMP '2024-12-03 09:05:07+00')") \
+        == [("09:05|Dec| 9| 9|20|4|1735549507|2025|25", "12 AM", "100%  3")]

@@ -33,8 +33,8 @@ _SUBSCRIPTS = {
 
 
 def subscripts(tree: exp.Expression) -> exp.Expression:
-    """OFFSET, ORDINAL, SAFE_OFFSET and SAFE_ORDINAL as BigQuery bounds them. A bare `x[i]` is
-    left to sqlglot: it may be a JSON or STRUCT subscript, which BigQuery does not bound."""
+    """OFFSET, ORDINAL, SAFE_OFFSET and SAFE_ORDINAL as BigQuery bounds them. A bare `x[i]` may
+    be a JSON subscript, which BigQuery does not bound: bare_subscripts takes it."""
     for node in innermost_first(tree, exp.Bracket):
         first = node.args.get("offset")
         if first is None or len(node.expressions) != 1:

@@ -11,11 +11,16 @@
 - `TIMESTAMP_MILLIS` and `TIMESTAMP_MICROS` became a TIMESTAMP without a zone (BigQuery's DATETIME),
   written '2023-11-14 22:13:20' where BigQuery writes '2023-11-14 22:13:20+00', and a column of
   that type: now a TIMESTAMP (TIMESTAMPTZ), as TIMESTAMP_SECONDS already was;
+- TIME and DATETIME: `TIME_TRUNC`, `FORMAT_TIME` (DuckDB's strftime takes no TIME),
+  `CURRENT_DATETIME([zone])` and `CURRENT_TIME([zone])` had no DuckDB counterpart; now a TIME
+  is truncated or formatted as the time of day of 1970-01-01, and the current ones are the
+  clock in that zone (UTC by default), as BigQuery's;
 - time zones: `FORMAT_TIMESTAMP(f, ts, zone)` and `DATE_TRUNC(ts, DAY, zone)` lost the zone
   (a New York hour formatted as the UTC hour); `PARSE_TIMESTAMP(f, s, zone)` read s as UTC and
   gave a TIMESTAMP without a zone. Now in that zone, and PARSE_TIMESTAMP gives a TIMESTAMP
   (UTC when no zone is given, as in BigQuery);
 - format elements: FORMAT_*'s %e pads the day with a space (sqlglot wrote DuckDB's %-d, no pad);
+  %R, %h, %k, %l, %C, %Q, %s, %n, %t, %G and %g, which DuckDB does not know, are written as BigQuery's;
   %E*S and %E<n>S (seconds with their fraction) and %Z, %z, %Ez (UTC's name and offset) were
   elements DuckDB does not know, or writes otherwise ('' for %Z); now as BigQuery writes them
   (a zone other than UTC's name or offset is reported as not run locally);
@@ -113,6 +118,24 @@ def date_arithmetic(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+_EPOCH_DAY = "DATE '1970-01-01'"  # a DATE plus a TIME is a TIMESTAMP in DuckDB
+
+
+def times_of_day(tree: exp.Expression) -> exp.Expression:
+    for node in innermost_first(tree, exp.TimeTrunc, exp.TimeToStr, exp.CurrentDatetime, exp.CurrentTime):
+        if isinstance(node, exp.TimeTrunc):
+            unit = node.unit.name.lower()
+            rule = f"CAST(date_trunc('{unit}', {_EPOCH_DAY} + CAST(__value AS TIME)) AS TIME)"
+            tree = replace_node(tree, node, with_value(rule, node.this))
+        elif isinstance(node, exp.TimeToStr) and isinstance(node.this, exp.TsOrDsToTime):
+            node.set("this", with_value(f"{_EPOCH_DAY} + CAST(__value AS TIME)", node.this.this))
+        elif isinstance(node, (exp.CurrentDatetime, exp.CurrentTime)):
+            zone = node.this if node.this is not None else exp.Literal.string("UTC")
+            kind = "TIMESTAMP" if isinstance(node, exp.CurrentDatetime) else "TIME"
+            tree = replace_node(tree, node, with_value(f"CAST(timezone(__value, current_timestamp) AS {kind})", zone))
+    return tree
+
+
 def unix_times(tree: exp.Expression) -> exp.Expression:
     for node in innermost_first(tree, exp.UnixToTime):
         scale = node.args.get("scale")
@@ -154,8 +177,19 @@ def _parsed(node: exp.Expression) -> exp.Expression:
 # FORMAT_* elements DuckDB's strftime writes otherwise, or not at all, as sqlglot passes them on:
 # %e (written %-d by sqlglot, or %e where it spelled out %c) pads the day with a space; %E*S is
 # the seconds with the fraction's trailing zeros dropped (none: no point), %E<n>S with n digits
-# of it, cut, not rounded (cctz, which BigQuery formats with); %Z, %z and %Ez name UTC.
-_SPECIAL_ELEMENT = re.compile(r"%-d|%e|%E\*S|%E(\d+)S|%Ez|%z|%Z")
+# of it, cut, not rounded (cctz, which BigQuery formats with); %Z, %z and %Ez name UTC. The
+# elements in _OTHER_ELEMENTS DuckDB does not know at all.
+# %% is matched too, so that the % it writes does not start an element ('%%e' is '%e').
+_SPECIAL_ELEMENT = re.compile(r"%%|%-d|%e|%E\*S|%E(\d+)S|%Ez|%z|%Z|%[RhklCQsntGg]")
+_OTHER_ELEMENTS = {
+    "%%": "'%'",
+    "%R": "strftime(__value, '%H:%M')", "%h": "strftime(__value, '%b')",
+    "%k": "lpad(CAST(hour(__value) AS VARCHAR), 2, ' ')",
+    "%l": "lpad(CAST((hour(__value) + 11) % 12 + 1 AS VARCHAR), 2, ' ')",
+    "%C": "lpad(CAST(year(__value) // 100 AS VARCHAR), 2, '0')", "%Q": "CAST(quarter(__value) AS VARCHAR)",
+    "%s": "CAST(CAST(floor(epoch(__value)) AS BIGINT) AS VARCHAR)", "%n": "chr(10)", "%t": "chr(9)",
+    "%G": "CAST(isoyear(__value) AS VARCHAR)", "%g": "lpad(CAST(isoyear(__value) % 100 AS VARCHAR), 2, '0')",
+}
 _DAY = "lpad(CAST(day(__value) AS VARCHAR), 2, ' ')"
 _MICROS = "lpad(CAST(microsecond(__value) % 1000000 AS VARCHAR), 6, '0')"
 _FULL_SECONDS = (f"strftime(__value, '%S') || CASE WHEN microsecond(__value) % 1000000 = 0 THEN '' "
@@ -165,6 +199,8 @@ _FULL_SECONDS = (f"strftime(__value, '%S') || CASE WHEN microsecond(__value) % 1
 def _element(match: re.Match) -> str:
     """The DuckDB expression for one special element (see above), with __value for the value."""
     element = match.group(0)
+    if element in _OTHER_ELEMENTS:
+        return _OTHER_ELEMENTS[element]
     if element in ("%-d", "%e"):
         return _DAY
     if element == "%E*S":

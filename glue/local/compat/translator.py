@@ -23,11 +23,10 @@ from glue.local.compat.arrays import array_ends, array_slices, bare_subscripts, 
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
 from glue.local.compat.ddl import storage_properties
 from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
-                                     timestamp_diff, unix_times)
+                                     timestamp_diff, times_of_day, unix_times)
 from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, errors_under_try, farm_fingerprint_udf,
-                                         ieee_divide,
-                                         safe_arithmetic, safe_functions, substrings, trim, unavailable)
+                                         ieee_divide, safe_arithmetic, safe_functions, substrings, trim, unavailable)
 from glue.local.compat.json_converters import json_converters
 from glue.local.compat.json_and_arrays import (array_agg_limit, filtered_arrays, group_json_paths, json_arrays, json_type,
                                                lateral_unnests, struct_unnests, unnest_offsets)
@@ -192,13 +191,17 @@ class Translator:
     # ------------------------------------------------------------------ expressions
     def _to_duckdb(self, tree: exp.Expression) -> str:
         tree = tree.copy()
+        # Order matters where one fix writes SQL another reads: json_converters after json_type
+        # (its templates ask DuckDB's type names); errors_under_try after every fix that writes error().
         for fix in (unavailable, storage_properties, drop_project, safe_functions, format_calls,
-                    struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters, filtered_arrays,
-                    unnest_offsets,
-                    numeric, integers, float_literals, casts, trim, farm_fingerprint_udf, byte_length, substrings,
-                    extract_parts, timestamp_diff, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
-                    division, ieee_divide, safe_arithmetic, array_agg_limit, subscripts, bare_subscripts, array_ends, array_slices,
-                    range_buckets, errors_under_try, self._variables):
+                    struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters,
+                    filtered_arrays, unnest_offsets,
+                    numeric, integers, float_literals, casts,
+                    trim, farm_fingerprint_udf, byte_length, substrings,
+                    extract_parts, timestamp_diff, times_of_day, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
+                    division, ieee_divide, safe_arithmetic,
+                    array_agg_limit, subscripts, bare_subscripts, array_ends, array_slices, range_buckets,
+                    errors_under_try, self._variables):
             try:
                 tree = fix(tree)
             except UntranslatableSQL as error:  # a fix names the construct; the file is known here
