@@ -697,3 +697,9 @@ def test_format_elements_duckdb_lacks_are_written_as_bigquery_writes_them(db):
                    "FORMAT_TIMESTAMP('%l %p', TIMESTAMP '2024-01-01 00:30:00+00'), "
                    "FORMAT_TIMESTAMP('100%% %e', TIMESTAMP '2024-12-03 09:05:07+00')") \
         == [("09:05|Dec| 9| 9|20|4|1735549507|2025|25", "12 AM", "100%  3")]
+
+
+def test_fields_and_subscripts_of_a_json_literal(db):
+    # sqlglot read `JSON '{...}'.a` as JSON('{...}'.a), which DuckDB refuses.
+    assert run(db, "SELECT JSON '{\"a\": 1}'.a, JSON '{\"a\": {\"b\": [1, 2]}}'.a.b[1], JSON '[1, 2]'[0], "
+                   "INT64(JSON '{\"n\": 5}'.n)") == [("1", "2", "1", 5)]

@@ -159,6 +159,14 @@ def test_a_wrong_expectation_fails_with_the_difference(graph):
     assert not outcome.passed and "laptop" in outcome.explanation
 
 
+def test_a_test_calling_a_function_missing_locally_names_it(graph):
+    test = next(t for t in graph.tests if t.name == "test_visits_by_device")
+    broken = Graph(graph.compiled)
+    broken.tests = [type(test)(test.name, test.file, "SELECT ST_GEOGPOINT(1.5, 2.5) AS point", test.expected_query)]
+    [outcome] = run_dataform_tests(connect(), broken)
+    assert not outcome.passed and "no function ST_GEOGPOINT locally" in outcome.explanation, outcome.explanation
+
+
 def test_every_model_parses_as_bigquery_sql(graph):
     import sqlglot
 

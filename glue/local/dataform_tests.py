@@ -13,6 +13,7 @@ from decimal import Decimal
 import duckdb
 
 from glue.local.compat import Translator, UntranslatableSQL
+from glue.local.compat.errors import missing_function
 from glue.local.graph import DataformTest, Graph
 
 
@@ -68,6 +69,6 @@ def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph) -> l
             explanation = compare(connection, translator.query(test.test_query),
                                   translator.query(test.expected_query))
         except (UntranslatableSQL, duckdb.Error) as error:
-            explanation = f"    {str(error).splitlines()[0]}"
+            explanation = f"    {missing_function(str(error)) or str(error).splitlines()[0]}"
         outcomes.append(TestOutcome(test, not explanation, explanation))
     return outcomes

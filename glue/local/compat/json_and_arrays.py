@@ -14,7 +14,9 @@
 - `FROM UNNEST(array of STRUCTs)` without an alias makes each field a column in BigQuery (the
   GA4 idiom `(SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page')`); in
   DuckDB the whole struct was one column and the field names did not bind. Now the fields are
-  columns, where the SELECT names any (only a STRUCT array's elements can be named without an alias).
+  columns, where the SELECT names any (only a STRUCT array's elements can be named without an alias);
+- a field or subscript of a JSON literal, `JSON '{"a": 1}'.a`, was read by sqlglot as the field
+  of the text, inside the literal (`JSON('{"a": 1}'.a)`), which DuckDB refuses: now of the JSON.
 """
 from __future__ import annotations
 
@@ -381,6 +383,22 @@ def array_agg_limit(tree: exp.Expression) -> exp.Expression:
         return exp.Anonymous(this="list_slice", expressions=[node, exp.Literal.number(1), count])
 
     return tree.transform(replace, copy=False)
+
+
+def json_literal_paths(tree: exp.Expression) -> exp.Expression:
+    for literal in list(tree.find_all(exp.ParseJSON)):
+        if not literal.args.get("is_literal") or not isinstance(literal.this, (exp.Dot, exp.Bracket)):
+            continue
+        path, innermost = literal.this, literal.this
+        while isinstance(innermost.this, (exp.Dot, exp.Bracket)):
+            innermost = innermost.this
+        if not (isinstance(innermost.this, exp.Literal) and innermost.this.is_string):
+            continue
+        innermost.set("this", exp.ParseJSON(this=innermost.this.copy(), is_literal=True))
+        if literal is tree:
+            return path
+        literal.replace(path)
+    return tree
 
 
 def struct_unnests(tree: exp.Expression) -> exp.Expression:
