@@ -375,6 +375,10 @@ def test_untranslatable_sql_names_file_and_construct():
         Translator("definitions/broken.sqlx").query("SELECT FROM WHERE (")
     assert "definitions/broken.sqlx" in str(error.value)
     assert "does not parse as BigQuery" in str(error.value)
+    # An unterminated string stops sqlglot's tokenizer, before its parser: reported the same way.
+    for unterminated in ("SELECT 'abc", "ASSERT 'x"):
+        with pytest.raises(UntranslatableSQL, match="definitions/broken.sqlx: cannot run SQL that does not parse"):
+            Translator("definitions/broken.sqlx").query(unterminated)
 
 
 @pytest.mark.parametrize("source, hoisted", [

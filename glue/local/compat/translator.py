@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ErrorLevel, ParseError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
 from glue.local.compat.asserts import assert_query, script_pieces
 from glue.local.compat.arrays import array_ends, array_slices, bare_subscripts, range_buckets, subscripts
@@ -115,7 +115,11 @@ class Translator:
 
     def _translate(self, sql: str) -> Script:
         out = Script()
-        for piece, is_assert in script_pieces(sql):
+        try:
+            pieces = script_pieces(sql)
+        except TokenError as error:  # an unterminated string or comment: no statement can be read
+            raise UntranslatableSQL("SQL that does not parse as BigQuery", str(error), self.file) from None
+        for piece, is_assert in pieces:
             if is_assert:
                 out.statements.append(self._to_duckdb(assert_query(piece)))
             else:
