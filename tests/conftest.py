@@ -30,6 +30,30 @@ def harness(graph) -> Harness:
 
 
 @pytest.fixture(scope="session")
+def oracle(settings):
+    """ZetaSQL's local service (BigQuery's analyzer and reference evaluator) for the whole session,
+    on a free port; stopped by its PID at the end."""
+    from glue.oracle import Oracle, ZetaSQL
+
+    with ZetaSQL.start(settings.root) as server:
+        yield Oracle(server)
+
+
+def copy_project(settings, destination: Path) -> Path:
+    """A copy of the Dataform project that the real CLI compiles, to edit in a test."""
+    import shutil
+
+    for name in ("definitions", "includes"):
+        shutil.copytree(settings.root / name, destination / name)
+    for name in ("workflow_settings.yaml", "package.json", "package-lock.json"):
+        shutil.copy(settings.root / name, destination / name)
+    # Dataform's sandbox loads @dataform/core only from inside the project: a copy, not a link.
+    shutil.copytree(settings.root / "node_modules" / "@dataform" / "core",
+                    destination / "node_modules" / "@dataform" / "core")
+    return destination
+
+
+@pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     if not REAL_DATA.is_dir() or not list(REAL_DATA.glob("*.jsonl")):
         pytest.skip(f"real sample data not found at {REAL_DATA} (../shared/data/challenge-lab-visits)")

@@ -11,6 +11,7 @@ from glue.governance import cli as governance_cli
 from glue.governance.plan import governance_resources
 from glue.provision.plan import apply, make_plan
 from tests.cloud_apis import governance_api, governance_clients
+from tests.conftest import copy_project
 
 LAKE = "projects/acme/locations/us-central1/lakes/clickstream"
 SESSIONS = ("projects/acme/locations/us/entryGroups/@bigquery/entries/bigquery.googleapis.com/"
@@ -62,21 +63,12 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
 def test_a_changed_sqlx_description_changes_the_plan(settings, graph, api, tmp_path):
     """Edit a column description in a copy of the project's SQLX, compile it with the real CLI,
     and the plan wants to update exactly that table's aspect."""
-    import shutil
-
     from glue.local.compiler import compile_project
     from glue.local.graph import Graph
 
     _, _, clients = api
     apply(plan_for(settings, graph, clients))
-    copy_root = tmp_path / "project"
-    for name in ("definitions", "includes"):
-        shutil.copytree(settings.root / name, copy_root / name)
-    for name in ("workflow_settings.yaml", "package.json", "package-lock.json"):
-        shutil.copy(settings.root / name, copy_root / name)
-    # Dataform's sandbox loads @dataform/core only from inside the project: a copy, not a link.
-    shutil.copytree(settings.root / "node_modules" / "@dataform" / "core",
-                    copy_root / "node_modules" / "@dataform" / "core")
+    copy_root = copy_project(settings, tmp_path / "project")
     sqlx = copy_root / "definitions" / "curated" / "sessions.sqlx"
     sqlx.write_text(sqlx.read_text().replace(
         "revenue: \"Sum of the visit's purchase amounts", "revenue: \"Total of the visit's purchase amounts"))

@@ -50,7 +50,10 @@ def _fail(error: Exception | str) -> None:
               help="When the local stack is up, announce processed objects on the visits-processed topic.")
 @click.option("--dry-run", is_flag=True,
               help="Print what the run would do, action by action, and the files it would land; change nothing.")
-def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run):
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="First analyze every action as BigQuery would (`clickstream local check`); stop if one fails.")
+def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run,
+        check):
     """Land input files, compile the project and execute the graph on DuckDB.
 
     Prints one line per action, as it finishes, with its time and row count. An action starts
@@ -66,8 +69,11 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     if dry_run:
         _print_plan(settings, options)
         return
+    graph = None
+    if check:
+        graph = _checked_graph(settings, options.variables)
     try:
-        report, _, compile_seconds = run_workflow(settings, options, on_result=print_result)
+        report, _, compile_seconds = run_workflow(settings, options, on_result=print_result, graph=graph)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
         _fail(error)
     failed = report.failed()
@@ -105,6 +111,49 @@ def _announce_processed(settings, warehouse: Path) -> None:
         return
     for item in announce_processed(settings, warehouse):
         click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
+
+
+def _checked_graph(settings, variables):
+    """The compiled graph, once ZetaSQL has analyzed every action; exits 1 naming each problem."""
+    from glue.oracle import OracleUnavailable, ZetaSQL, check_graph
+    from glue.oracle.client import Oracle
+
+    try:
+        graph = compile_graph(settings, variables)
+        with ZetaSQL.start(settings.root) as server:
+            report = check_graph(graph, Oracle(server), settings)
+    except (CompilationError, CliMissing, OracleUnavailable) as error:
+        _fail(error)
+    for problem in report.problems:
+        click.secho(problem.format(), fg="red", err=True)
+    for name, needs in report.not_checked.items():
+        click.echo(f"  not checked: {name} (needs {', '.join(needs)})", err=True)
+    summary = (f"BigQuery (ZetaSQL) analyzed {report.statements} statements of {report.actions} actions "
+               f"in {report.seconds:.2f}s: ")
+    if report.problems:
+        click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
+        sys.exit(1)
+    click.secho(summary + "all accepted", fg="green", err=True)
+    return graph
+
+
+@local.command()
+@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
+def check(variables):
+    """Analyze every action as BigQuery would, with ZetaSQL (BigQuery's SQL front end), before running anything.
+
+    Checks tables, views, both branches of incremental tables (the CREATE and the MERGE or INSERT
+    Dataform writes), pre- and post-operations (DECLAREd variables become typed names),
+    assertions and operations. Each action is analyzed against the schemas its inputs really
+    have: the sources' from provisioning, every other from its own analysis. A problem names the
+    SQLX file, its line and column, and BigQuery's message; the exit code is then 1.
+
+    \b
+    Examples:
+      clickstream local check
+      clickstream local check --vars late_data_lookback_minutes=60
+    """
+    _checked_graph(get_settings(), parse_vars(variables) or None)
 
 
 @local.command(name="compile")

@@ -16,6 +16,18 @@ PUBSUB_SCHEMA = [
     bigquery.SchemaField("attributes", "STRING", description="Message attributes as a JSON object."),
 ]
 
+# The external table's one column, and the object table's columns, which BigQuery defines
+# for every object table (objectMetadata SIMPLE). The ZetaSQL check reads these as the sources'
+# schemas (glue/oracle/sources.py).
+LANDING_SCHEMA = [("line", "STRING")]
+LANDING_PSEUDO_COLUMNS = [("_FILE_NAME", "STRING")]
+OBJECT_TABLE_SCHEMA = [
+    ("uri", "STRING"), ("generation", "INT64"), ("content_type", "STRING"), ("size", "INT64"),
+    ("md5_hash", "STRING"), ("updated", "TIMESTAMP"),
+    ("metadata", "ARRAY<STRUCT<name STRING, value STRING>>"),
+    ("ref", "STRUCT<uri STRING, version STRING, authorizer STRING, details JSON>"),
+]
+
 # One STRING column per line: the external table must not parse the JSON, so that a malformed
 # line reaches staging (and rejected_visits) instead of failing the query. Quoting is off and
 # the delimiter is U+0001, which JSON text never contains raw (control characters must be
@@ -160,7 +172,8 @@ class LandingTable(_ExternalTable):
     def _config(self) -> bigquery.ExternalConfig:
         config = bigquery.ExternalConfig("CSV")
         config.source_uris = [self.source_uri]
-        config.schema = [bigquery.SchemaField("line", "STRING", description="One line of a visits object.")]
+        [(line, kind)] = LANDING_SCHEMA
+        config.schema = [bigquery.SchemaField(line, kind, description="One line of a visits object.")]
         config.options.field_delimiter = LINE_DELIMITER
         config.options.quote_character = ""
         config.options.allow_jagged_rows = True

@@ -1,0 +1,17 @@
+"""BigQuery's own SQL front end, ZetaSQL, as the oracle for the local runner.
+
+- `ZetaSQL.start(root)`: the local service (the npm package's binary) on a free port;
+- `Oracle(server)`: `analyze` a statement against a catalog, `evaluate` a query over rows;
+- `check_graph(graph, oracle, settings)`: every action of the compiled graph analyzed as
+  BigQuery would (`clickstream local check`), with problems placed in the SQLX;
+- `OracleEngine` (glue/oracle/engine.py): the graph's actions run on the reference evaluator.
+"""
+from glue.oracle.catalog import Catalog, Constant, Table
+from glue.oracle.check import CheckReport, check_graph
+from glue.oracle.client import Oracle, OracleError
+from glue.oracle.problems import Problem
+from glue.oracle.protos import OracleUnavailable
+from glue.oracle.server import ZetaSQL
+
+__all__ = ["Catalog", "CheckReport", "Constant", "Oracle", "OracleError", "OracleUnavailable", "Problem",
+           "Table", "ZetaSQL", "check_graph"]

@@ -1,0 +1,195 @@
+"""`clickstream local check`: every action of the compiled graph analyzed as BigQuery would.
+
+The catalog is chained through the graph: the sources' schemas come from provisioning, and
+each action's output schema from its own analysis, so a model is checked against the columns
+and types its inputs really have. For each action the check analyzes what `dataform run`
+would send BigQuery:
+
+- table: the pre-operations, CREATE OR REPLACE TABLE ... PARTITION BY ... CLUSTER BY ... AS
+  the query, the post-operations;
+- view: CREATE OR REPLACE VIEW;
+- incremental: both branches: the full one as a table; the incremental pre-operations, then
+  the MERGE on the uniqueKey (with its updatePartitionFilter) or the INSERT Dataform writes,
+  against the table as the full branch made it, then the incremental post-operations;
+- assertion: its query, and the view Dataform makes of it;
+- operations: each statement in order.
+
+Scripts run statement by statement. A DECLARE's default is analyzed as a query and must have
+the declared type; the names become constants of that type for the rest of the action, as
+script variables are. An action with a problem is left out of the catalog, and what depends
+on it is reported as not checked rather than as a cascade of missing tables.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from glue.local.graph import Action, Graph
+from glue.oracle import scripts, statements
+from glue.oracle.catalog import Catalog, Constant, Table
+from glue.oracle.client import Oracle, OracleError
+from glue.oracle.problems import Problem, locate
+from glue.oracle.sources import source_tables
+from glue.settings import Settings
+
+# A DECLARE's default may be of a type BigQuery coerces to the declared one.
+_COERCIBLE = {("INT64", "FLOAT64"), ("INT64", "NUMERIC"), ("INT64", "BIGNUMERIC"), ("NUMERIC", "FLOAT64"),
+              ("NUMERIC", "BIGNUMERIC")}
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem] = field(default_factory=list)
+    schemas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # action -> analyzed columns
+    not_checked: dict[str, list[str]] = field(default_factory=dict)  # action -> the failed actions it needs
+    actions: int = 0
+    statements: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _ActionFailed(Exception):
+    pass
+
+
+class Checker:
+    def __init__(self, oracle: Oracle, root: Path, sources: dict[str, Table]):
+        self.oracle, self.root = oracle, root
+        self.catalog = Catalog(dict(sources))
+        self.report = CheckReport()
+
+    # ------------------------------------------------------------------ the graph
+    def check(self, graph: Graph) -> CheckReport:
+        started = time.perf_counter()
+        failed: set[str] = set()
+        for action in graph.order():
+            if action.disabled:
+                continue
+            blocked = [d for d in action.dependencies if d in failed or d in self.report.not_checked]
+            if blocked:
+                self.report.not_checked[action.name] = blocked
+                continue
+            self.report.actions += 1
+            try:
+                self._action(action)
+            except _ActionFailed:
+                failed.add(action.name)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _action(self, action: Action) -> None:
+        if action.kind == "declaration":
+            if action.name not in self.catalog.tables:
+                self._fail(action, "a declared source with no schema: add it to glue/oracle/sources.py "
+                                         "beside the code that provisions it", "declaration")
+            return
+        if action.kind == "operations":
+            constants: dict[str, Constant] = {}
+            for script in action.queries:
+                constants = self._script(action, script, constants, "body")
+            return
+        if action.kind in ("view", "assertion"):
+            columns = self._analyze(action, statements.create_view(action, action.query), {}, "query")
+            self._record(action, columns)
+            return
+        self._table(action)
+        if action.kind == "incremental":
+            self._incremental(action)
+
+    def _table(self, action: Action) -> None:
+        constants = self._scripts(action, action.pre_ops, {}, "pre_operations")
+        columns = self._analyze(action, statements.create_table(action, action.query), constants, "query")
+        self._record(action, columns)
+        self._scripts(action, action.post_ops, constants, "post_operations")
+
+    def _incremental(self, action: Action) -> None:
+        constants = self._scripts(action, action.incremental_pre_ops, {}, "pre_operations")
+        columns = [name for name, _ in self.report.schemas[action.name]]
+        query = action.incremental_query or action.query
+        write = statements.merge if action.unique_key else statements.insert
+        self._analyze(action, write(action, query, columns), constants, "incremental query")
+        self._scripts(action, action.incremental_post_ops, constants, "post_operations")
+
+    def _record(self, action: Action, columns: list[tuple[str, str]]) -> None:
+        self.report.schemas[action.name] = columns
+        self.catalog.tables[action.name] = Table(columns)
+
+    # ------------------------------------------------------------------ statements
+    def _analyze(self, action: Action, wrapped: statements.Wrapped, constants: dict[str, Constant],
+                 what: str) -> list[tuple[str, str]]:
+        self.report.statements += 1
+        try:
+            return self.oracle.analyze(wrapped.sql, self.catalog.with_constants(constants))
+        except OracleError as error:
+            line, column = error.line, error.column
+            in_head = line == 1 and column is not None and column <= wrapped.head_columns
+            if in_head or (line is not None and line > wrapped.query_lines):
+                line = column = None  # in what Dataform writes around the query: the config's doing
+                what += ", in the statement Dataform writes around it (see the config block)"
+            elif line == 1 and column is not None:
+                column -= wrapped.head_columns
+            self._fail(action, error.message, what, line, column, query=wrapped.sql)
+
+    def _scripts(self, action: Action, scripts_: list[str], constants: dict[str, Constant],
+                 block: str) -> dict[str, Constant]:
+        for script in scripts_:
+            constants = self._script(action, script, constants, block)
+        return constants
+
+    def _script(self, action: Action, script: str, constants: dict[str, Constant], block: str) -> dict[str, Constant]:
+        constants = dict(constants)
+        for statement in scripts.split(script):
+            declared = scripts.declare(statement)
+            if declared is None:
+                self._analyze_script(action, script, statement.start, statement.end, "", constants, block)
+                continue
+            if declared.default_start is None:
+                kind = declared.type
+            else:
+                columns = self._analyze_script(action, script, declared.default_start, declared.default_end,
+                                               "SELECT ", constants, block)
+                kind = self._declared_type(action, script, statement, declared, columns[0][1], block)
+            if kind is None:
+                self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default",
+                           block)
+            constants.update({name: Constant(kind) for name in declared.names})
+        return constants
+
+    def _declared_type(self, action, script, statement, declared, default_type: str, block: str) -> str:
+        if declared.type is None:
+            return default_type
+        try:
+            self.oracle.analyze(f"SELECT CAST(NULL AS {declared.type})", Catalog())
+        except OracleError as error:
+            self._fail(action, f"DECLARE {', '.join(declared.names)}: {error.message}", block,
+                       query=script, block=block, offset=statement.start)
+        wanted = declared.type.upper().replace(" ", "")
+        if default_type.replace(" ", "") != wanted and (default_type, wanted) not in _COERCIBLE:
+            self._fail(action, f"DECLARE {', '.join(declared.names)} {declared.type}: its default is "
+                                     f"{default_type}, which BigQuery does not assign to {declared.type}",
+                       block, query=script, block=block, offset=statement.start)
+        return declared.type
+
+    def _analyze_script(self, action, script, start, end, prefix, constants, block) -> list[tuple[str, str]]:
+        self.report.statements += 1
+        text = scripts.blanked(script, start, end, prefix)
+        try:
+            return self.oracle.analyze(text, self.catalog.with_constants(constants))
+        except OracleError as error:
+            self._fail(action, error.message, block, error.line, error.column, query=script, block=block)
+
+    def _fail(self, action: Action, message: str, what: str, line: int | None = None,
+              column: int | None = None, query: str = "", block: str = "body", offset: int | None = None):
+        if offset is not None:
+            line = query.count("\n", 0, offset) + 1
+        problem = locate(self.root, action, message, what, query, line, column, block)
+        self.report.problems.append(problem)
+        raise _ActionFailed(message)
+
+
+def check_graph(graph: Graph, oracle: Oracle, settings: Settings) -> CheckReport:
+    return Checker(oracle, settings.root, source_tables(settings)).check(graph)

@@ -1,0 +1,95 @@
+"""The oracle's two questions: what a statement means (analysis) and what a query returns (evaluation).
+
+    oracle = Oracle(ZetaSQL.start(root))
+    columns = oracle.analyze("SELECT ...", catalog)              # [(name, BigQuery type)]
+    columns, rows = oracle.evaluate("SELECT ...", catalog, {"ds.t": rows})
+
+Errors come back as OracleError with BigQuery's message and the line and column it gives.
+"""
+from __future__ import annotations
+
+import re
+
+import grpc
+
+from glue.oracle import catalog as catalogs
+from glue.oracle import types, values
+from glue.oracle.server import ZetaSQL
+
+_AT = re.compile(r"\s*\[at (\d+):(\d+)\]\s*$")
+
+
+class OracleError(Exception):
+    """BigQuery's (ZetaSQL's) error for a statement, with its 1-based line and column when given."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def _error(error: grpc.RpcError) -> OracleError:
+    if error.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE,
+                            grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.FAILED_PRECONDITION):
+        raise error  # not an answer about the SQL: the service itself failed
+    details = error.details() or ""
+    where = _AT.search(details)
+    if where:
+        return OracleError(details[:where.start()], int(where[1]), int(where[2]))
+    return OracleError(details)
+
+
+def _output_columns(resolved, pb) -> list[tuple[str, str]]:
+    """[(name, type)] of a resolved statement that returns or writes rows; [] for others."""
+    node = resolved
+    while node.DESCRIPTOR.name.startswith("AnyResolved"):  # the oneof wrappers of the node kinds
+        kind = node.WhichOneof("node")
+        if kind is None:
+            return []
+        node = getattr(node, kind)
+    # A node's own fields sit beside `parent`, which holds those of the kind it extends.
+    while "output_column_list" not in node.DESCRIPTOR.fields_by_name:
+        if "parent" not in node.DESCRIPTOR.fields_by_name:
+            return []
+        node = node.parent
+    return [(c.name, types.to_name(c.column.type, pb)) for c in node.output_column_list]
+
+
+class Oracle:
+    def __init__(self, server: ZetaSQL):
+        self.server, self.pb = server, server.pb
+        self.language = catalogs.language_options(self.pb, server.stub)
+        self.options = catalogs.analyzer_options(self.language, self.pb)
+
+    def analyze(self, sql: str, catalog: catalogs.Catalog) -> list[tuple[str, str]]:
+        """The statement's output columns as BigQuery types; raises OracleError when BigQuery would refuse it."""
+        request = self.pb.service.AnalyzeRequest(
+            options=self.options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb),
+            sql_statement=sql)
+        try:
+            response = self.server.stub.Analyze(request)
+        except grpc.RpcError as error:
+            raise _error(error) from None
+        return _output_columns(response.resolved_statement, self.pb)
+
+    def evaluate(self, sql: str, catalog: catalogs.Catalog,
+                 contents: dict[str, list[tuple]]) -> tuple[list[tuple[str, str]], list[tuple]]:
+        """Runs a query on ZetaSQL's reference evaluator over these tables' rows."""
+        pb = self.pb
+        table_content = {}
+        for name, rows in contents.items():
+            table = catalog.tables[name]
+            data = pb.service.TableData(row=[
+                pb.service.TableData.Row(cell=[values.to_proto(v, t, pb) for v, (_, t) in zip(row, table.all_columns)])
+                for row in rows])
+            table_content[name] = pb.service.TableContent(table_data=data)
+        request = pb.service.EvaluateQueryRequest(
+            sql=sql, options=self.options, simple_catalog=catalogs.to_proto(catalog, self.language, pb),
+            table_content=table_content)
+        try:
+            response = self.server.stub.EvaluateQuery(request)
+        except grpc.RpcError as error:
+            raise _error(error) from None
+        columns = [(c.name, types.to_name(c.type, pb)) for c in response.prepared.columns]
+        rows = [tuple(values.from_proto(cell, kind) for cell, (_, kind) in zip(row.cell, columns))
+                for row in response.content.table_data.row]
+        return columns, rows

@@ -1,0 +1,66 @@
+"""A problem the check found, placed in the analyst's own SQLX file: line, column and a caret."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from glue.local.graph import Action
+from glue.oracle.sqlx_lines import blocks, sqlx_line
+
+
+@dataclass
+class Problem:
+    action: str
+    file: str
+    line: int | None  # in the SQLX file
+    column: int | None
+    message: str  # BigQuery's (ZetaSQL's) own words
+    what: str  # the statement analyzed: query, incremental query, pre_operations, ...
+    text: str = ""  # the SQLX line
+
+    def format(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "") + (f":{self.column}" if self.line and self.column else "")
+        out = f"{where}: {self.message} ({self.action}, {self.what})"
+        if self.line and self.text:
+            out += f"\n  {self.line:>4} | {self.text}"
+            if self.column:
+                out += "\n       | " + " " * (self.column - 1) + "^"
+        return out
+
+
+def _word_at(line: str, column: int) -> str:
+    match = re.match(r"[`'\"]?[\w.]+", line[column - 1:]) if 0 < column <= len(line) else None
+    return match.group(0) if match else ""
+
+
+def _config_line(sqlx: str) -> int:
+    for first, _ in blocks(sqlx).get("config", []):
+        return max(1, first - 1)
+    return 1
+
+
+def locate(root: Path, action: Action, message: str, what: str, compiled: str, line: int | None,
+           column: int | None, block: str) -> Problem:
+    """The problem at compiled SQL (line, column), moved to the SQLX line it came from. A
+    statement Dataform generates (an inline assertion) or a fault in what it writes around
+    the query points at the config block."""
+    path = root / action.file
+    sqlx = path.read_text(encoding="utf-8") if action.file.endswith(".sqlx") and path.exists() else ""
+    if not sqlx:
+        return Problem(action.name, action.file, line, column, message, what)
+    lines = sqlx.split("\n")
+    generated = action.kind == "assertion" and action.parent is not None
+    if generated or line is None:
+        number = _config_line(sqlx)
+        return Problem(action.name, action.file, number, None, message, what, lines[number - 1])
+    number = sqlx_line(root, action.file, compiled, line, block)
+    if number is None:
+        return Problem(action.name, action.file, None, None, f"{message} (line {line} of the compiled SQL)", what)
+    text = lines[number - 1]
+    sqlx_column = None
+    if column:
+        word = _word_at(compiled.split("\n")[line - 1], column)
+        found = text.find(word) if word else -1
+        sqlx_column = found + 1 if found >= 0 else None
+    return Problem(action.name, action.file, number, sqlx_column, message, what, text)

@@ -1,0 +1,74 @@
+"""A BigQuery script as statements, each kept at its place in the script's text.
+
+ZetaSQL's analyzer takes one statement and reports an error's line and column in the text it
+was given. Each statement is therefore sent as the whole script with everything else blanked
+(newlines kept), so that the position it reports is the position in the script.
+A `DECLARE names TYPE DEFAULT expr` is read into its parts: the analyzer has no scripting, so
+the check analyzes the default as a query and declares the names as typed constants.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot.tokens import TokenType
+
+
+@dataclass
+class Statement:
+    start: int  # character offsets in the script
+    end: int
+    text: str
+
+
+@dataclass
+class Declare:
+    names: list[str]
+    type: str | None
+    default_start: int | None  # offset of the default expression in the script, if there is one
+    default_end: int | None
+
+
+def split(script: str) -> list[Statement]:
+    """The script's statements in order, split at top-level semicolons (not those in strings)."""
+    tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(script)
+    statements, current = [], []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            statements.append(current)
+            current = []
+        else:
+            current.append(token)
+    statements.append(current)
+    return [Statement(s[0].start, s[-1].end + 1, script[s[0].start:s[-1].end + 1]) for s in statements if s]
+
+
+def blanked(script: str, start: int, end: int, prefix: str = "") -> str:
+    """The script with everything outside [start, end) turned to spaces, newlines kept; `prefix`
+    overwrites the blanks just before `start` (there must be room for it on that line)."""
+    keep = lambda text: re.sub(r"[^\n]", " ", text)  # noqa: E731
+    before = keep(script[:start])
+    if prefix:
+        line_start = before.rfind("\n") + 1
+        if start - line_start < len(prefix):  # no room on the line: a newline shifts the lines by one
+            raise ValueError("no room for the prefix")
+        before = before[:start - len(prefix)] + prefix
+    return before + script[start:end] + keep(script[end:])
+
+
+_DECLARE = re.compile(r"DECLARE\s+(?P<names>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?P<rest>.*)", re.S | re.I)
+
+
+def declare(statement: Statement) -> Declare | None:
+    """The parts of a DECLARE statement; None for any other statement."""
+    match = _DECLARE.match(statement.text)
+    if not match:
+        return None
+    names = [n.strip() for n in match["names"].split(",")]
+    rest, rest_at = match["rest"], statement.start + match.start("rest")
+    default = re.search(r"(?:^|\s)DEFAULT\s", rest, re.I)
+    kind = (rest[:default.start()] if default else rest).strip() or None
+    if not default:
+        return Declare(names, kind, None, None)
+    return Declare(names, kind, rest_at + default.end(), statement.end)
