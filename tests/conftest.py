@@ -25,8 +25,9 @@ def graph(settings) -> Graph:
 
 
 @pytest.fixture
-def harness(graph) -> Harness:
-    return Harness(graph)
+def harness(graph, oracle) -> Harness:
+    """The SQL test harness on both engines: the local runner and BigQuery's reference evaluator."""
+    return Harness(graph, oracle)
 
 
 @pytest.fixture(scope="session")

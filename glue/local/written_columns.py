@@ -10,6 +10,9 @@
   table's counts were HUGEINT locally, and a total beyond INT64 was written where BigQuery fails.
   A table's integer columns (and lists of integers) are now BIGINT, and a value beyond INT64's
   range fails the action, naming the column.
+- NUMERIC: one type, 38 digits of which 9 after the point. DuckDB's ROUND(x, 2) of a
+  DECIMAL(38, 9) gives a DECIMAL(38, 2), which BigQuery's ROUND does not (its NUMERIC keeps its
+  scale). A table's DECIMAL columns are written as DECIMAL(38, 9); the values are unchanged.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ def write_as_bigquery(connection, relation: str) -> str | None:
     to write it, or None."""
     columns = connection.execute(f"DESCRIBE {relation}").fetchall()
     refused = _integers_as_int64(connection, relation, [(name, kind) for name, kind, *_ in columns])
+    _decimals_as_numeric(connection, relation, [(name, kind) for name, kind, *_ in columns])
     return refused or _arrays_as_bigquery(connection, relation, [name for name, kind, *_ in columns
                                                                   if kind.endswith("[]")])
 
@@ -44,6 +48,14 @@ def _integers_as_int64(connection, relation: str, columns: list[tuple[str, str]]
             return (f"column {name} holds a value beyond INT64's range, BigQuery's only integer type "
                     f"(BigQuery's SUM fails on such a total: 'Int64 overflow')")
     return None
+
+
+def _decimals_as_numeric(connection, relation: str, columns: list[tuple[str, str]]) -> None:
+    for name, kind in columns:
+        element = kind[:-2] if kind.endswith("[]") else kind
+        if element.startswith("DECIMAL(") and element != "DECIMAL(38,9)":
+            target = "DECIMAL(38, 9)" + ("[]" if kind.endswith("[]") else "")
+            connection.execute(f"ALTER TABLE {relation} ALTER {_quoted(name)} SET DATA TYPE {target}")
 
 
 def _arrays_as_bigquery(connection, relation: str, columns: list[str]) -> str | None:

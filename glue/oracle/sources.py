@@ -8,9 +8,13 @@ from glue.settings import Settings
 
 def source_tables(settings: Settings) -> dict[str, Table]:
     """{"dataset.table": Table} of every table provisioning creates that the workflow reads."""
-    raw, names = settings.raw_dataset, settings.raw
+    names = settings.raw
+    return raw_tables(settings.raw_dataset, names["pubsub_table"], names["gcs_table"], names["gcs_objects_table"])
+
+
+def raw_tables(dataset: str, pubsub: str, gcs: str, gcs_objects: str) -> dict[str, Table]:
     return {
-        f"{raw}.{names['pubsub_table']}": Table([(f.name, f.field_type) for f in PUBSUB_SCHEMA]),
-        f"{raw}.{names['gcs_table']}": Table(list(LANDING_SCHEMA), list(LANDING_PSEUDO_COLUMNS)),
-        f"{raw}.{names['gcs_objects_table']}": Table(list(OBJECT_TABLE_SCHEMA)),
+        f"{dataset}.{pubsub}": Table([(f.name, f.field_type) for f in PUBSUB_SCHEMA]),
+        f"{dataset}.{gcs}": Table(list(LANDING_SCHEMA), list(LANDING_PSEUDO_COLUMNS)),
+        f"{dataset}.{gcs_objects}": Table(list(OBJECT_TABLE_SCHEMA)),
     }
