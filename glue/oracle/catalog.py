@@ -65,6 +65,11 @@ def analyzer_options(language, pb):
         parameter_mode=pb.language.PARAMETER_NAMED, preserve_column_aliases=True)
 
 
+# BigQuery's aliases of its types, which ZetaSQL does not know by these names.
+TYPE_ALIASES = {"INT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "BIGINT": "INT64", "TINYINT": "INT64",
+                "BYTEINT": "INT64", "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC"}
+
+
 def _table_proto(name: str, table: Table, pb):
     columns = [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb))
                for column, kind in table.columns]
@@ -94,6 +99,8 @@ def to_proto(catalog: Catalog, language, pb):
     ]
     return pb.catalog.SimpleCatalogProto(
         name="bigquery", table=quoted,
+        named_type=[pb.catalog.SimpleCatalogProto.NamedTypeProto(name=alias, type=types.to_proto(kind, pb))
+                    for alias, kind in TYPE_ALIASES.items()],
         catalog=[pb.catalog.SimpleCatalogProto(name=dataset, table=tables) for dataset, tables in datasets.items()],
         constant=constants,
         builtin_function_options=pb.options.ZetaSQLBuiltinFunctionOptionsProto(language_options=language),

@@ -8,7 +8,7 @@ complement integer of the fewest bytes.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from glue.oracle.types import _split_top_level
@@ -92,4 +92,14 @@ def from_proto(proto, type_name: str):
         return EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
     if kind == "date_value":
         return EPOCH_DATE + timedelta(days=proto.date_value)
+    if kind == "datetime_value":  # year:14 month:4 day:5 hour:5 minute:6 second:6, nanos beside
+        packed, nanos = proto.datetime_value.bit_field_datetime_seconds, proto.datetime_value.nanos
+        return datetime(packed >> 26, (packed >> 22) & 15, (packed >> 17) & 31, *_clock(packed), nanos // 1000)
+    if kind == "time_value":  # hour:5 minute:6 second:6 above 30 bits of nanoseconds
+        packed = proto.time_value
+        return time(*_clock(packed >> 30), (packed & ((1 << 30) - 1)) // 1000)
     return getattr(proto, kind)
+
+
+def _clock(packed: int) -> tuple[int, int, int]:
+    return (packed >> 12) & 31, (packed >> 6) & 63, packed & 63

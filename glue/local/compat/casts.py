@@ -116,13 +116,13 @@ _STRING_CAST = f"""CASE
 END"""
 
 
-# FORMAT's %t: 'NULL' for NULL, and a FLOAT64 or NUMERIC always with a decimal point.
+# FORMAT's %t: 'NULL' for NULL, a FLOAT64 always with a decimal point (1.0), a NUMERIC as its
+# STRING cast writes it (120, 2.5), as BigQuery's reference evaluator gives them.
 _PRINTABLE = f"""CASE
   WHEN __value IS NULL THEN 'NULL'
   WHEN typeof(__value) = 'DOUBLE' THEN
     CASE WHEN regexp_full_match({_FLOAT_TEXT}, '-?[0-9]+') THEN {_FLOAT_TEXT} || '.0' ELSE {_FLOAT_TEXT} END
-  WHEN typeof(__value) LIKE 'DECIMAL%' THEN
-    CASE WHEN contains({_NUMERIC_TEXT}, '.') THEN {_NUMERIC_TEXT} ELSE {_NUMERIC_TEXT} || '.0' END
+  WHEN typeof(__value) LIKE 'DECIMAL%' THEN {_NUMERIC_TEXT}
   ELSE CAST(__value AS VARCHAR)
 END"""
 

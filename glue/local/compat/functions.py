@@ -11,9 +11,10 @@
   fewer than n came back ('h' for SUBSTR('hello', 0, 2)); BigQuery starts at the first ('he'). A
   negative length counted backwards; BigQuery fails;
 - under `SAFE.` (DuckDB's `TRY`), the errors the other fixes raise (`error(...)`) are NULL: DuckDB
-  refuses `error` inside `TRY` (a volatile function), so `SAFE.ROUND(x / y)` did not run at all.
-  BigQuery's `SAFE.` turns only the function's own errors into NULL, so an argument's error
-  (a division by zero) is NULL here where BigQuery fails;
+  refuses `error` inside `TRY` (a volatile function). BigQuery's `SAFE.` turns only the
+  function's own errors into NULL: an argument that fails (`SAFE.ROUND(x / 0)`) fails the
+  query. So arguments other than columns and literals are evaluated once outside the `TRY`
+  too (`CASE WHEN hash(args) IS NOT NULL THEN TRY(f(args)) END`), where their errors stand;
 - `SAFE_ADD`, `SAFE_SUBTRACT`, `SAFE_MULTIPLY` and `SAFE_NEGATE` have no DuckDB function of
   that name: the operator inside `TRY`, NULL where BigQuery's gives NULL (an INT64 overflow);
 - `x / 0` is infinity or NaN in DuckDB: now BigQuery's "division by zero" error, naming the
@@ -49,7 +50,14 @@ def safe_functions(tree: exp.Expression) -> exp.Expression:
             # document: a third of the cost, on every payload staging parses.
             return exp.TryCast(this=node.this.this, to=exp.DataType.build("JSON"))
         if isinstance(node, exp.SafeFunc):
-            return exp.Anonymous(this="TRY", expressions=[node.this])
+            attempt = exp.Anonymous(this="TRY", expressions=[node.this])
+            arguments = [a for a in node.this.iter_expressions()
+                         if not isinstance(a, (exp.Column, exp.Literal, exp.Null, exp.Kwarg))]
+            if not arguments:
+                return attempt
+            evaluated = exp.Not(this=exp.Is(this=exp.Anonymous(this="hash", expressions=[a.copy() for a in arguments]),
+                                            expression=exp.Null()))
+            return exp.Case(ifs=[exp.If(this=evaluated, true=attempt)])
         return node
 
     return tree.transform(replace, copy=False)
@@ -200,3 +208,6 @@ def register_functions(connection) -> None:
 
     connection.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT",
                                null_handling="special", side_effects=False)
+    from glue.local.compat import json_numbers
+
+    json_numbers.register(connection)
