@@ -16,16 +16,24 @@ from glue.settings import get_settings
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Directory (default: docs/).")
 def docs(check, out):
     """Generate the data dictionary, the curated schema diagram and the lineage from the
-    compiled Dataform graph (Markdown with Mermaid), so they always match the SQLX."""
+    compiled Dataform graph (Markdown with Mermaid), so they always match the SQLX. Column types
+    are BigQuery's, from ZetaSQL's analysis of each model (as `clickstream local check`)."""
     from glue.docs import render, stale
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL, check_graph
 
     settings = get_settings()
     directory = out or settings.root / "docs"
     try:
-        rendered = render(compile_graph(settings), settings.curated_dataset)
-    except (CompilationError, CliMissing) as error:
+        graph = compile_graph(settings)
+        with ZetaSQL.start(settings.root) as server:
+            analysis = check_graph(graph, Oracle(server), settings)
+    except (CompilationError, CliMissing, OracleUnavailable) as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(2)
+    if not analysis.ok:  # the types come from the analysis: a model BigQuery refuses has none
+        click.secho("\n".join(p.format() for p in analysis.problems), fg="red", err=True)
+        sys.exit(1)
+    rendered = render(graph, settings.curated_dataset, analysis.schemas)
     outdated = stale(directory, rendered)
     if check:
         if outdated:

@@ -264,3 +264,17 @@ def test_tables_hold_integers_as_int64_and_a_total_beyond_it_fails():
     [result] = Executor(db).run([beyond]).results
     assert result.status == "failed"
     assert result.message.startswith("definitions/beyond.sqlx: column total holds a value beyond INT64's range"), result.message
+
+
+def test_a_table_written_with_other_types_than_bigquerys_fails_naming_the_column():
+    # The analyzer's types (`clickstream local check`) are what BigQuery writes; a local column of
+    # another type is the runner differing from BigQuery, and fails the action.
+    action = _table("money", "SELECT CAST(1.5 AS FLOAT64) AS amount, 'x' AS name")
+    expected = {"s.money": [("amount", "NUMERIC"), ("name", "STRING")]}
+    [result] = Executor(connect(), bigquery_types=expected).run([action]).results
+    assert result.status == "failed"
+    assert "column amount as FLOAT64, where BigQuery writes NUMERIC" in result.message
+    assert "name" not in result.message.split("wrote")[1]
+    [same] = Executor(connect(), bigquery_types={"s.money": [("amount", "FLOAT64"), ("name", "STRING")]}).run(
+        [action]).results
+    assert same.status == "ok"

@@ -69,11 +69,13 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     if dry_run:
         _print_plan(settings, options)
         return
-    graph = None
+    graph, types = None, None
     if check:
-        graph = _checked_graph(settings, options.variables)
+        graph, analysis = _checked_graph(settings, options.variables)
+        types = analysis.schemas
     try:
-        report, _, compile_seconds = run_workflow(settings, options, on_result=print_result, graph=graph)
+        report, _, compile_seconds = run_workflow(settings, options, on_result=print_result, graph=graph,
+                                                  bigquery_types=types)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
         _fail(error)
     failed = report.failed()
@@ -114,7 +116,8 @@ def _announce_processed(settings, warehouse: Path) -> None:
 
 
 def _checked_graph(settings, variables):
-    """The compiled graph, once ZetaSQL has analyzed every action; exits 1 naming each problem."""
+    """The compiled graph and its analysis, once ZetaSQL has accepted every action; exits 1
+    naming each problem."""
     from glue.oracle import OracleUnavailable, ZetaSQL, check_graph
     from glue.oracle.client import Oracle
 
@@ -134,7 +137,7 @@ def _checked_graph(settings, variables):
         click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
         sys.exit(1)
     click.secho(summary + "all accepted", fg="green", err=True)
-    return graph
+    return graph, report
 
 
 @local.command()

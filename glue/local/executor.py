@@ -40,7 +40,7 @@ from glue.local.compat.errors import missing_function
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
 from glue.local.warehouse import ensure_schema, landing_read_error, relations, session
-from glue.local.written_columns import write_as_bigquery
+from glue.local.written_columns import differing_types, write_as_bigquery
 
 
 @dataclass
@@ -87,7 +87,8 @@ class Executor:
     def __init__(self, connection: duckdb.DuckDBPyConnection, full_refresh: bool = False,
                  on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
                  translations: TranslationCache | None = None, concurrency: int = 1,
-                 times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset()):
+                 times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset(),
+                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
         self._local = threading.local()
@@ -105,6 +106,9 @@ class Executor:
         self.concurrency = max(1, concurrency)
         self.times = times  # last run's action times, to start the longest chains first
         self.zstd_columns = zstd_columns
+        # Each table's columns as BigQuery's analyzer typed them (`clickstream local check`): a
+        # table written with other types is a difference between the runner and BigQuery.
+        self.bigquery_types = bigquery_types or {}
         self._sessions: list[duckdb.DuckDBPyConnection] = []
         self._run_started = time.perf_counter()
 
@@ -369,6 +373,12 @@ class Executor:
         refused = write_as_bigquery(self.connection, relation)
         if refused:
             raise ActionFailed(f"{action.file}: {refused}")
+        expected = self.bigquery_types.get(action.name)
+        if expected:
+            differing = differing_types(self.connection, relation, expected)
+            if differing:
+                raise ActionFailed(f"{action.file}: the local runner wrote {'; '.join(differing)}: a difference "
+                                   f"between the local run and BigQuery, to report as a runner bug")
 
     @staticmethod
     def _partition_filter(action: Action, translator: Translator) -> str:

@@ -47,8 +47,10 @@ def compile_graph(settings: Settings, variables: dict | None = None) -> Graph:
 
 def run_workflow(settings: Settings, options: RunOptions,
                  on_result: Callable[[ActionResult], None] | None = None,
-                 graph: Graph | None = None) -> tuple[RunReport, Graph, float]:
-    """Returns the report, the graph it ran, and the compile time in seconds."""
+                 graph: Graph | None = None,
+                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None) -> tuple[RunReport, Graph, float]:
+    """Returns the report, the graph it ran, and the compile time in seconds. With
+    `bigquery_types` (the check's analyzed schemas), each table written is held to them."""
     if options.inputs:
         land_files(expand_inputs(options.inputs), settings)
     compile_started = time.perf_counter()
@@ -62,7 +64,7 @@ def run_workflow(settings: Settings, options: RunOptions,
         selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
         executor = Executor(connection, options.full_refresh, on_result, translations=translations,
                             concurrency=options.concurrency or settings.local_concurrency, times=times,
-                            zstd_columns=settings.local_zstd_columns)
+                            zstd_columns=settings.local_zstd_columns, bigquery_types=bigquery_types)
         report = executor.run(selected)
     finally:
         connection.close()

@@ -76,3 +76,12 @@ def _arrays_as_bigquery(connection, relation: str, columns: list[str]) -> str | 
         if null_arrays:
             connection.execute(f"UPDATE {relation} SET {_quoted(column)} = [] WHERE {_quoted(column)} IS NULL")
     return None
+
+
+def differing_types(connection, relation: str, expected: list[tuple[str, str]]) -> list[str]:
+    """Each column whose local type, in BigQuery's names, is not the type BigQuery gives it."""
+    from glue.oracle.types import from_duckdb
+
+    local = {name: from_duckdb(kind) for name, kind, *_ in connection.execute(f"DESCRIBE {relation}").fetchall()}
+    return [f"column {name} as {local[name]}, where BigQuery writes {kind}"
+            for name, kind in expected if name in local and local[name] != kind]

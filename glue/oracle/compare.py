@@ -20,6 +20,7 @@ from glue.oracle.types import from_duckdb
 class Difference:
     table: str
     what: str
+    rows: int = 1  # rows that differ (found on one side only), or 1 for a difference of kind
 
     def __str__(self) -> str:
         return f"{self.table}: {self.what}"
@@ -74,5 +75,6 @@ def compare(name: str, local: tuple[list, list], oracle: tuple[list, list], samp
         only_local, only_oracle = list((mine - theirs).elements()), list((theirs - mine).elements())
         found.append(Difference(name, (
             f"{len(only_local)} row(s) only locally, {len(only_oracle)} only on BigQuery (columns {order})\n"
-            f"    local:    {only_local[:sample]}\n    BigQuery: {only_oracle[:sample]}")))
+            f"    local:    {only_local[:sample]}\n    BigQuery: {only_oracle[:sample]}"),
+            len(only_local) + len(only_oracle)))
     return found
