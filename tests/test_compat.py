@@ -765,3 +765,49 @@ def test_fields_and_subscripts_of_a_json_literal(db):
     # sqlglot read `JSON '{...}'.a` as JSON('{...}'.a), which DuckDB refuses.
     assert run(db, "SELECT JSON '{\"a\": 1}'.a, JSON '{\"a\": {\"b\": [1, 2]}}'.a.b[1], JSON '[1, 2]'[0], "
                    "INT64(JSON '{\"n\": 5}'.n)") == [("1", "2", "1", 5)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-06-30 23:59:60", dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)),  # a leap second: the next minute
+    ("2024-06-30T12:59:60.5Z", dt.datetime(2024, 6, 30, 13, 0, 0, 500000, tzinfo=dt.timezone.utc)),
+    ("2024-07-01 09:00:00z", dt.datetime(2024, 7, 1, 9, tzinfo=dt.timezone.utc)),
+    ("2024-07-01 09:00:00+2:00", dt.datetime(2024, 7, 1, 7, tzinfo=dt.timezone.utc)),
+    ("2024-07-01 09:00:00-14:00", dt.datetime(2024, 7, 1, 23, tzinfo=dt.timezone.utc)),
+    ("2024-07-01 09:00:00+14:01", None), ("2024-07-01 09:00:00-58:94", None), ("2024-07-01 09:00:00+01:60", None),
+    ("2024-06-30 23:59:61", None), ("0000-07-01T09:01:40", None), ("2024-07-01", dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)),
+])
+def test_text_to_timestamp_reads_as_bigquery_reads(db, text, expected):
+    # Before: DuckDB refused leap seconds, a lowercase z and one-digit offset hours, and took
+    # offsets beyond ±14:00 and year 0000 (as 1 BC). run() asks BigQuery's evaluator too.
+    [(value,)] = run(db, f"SELECT SAFE_CAST('{text}' AS TIMESTAMP)")
+    assert value == expected
+
+
+@pytest.mark.parametrize("text, exact, rounded", [
+    ('{"a": 4189.900000000001}', False, True), ('{"a": 203.20214}', False, True), ('{"a": 0.1}', True, True),
+    ('{"a": 123456789012345678901}', False, True), ('{"a": 18446744073709551615}', True, True),
+    ('{"a": 1e400}', False, False), ('[NaN]', False, False), ('[1, 2,]', False, False), ('{"a": 1,}', False, False),
+    ('\ufeff{"a": 1}', True, True), (' \ufeff{"a": 1}', False, False), ('{"a": "1e400 , ]"}', True, True),
+])
+def test_parse_json_refuses_what_bigquery_refuses_in_each_number_mode(db, text, exact, rounded):
+    literal = exp.Literal.string(text).sql(dialect="bigquery")
+    assert run(db, f"SELECT SAFE.PARSE_JSON({literal}) IS NOT NULL, "
+                   f"SAFE.PARSE_JSON({literal}, wide_number_mode => 'round') IS NOT NULL") == [(exact, rounded)]
+
+
+def test_parse_json_in_exact_mode_fails_with_bigquerys_message(db):
+    with pytest.raises(duckdb.InvalidInputException,
+                       match="Input number: 4189.900000000001 cannot round-trip through string representation"):
+        run(db, "SELECT PARSE_JSON('{\"a\": 4189.900000000001}')")
+
+
+@pytest.mark.parametrize("number, text", [
+    ("203.20214", "203.20214000000001"), ("4189.900000000001", "4189.9000000000005"), ("1e23", "9.999999999999999e+22"),
+    ("123456789012345678901", "1.2345678901234568e+20"), ("-0", "0"), ("2.50", "2.5"), ("1E2", "100.0"), ("7", "7"),
+])
+def test_json_value_of_a_number_is_bigquerys_text_of_it(db, number, text):
+    # BigQuery keeps a JSON number as INT64, UINT64 or FLOAT64, and writes a FLOAT64 with Grisu2.
+    sql = (f"SELECT JSON_VALUE(PARSE_JSON('{{\"a\": {number}}}', wide_number_mode => 'round'), '$.a'), "
+           f"JSON_VALUE(d, '$.a'), JSON_TYPE(JSON_QUERY(d, '$.a')) "
+           f"FROM (SELECT PARSE_JSON('{{\"a\": {number}}}', wide_number_mode => 'round') AS d)")
+    assert run(db, sql) == [(text, text, "number")]

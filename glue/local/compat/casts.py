@@ -90,9 +90,34 @@ _BOOL_CAST = """CASE typeof(__value)
 END"""
 
 
+# Text to TIMESTAMP, where BigQuery and DuckDB read differently: BigQuery's years run from 0001
+# (DuckDB reads year 0000 as 1 BC); a leap second, :60, is the first second of the next minute
+# (DuckDB refuses it); an offset must lie within -14:00..+14:00 with minutes below 60 (DuckDB
+# took -58:94); a lowercase z is UTC and an offset's hour may have one digit (DuckDB refuses both).
+_OFFSET = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)?\s*([+-])([0-9]{1,2})(:?([0-9]{2}))?\s*$"
+_TEXT = "CAST(__value AS VARCHAR)"
+_OFFSET_MINUTE = f"COALESCE(TRY_CAST(regexp_extract({_TEXT}, '{_OFFSET}', 6) AS INTEGER), 0)"
+_TIMESTAMP_TEXT = (rf"regexp_replace(regexp_replace(regexp_replace({_TEXT}, '[zZ](\s*)$', 'Z\1'), "
+                   rf"'([+-])([0-9])(:[0-9]{{2}}\s*)$', '\10\2\3'), ':60((\.[0-9]*)?([^0-9.]|$))', ':59\1')")
+_TIMESTAMP_CAST = f"""CASE typeof(__value)
+  WHEN 'VARCHAR' THEN CASE
+    WHEN {_TEXT} IS NULL THEN NULL
+    WHEN regexp_matches({_TEXT}, '^\\s*0000-') THEN {{bad}}
+    WHEN regexp_matches({_TEXT}, '{_OFFSET}') AND ({_OFFSET_MINUTE} >= 60
+      OR CAST(regexp_extract({_TEXT}, '{_OFFSET}', 4) AS INTEGER) * 60 + {_OFFSET_MINUTE} > 840) THEN {{bad}}
+    WHEN regexp_matches({_TEXT}, ':60(\\.[0-9]*)?([^0-9.]|$)')
+      THEN {{cast}}({_TIMESTAMP_TEXT} AS TIMESTAMPTZ) + INTERVAL 1 SECOND
+    ELSE {{cast}}({_TIMESTAMP_TEXT} AS TIMESTAMPTZ)
+  END
+  ELSE {{cast}}(__value AS TIMESTAMPTZ)
+END"""
+
+
 def _cast_rule(template: str, safe: bool, kind: str) -> exp.Expression:
     bad = "NULL" if safe else f"error('Bad {kind} value: ' || CAST(__value AS VARCHAR))"
-    return sqlglot.parse_one(template.format(cast="TRY_CAST" if safe else "CAST", bad=bad), read="duckdb")
+    # str.replace, not format: the templates hold regular expressions with braces of their own.
+    sql = template.replace("{cast}", "TRY_CAST" if safe else "CAST").replace("{bad}", bad)
+    return sqlglot.parse_one(sql, read="duckdb")
 
 
 # A FLOAT64 as text, as ZetaSQL's RoundTripDoubleToString writes it: %.15g, or %.17g when that
@@ -129,11 +154,12 @@ END"""
 
 _CAST_RULES = {(exp.DataType.Type.BIGINT, safe): _cast_rule(_INT64_CAST, safe, "int64") for safe in (True, False)} | {
     (exp.DataType.Type.BOOLEAN, safe): _cast_rule(_BOOL_CAST, safe, "bool") for safe in (True, False)} | {
-    (exp.DataType.Type.TEXT, safe): _cast_rule(_STRING_CAST, safe, "string") for safe in (True, False)}
+    (exp.DataType.Type.TEXT, safe): _cast_rule(_STRING_CAST, safe, "string") for safe in (True, False)} | {
+    (exp.DataType.Type.TIMESTAMPTZ, safe): _cast_rule(_TIMESTAMP_CAST, safe, "timestamp") for safe in (True, False)}
 
 
 def casts(tree: exp.Expression) -> exp.Expression:
-    """CAST and SAFE_CAST to INT64, BOOL or STRING by BigQuery's rules, whatever the operand's type."""
+    """CAST and SAFE_CAST to INT64, BOOL, STRING or TIMESTAMP by BigQuery's rules, whatever the operand's type."""
     for node in innermost_first(tree, exp.Cast, exp.TryCast):
         if type(node) not in (exp.Cast, exp.TryCast) or node.args.get("format"):
             continue

@@ -25,6 +25,7 @@ import itertools
 import sqlglot
 from sqlglot import exp
 
+from glue.local.compat.json_numbers import NUMBER_TEXT_UDF, number_text
 from glue.local.compat.tree_edits import innermost_first, with_value
 
 
@@ -100,11 +101,10 @@ def _listed(kind: str, column: exp.Column, paths: list[str]) -> exp.Expression:
 def _inline_json_lists(groups) -> None:
     for (kind, _), (column, nodes) in groups.items():
         paths = sorted({path for _, path in nodes})
-        listed = _listed(kind, column, paths)
+        listed = _answered(kind, _listed(kind, column, paths))
         for node, path in nodes:
-            element = exp.Anonymous(this="list_extract",
-                                    expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)])
-            node.replace(_answer(kind, element))
+            node.replace(exp.Anonymous(this="list_extract",
+                                       expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)]))
 
 
 def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, numbers) -> None:
@@ -122,10 +122,7 @@ def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, number
             for node, path in nodes:
                 node.replace(_gated_value(name, paths.index(path) + 1, types[0], types[1].index(path) + 1))
             continue
-        listed = _listed(kind, column, paths)
-        if kind != "json_extract":  # map each answer as the single-path function gives it, once
-            answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
-            listed = exp.Anonymous(this="list_transform", expressions=[listed, answer])
+        listed = _answered(kind, _listed(kind, column, paths))
         if kind == "json_type":
             typed[column_sql] = (name, paths)
         hidden.append(exp.alias_(listed, name))
@@ -142,15 +139,27 @@ def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups, number
             star.set("except_", [*(star.args.get("except_") or []), *[n.copy() for n in names]])
 
 
+def _answered(kind: str, listed: exp.Expression) -> exp.Expression:
+    """Each answer of a grouped call mapped, once, as the single-path function gives it."""
+    if kind == "json_extract":
+        return listed
+    answer = exp.Lambda(this=_answer(kind, exp.column("a")), expressions=[exp.to_identifier("a")])
+    return exp.Anonymous(this="list_transform", expressions=[listed, answer])
+
+
 def _element(name: str, position: int) -> exp.Expression:
     return exp.Anonymous(this="list_extract", expressions=[exp.column(name), exp.Literal.number(position)])
 
 
 def _gated_value(strings: str, position: int, types: str, type_position: int) -> exp.Expression:
-    """JSON_VALUE from a list of json_extract_string answers: NULL for an object or array."""
-    is_scalar = exp.Not(this=exp.In(this=_element(types, type_position),
-                                    expressions=[exp.Literal.string("object"), exp.Literal.string("array")]))
-    return exp.Case(ifs=[exp.If(this=is_scalar, true=_element(strings, position))])
+    """JSON_VALUE from a list of json_extract_string answers: NULL for an object or array, a
+    number as BigQuery writes it (json_numbers.py)."""
+    kind = _element(types, type_position)
+    is_scalar = exp.Not(this=exp.In(this=kind, expressions=[exp.Literal.string("object"), exp.Literal.string("array")]))
+    is_number = exp.EQ(this=kind.copy(), expression=exp.Literal.string("number"))
+    value = exp.Case(ifs=[exp.If(this=is_number, true=exp.Anonymous(
+        this=NUMBER_TEXT_UDF, expressions=[_element(strings, position)]))], default=_element(strings, position))
+    return exp.Case(ifs=[exp.If(this=is_scalar, true=value)])
 
 
 def _single_source(select: exp.Select) -> exp.Expression | None:
@@ -168,7 +177,9 @@ def _answer(kind: str, element: exp.Expression) -> exp.Expression:
     if kind == "json_type":
         return _bigquery_type_name(element)
     if kind == "json_value":  # DuckDB's json_value gives the scalar as JSON (or NULL): unquote it
-        return exp.JSONExtractScalar(this=element, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
+        value = exp.JSONExtractScalar(this=element, expression=exp.JSONPath(expressions=[exp.JSONPathRoot()]))
+        value.meta["bq_number_text"] = True  # written as BigQuery writes numbers here, not again later
+        return number_text(value, exp.Anonymous(this="json_type", expressions=[element.copy()]))
     return element
 
 

@@ -28,7 +28,7 @@ from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, errors_under_try, farm_fingerprint_udf,
                                          ieee_divide, safe_arithmetic, safe_functions, substrings, trim, unavailable)
 from glue.local.compat.json_converters import json_converters
-from glue.local.compat.json_numbers import parse_json_numbers
+from glue.local.compat.json_numbers import json_value_numbers, parse_json_numbers
 from glue.local.compat.json_and_arrays import (array_agg_limit, filtered_arrays, group_json_paths, json_arrays,
                                                json_literal_paths, json_type, lateral_unnests, struct_unnests,
                                                unnest_offsets)
@@ -200,7 +200,7 @@ class Translator:
         # Order matters where one fix writes SQL another reads: json_converters after json_type
         # (its templates ask DuckDB's type names); errors_under_try after every fix that writes error().
         for fix in (unavailable, storage_properties, drop_project, parse_json_numbers, safe_functions, format_calls,
-                    json_literal_paths, struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_type, json_converters,
+                    json_literal_paths, struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_value_numbers, json_type, json_converters,
                     filtered_arrays, unnest_offsets,
                     numeric, integers, float_literals, casts,
                     trim, farm_fingerprint_udf, byte_length, substrings,
