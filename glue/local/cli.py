@@ -13,8 +13,8 @@ from glue.local.compat import UntranslatableSQL
 from glue.local.compiler import CliMissing, CompilationError
 from glue.local.dataform_tests import run_dataform_tests
 from glue.local.warehouse import WarehouseBusy, connect, landing_target
-from glue.local.workflow import (RunOptions, compile_graph, format_step, plan_workflow, print_result,
-                                 run_workflow)
+from glue.local.workflow import (RunOptions, compile_graph, expand_inputs, format_step, plan_workflow,
+                                 print_result, run_workflow)
 from glue.settings import get_settings
 
 
@@ -69,13 +69,17 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     if dry_run:
         _print_plan(settings, options)
         return
-    graph, types = None, None
-    if check:
-        graph, analysis = _checked_graph(settings, options.variables)
-        types = analysis.schemas
+    started = time.perf_counter()
     try:
-        report, _, compile_seconds = run_workflow(settings, options, on_result=print_result, graph=graph,
-                                                  bigquery_types=types)
+        expand_inputs(inputs)  # a missing input or an unknown action fails here, before the check
+        graph = compile_graph(settings, options.variables)
+        graph.select(list(actions), list(tags))
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
+        _fail(error)
+    compile_seconds = time.perf_counter() - started
+    types = _checked(settings, graph).schemas if check else None
+    try:
+        report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
         _fail(error)
     failed = report.failed()
@@ -115,17 +119,14 @@ def _announce_processed(settings, warehouse: Path) -> None:
         click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
 
 
-def _checked_graph(settings, variables):
-    """The compiled graph and its analysis, once ZetaSQL has accepted every action; exits 1
-    naming each problem."""
-    from glue.oracle import OracleUnavailable, ZetaSQL, check_graph
-    from glue.oracle.client import Oracle
+def _checked(settings, graph):
+    """ZetaSQL's analysis of every action of the graph; exits 1 naming each problem."""
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL, check_graph
 
     try:
-        graph = compile_graph(settings, variables)
         with ZetaSQL.start(settings.root) as server:
             report = check_graph(graph, Oracle(server), settings)
-    except (CompilationError, CliMissing, OracleUnavailable) as error:
+    except OracleUnavailable as error:
         _fail(error)
     for problem in report.problems:
         click.secho(problem.format(), fg="red", err=True)
@@ -137,7 +138,7 @@ def _checked_graph(settings, variables):
         click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
         sys.exit(1)
     click.secho(summary + "all accepted", fg="green", err=True)
-    return graph, report
+    return report
 
 
 @local.command()
@@ -156,7 +157,12 @@ def check(variables):
       clickstream local check
       clickstream local check --vars late_data_lookback_minutes=60
     """
-    _checked_graph(get_settings(), parse_vars(variables) or None)
+    settings = get_settings()
+    try:
+        graph = compile_graph(settings, parse_vars(variables) or None)
+    except (CompilationError, CliMissing) as error:
+        _fail(error)
+    _checked(settings, graph)
 
 
 @local.command(name="compile")

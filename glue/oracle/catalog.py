@@ -24,10 +24,12 @@ STATEMENT_KINDS = (
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class Table:
     columns: list[tuple[str, str]]  # (name, BigQuery type)
     pseudo_columns: list[tuple[str, str]] = field(default_factory=list)  # _FILE_NAME and the like
+    # Its protos by name, built once: a check sends the catalog with every statement.
+    protos: dict = field(default_factory=dict, repr=False)
 
     @property
     def all_columns(self) -> list[tuple[str, str]]:
@@ -71,6 +73,14 @@ TYPE_ALIASES = {"INT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "BIGINT
 
 
 def _table_proto(name: str, table: Table, pb):
+    if name not in table.protos:
+        table.protos[name] = _new_table_proto(name, table, pb)
+    proto = pb.table.SimpleTableProto()
+    proto.CopyFrom(table.protos[name])
+    return proto
+
+
+def _new_table_proto(name: str, table: Table, pb):
     columns = [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb))
                for column, kind in table.columns]
     columns += [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb), is_pseudo_column=True)

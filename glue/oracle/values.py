@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from glue.oracle.types import _split_top_level
 
@@ -18,15 +18,18 @@ EPOCH_DATE = date(1970, 1, 1)
 _SCALES = {"NUMERIC": 9, "BIGNUMERIC": 38}
 
 
+_WIDE = Context(prec=100)  # BIGNUMERIC has 76 digits; the default context keeps 28
+
+
 def _scaled_bytes(value: Decimal, scale: int) -> bytes:
-    number = int((Decimal(value) * (Decimal(10) ** scale)).to_integral_value())
+    number = int(Decimal(value).scaleb(scale, _WIDE).to_integral_value(context=_WIDE))
     length = max(1, (number + (number < 0)).bit_length() // 8 + 1)
     return number.to_bytes(length, "little", signed=True)
 
 
 def _scaled_decimal(data: bytes, scale: int) -> Decimal:
     number = int.from_bytes(data, "little", signed=True) if data else 0
-    return (Decimal(number) / (Decimal(10) ** scale)).normalize() if number else Decimal(0)
+    return Decimal(number).scaleb(-scale, _WIDE).normalize(_WIDE) if number else Decimal(0)
 
 
 def _struct_fields(type_name: str) -> list[tuple[str, str]]:

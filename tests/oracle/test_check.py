@@ -28,21 +28,22 @@ def test_the_project_is_accepted_with_every_action_and_both_branches(graph, orac
     assert dict(report.schemas["clickstream.sessions"])["revenue"] == "NUMERIC"
 
 
-# Each edit is SQL DuckDB runs and BigQuery refuses: (old text, new text, SQLX line, words of BigQuery's message).
+# Each edit is SQL DuckDB runs and BigQuery refuses, in a model of its own, so that one compile
+# of the edited copy shows all four: {what: (file, old text, new text, SQLX line, BigQuery's words)}.
 REFUSED = {
     "a STRING compared with an INT64": (
-        "WHERE event_type = 'page_view'", "WHERE event_type = 1", 20,
+        PAGE, "WHERE event_type = 'page_view'", "WHERE event_type = 1", 20,
         "No matching signature for operator = for argument types: STRING, INT64"),
     "TIMESTAMP_ADD with MONTH": (
-        "COUNT(DISTINCT visit_id) AS visits,",
-        "COUNT(DISTINCT visit_id) AS visits, TIMESTAMP_ADD(MAX(event_timestamp), INTERVAL 1 MONTH) AS later,", 17,
+        "definitions/marts/visits_by_device.sqlx", "  SUM(revenue) AS revenue",
+        "  SUM(revenue) AS revenue, TIMESTAMP_ADD(MAX(session_start), INTERVAL 1 MONTH) AS later", 22,
         "TIMESTAMP_ADD does not support the MONTH date part"),
     "IF with branches of two types": (
-        "COUNT(*) AS page_views,", "IF(COUNT(*) > 1, 1, 'a') AS page_views,", 16,
-        "No matching signature for function IF"),
+        "definitions/marts/sales_by_category.sqlx", "  SUM(quantity) AS units_sold,",
+        "  IF(SUM(quantity) > 1, 1, 'a') AS units_sold,", 18, "No matching signature for function IF"),
     "a DuckDB-only function": (
-        "WHERE event_type = 'page_view'", "WHERE regexp_matches(page_url, 'home')", 20,
-        "Function not found: regexp_matches"),
+        "definitions/marts/popular_items.sqlx", "  WHERE event_type = 'add_item_to_cart'",
+        "  WHERE regexp_matches(event_type, 'cart')", 34, "Function not found: regexp_matches"),
 }
 
 
@@ -51,24 +52,36 @@ def project(settings, tmp_path_factory):
     return copy_project(settings, tmp_path_factory.mktemp("project"))
 
 
-@pytest.mark.parametrize("case", REFUSED)
-def test_an_edit_bigquery_refuses_is_reported_at_its_sqlx_line(case, project, oracle, settings):
-    old, new, line, words = REFUSED[case]
-    sqlx = project / PAGE
-    original = sqlx.read_text()
-    assert old in original
-    sqlx.write_text(original.replace(old, new))
+@pytest.fixture(scope="module")
+def refused(project, oracle, settings):
+    """The check's report on the copy with every edit of REFUSED made."""
+    originals = {}
+    for file, old, new, _, _ in REFUSED.values():
+        path = project / file
+        originals[path] = path.read_text()
+        assert old in originals[path], f"{file} no longer holds {old!r}: update the test"
+        path.write_text(originals[path].replace(old, new))
     try:
         graph = Graph(compile_project(project, settings.dataform_cli))
-        report = check_graph(graph, oracle, dataclasses.replace(settings, root=project))
+        return check_graph(graph, oracle, dataclasses.replace(settings, root=project))
     finally:
-        sqlx.write_text(original)
-    [problem] = report.problems
-    assert (problem.file, problem.line) == (PAGE, line)
-    assert words in problem.message
-    assert problem.text.strip() == new.strip() or new.strip() in problem.text
+        for path, text in originals.items():
+            path.write_text(text)
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_an_edit_bigquery_refuses_is_reported_at_its_sqlx_line(case, refused):
+    file, _, new, line, words = REFUSED[case]
+    [problem] = [p for p in refused.problems if p.file == file]
+    assert problem.line == line and words in problem.message
+    assert problem.text.strip() == new.strip()
     # What depends on the refused model is not checked, rather than failing on a missing table.
-    assert "clickstream_assertions.clickstream_visits_by_page_assertions_uniqueKey_0" in report.not_checked
+    table = file.rsplit("/", 1)[1].removesuffix(".sqlx")
+    assert f"clickstream_assertions.clickstream_{table}_assertions_uniqueKey_0" in refused.not_checked
+
+
+def test_nothing_else_is_refused(refused):
+    assert len(refused.problems) == len(REFUSED)
 
 
 def test_an_incremental_branch_and_a_pre_operation_are_placed_in_the_sqlx(project, oracle, settings):
@@ -105,3 +118,28 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
     assert f"{PAGE}:20:7: No matching signature for operator =" in result.output
     assert "  20 | WHERE event_type = 1" in result.output
     assert "\n       |       ^" in result.output
+
+
+def test_compiled_lines_are_placed_in_the_sqlx_block_they_came_from():
+    from glue.oracle.sqlx_lines import line_map
+
+    sqlx = ('config {\n  type: "incremental"\n}\n\npre_operations {\n  DECLARE x INT64 DEFAULT (\n'
+            '    ${when(incremental(), `SELECT 1`, `0`)}\n  );\n}\n\nSELECT\n  a,\n  ${ref("t")}.b\n'
+            'FROM ${ref("t")}\n${when(incremental(), `WHERE a > x`)}\n')
+    compiled = "\n\n\nSELECT\n  a,\n  `ds.t`.b\nFROM `ds.t`\nWHERE a > x\n"
+    assert line_map(sqlx, compiled) == {4: 11, 5: 12, 6: 13, 7: 14, 8: 15}
+    assert line_map(sqlx, "\n  DECLARE x INT64 DEFAULT (\n    SELECT 1\n  );\n", "pre_operations") == {2: 6, 3: 7, 4: 8}
+
+
+def test_a_declare_is_read_into_names_type_and_default():
+    from glue.oracle import scripts
+
+    script = "-- why\nDECLARE a, b TIMESTAMP DEFAULT (SELECT 1);\nSET a = 2;\nDECLARE c ARRAY<STRING>;"
+    first, second, third = scripts.split(script)
+    declared = scripts.declare(first)
+    assert (declared.names, declared.type) == (["a", "b"], "TIMESTAMP")
+    assert script[declared.default_start:declared.default_end] == "(SELECT 1)"
+    assert scripts.declare(second) is None
+    assert scripts.declare(third).type == "ARRAY<STRING>" and scripts.declare(third).default_start is None
+    # Blanking keeps every other character's line and column.
+    assert scripts.blanked(script, first.start, first.end).split("\n")[1].rstrip() == first.text
