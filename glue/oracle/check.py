@@ -61,6 +61,7 @@ class Checker:
         self.oracle, self.root = oracle, root
         self.catalog = Catalog(dict(sources))
         self.report = CheckReport()
+        self._types: dict[str, str] = {}  # a DECLAREd type as written -> BigQuery's name of it
 
     # ------------------------------------------------------------------ the graph
     def check(self, graph: Graph) -> CheckReport:
@@ -150,8 +151,10 @@ class Checker:
             if declared.default_start is None:
                 kind = declared.type
             else:
+                # The default as a query: SELECT written over the DECLARE keyword, so that the
+                # default keeps its line and column in the script.
                 columns = self._analyze_script(action, script, declared.default_start, declared.default_end,
-                                               "SELECT ", constants, block)
+                                               "SELECT ", constants, block, prefix_at=statement.start)
                 kind = self._declared_type(action, script, statement, declared, columns[0][1], block)
             if kind is None:
                 self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default",
@@ -162,21 +165,23 @@ class Checker:
     def _declared_type(self, action, script, statement, declared, default_type: str, block: str) -> str:
         if declared.type is None:
             return default_type
-        try:
-            self.oracle.analyze(f"SELECT CAST(NULL AS {declared.type})", Catalog())
-        except OracleError as error:
-            self._fail(action, f"DECLARE {', '.join(declared.names)}: {error.message}", block,
-                       query=script, block=block, offset=statement.start)
-        wanted = declared.type.upper().replace(" ", "")
-        if default_type.replace(" ", "") != wanted and (default_type, wanted) not in _COERCIBLE:
+        where = {"query": script, "block": block, "offset": statement.start}
+        if declared.type not in self._types:
+            try:  # the declared type in BigQuery's own name (INTEGER is INT64)
+                [(_, kind)] = self.oracle.analyze(f"SELECT CAST(NULL AS {declared.type})", Catalog())
+                self._types[declared.type] = kind
+            except OracleError as error:
+                self._fail(action, f"DECLARE {', '.join(declared.names)}: {error.message}", block, **where)
+        wanted = self._types[declared.type]
+        if default_type != wanted and (default_type, wanted) not in _COERCIBLE:
             self._fail(action, f"DECLARE {', '.join(declared.names)} {declared.type}: its default is "
-                                     f"{default_type}, which BigQuery does not assign to {declared.type}",
-                       block, query=script, block=block, offset=statement.start)
-        return declared.type
+                               f"{default_type}, which BigQuery does not assign to {wanted}", block, **where)
+        return wanted
 
-    def _analyze_script(self, action, script, start, end, prefix, constants, block) -> list[tuple[str, str]]:
+    def _analyze_script(self, action, script, start, end, prefix, constants, block,
+                        prefix_at: int | None = None) -> list[tuple[str, str]]:
         self.report.statements += 1
-        text = scripts.blanked(script, start, end, prefix)
+        text = scripts.blanked(script, start, end, prefix, prefix_at)
         try:
             return self.oracle.analyze(text, self.catalog.with_constants(constants))
         except OracleError as error:

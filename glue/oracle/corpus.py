@@ -31,11 +31,13 @@ def generated(count: int, seed: int = 7, faults: FaultConfig | None = None) -> l
 def _visit(amount: str = "59.98", price: str = "29.99", quantity: str = "2", timestamp: str = "2024-07-01T09:01:40",
            extra: str = "", session: str = '"SID-1"') -> str:
     """A valid visit as JSON text, with its numbers and timestamp written as given."""
-    item = f'{{"product_id": "PER-001", "product_name": "Mouse", "category": "peripherals", "price": {price}, "quantity": {quantity}}}'
+    item = (f'{{"product_id": "PER-001", "product_name": "Mouse", "category": "peripherals", '
+            f'"price": {price}, "quantity": {quantity}}}')
     return ('{"session_id": ' + session + ', "user_id": "UID-1", "device_type": "desktop"' + extra + ', "events": ['
             '{"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:00", '
             '"details": {"page_url": "https://example.com/home", "referrer_url": null}}}, '
-            f'{{"event": {{"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05", "details": {item}}}}}, '
+            '{"event": {"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05", '
+            f'"details": {item}}}}}, '
             f'{{"event": {{"event_type": "purchase", "timestamp": "{timestamp}", "details": {{"order_id": "O-1", '
             f'"amount": {amount}, "currency": "USD", "items": [{item}]}}}}}}]}}')
 

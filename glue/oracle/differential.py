@@ -21,7 +21,8 @@ def compare_run(connection, engine: OracleEngine, actions: list[Action], report:
             found.append(Difference(name, f"locally {result.status} ({result.message or 'no error'}); "
                                           f"on BigQuery {outcome.status} ({outcome.message or 'no error'})"))
         elif result.action.kind == "assertion" and not local_ok and result.rows != outcome.failing_rows:
-            found.append(Difference(name, f"fails with {result.rows} row(s) locally, {outcome.failing_rows} on BigQuery"))
+            found.append(Difference(name, f"fails with {result.rows} row(s) locally, "
+                                          f"{outcome.failing_rows} on BigQuery"))
         elif local_ok and result.action.kind in WRITES:
             found += compare(name, duckdb_table(connection, name), engine.table(name))
     return found

@@ -20,7 +20,8 @@ class Problem:
     text: str = ""  # the SQLX line
 
     def format(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "") + (f":{self.column}" if self.line and self.column else "")
+        where = self.file + (f":{self.line}" if self.line else "")
+        where += f":{self.column}" if self.line and self.column else ""
         out = f"{where}: {self.message} ({self.action}, {self.what})"
         if self.line and self.text:
             out += f"\n  {self.line:>4} | {self.text}"

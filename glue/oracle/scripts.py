@@ -44,17 +44,17 @@ def split(script: str) -> list[Statement]:
     return [Statement(s[0].start, s[-1].end + 1, script[s[0].start:s[-1].end + 1]) for s in statements if s]
 
 
-def blanked(script: str, start: int, end: int, prefix: str = "") -> str:
+def blanked(script: str, start: int, end: int, prefix: str = "", prefix_at: int | None = None) -> str:
     """The script with everything outside [start, end) turned to spaces, newlines kept; `prefix`
-    overwrites the blanks just before `start` (there must be room for it on that line)."""
-    keep = lambda text: re.sub(r"[^\n]", " ", text)  # noqa: E731
-    before = keep(script[:start])
+    is written at offset `prefix_at` (before `start`, where the script has that many characters
+    before a newline: over the DECLARE keyword, when its default is analyzed as a SELECT)."""
+    kept = re.sub(r"[^\n]", " ", script[:start]) + script[start:end] + re.sub(r"[^\n]", " ", script[end:])
     if prefix:
-        line_start = before.rfind("\n") + 1
-        if start - line_start < len(prefix):  # no room on the line: a newline shifts the lines by one
+        at = start - len(prefix) if prefix_at is None else prefix_at
+        if at < 0 or "\n" in kept[at:at + len(prefix)]:
             raise ValueError("no room for the prefix")
-        before = before[:start - len(prefix)] + prefix
-    return before + script[start:end] + keep(script[end:])
+        kept = kept[:at] + prefix + kept[at + len(prefix):]
+    return kept
 
 
 _DECLARE = re.compile(r"DECLARE\s+(?P<names>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?P<rest>.*)", re.S | re.I)

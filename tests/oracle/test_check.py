@@ -89,7 +89,8 @@ def test_an_incremental_branch_and_a_pre_operation_are_placed_in_the_sqlx(projec
     original = sqlx.read_text()
     lines = original.split("\n")
     declare = next(i for i, text in enumerate(lines) if "SELECT MAX(loaded_at) FROM ${self()}" in text)
-    sqlx.write_text(original.replace("SELECT MAX(loaded_at) FROM ${self()}", "SELECT MAX(loaded_at) + 1 FROM ${self()}"))
+    watermark = "SELECT MAX(loaded_at) FROM ${self()}"
+    sqlx.write_text(original.replace(watermark, watermark.replace("MAX(loaded_at)", "MAX(loaded_at) + 1")))
     try:
         graph = Graph(compile_project(project, settings.dataform_cli))
         [problem] = check_graph(graph, oracle, dataclasses.replace(settings, root=project)).problems
@@ -143,3 +144,14 @@ def test_a_declare_is_read_into_names_type_and_default():
     assert scripts.declare(third).type == "ARRAY<STRING>" and scripts.declare(third).default_start is None
     # Blanking keeps every other character's line and column.
     assert scripts.blanked(script, first.start, first.end).split("\n")[1].rstrip() == first.text
+
+
+def test_a_default_on_a_line_of_its_own_is_analyzed_in_place(oracle):
+    from glue.oracle import Catalog, scripts
+
+    script = "DECLARE since\\n  TIMESTAMP DEFAULT\\n(\\nSELECT 1)".replace("\\n", "\n")
+    [statement] = scripts.split(script)
+    declared = scripts.declare(statement)
+    text = scripts.blanked(script, declared.default_start, declared.default_end, "SELECT ", statement.start)
+    assert text.split("\n")[3] == "SELECT 1)"  # the default keeps its lines
+    assert oracle.analyze(text, Catalog()) == [("$col1", "INT64")]

@@ -73,7 +73,8 @@ def _payloads(draw) -> str:
         return json.dumps(visit)
     if choice == "timestamp":
         visit["events"][index]["event"]["timestamp"] = draw(st.from_regex(
-            r"[0-9]{4}-[01][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-5][0-9]:[0-6][0-9](\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:?[0-9]{2})?",
+            r"[0-9]{4}-[01][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+            r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:?[0-9]{2})?",
             fullmatch=True))
         return json.dumps(visit)
     details["amount" if index == 3 else "price"] = "__NUMBER__"

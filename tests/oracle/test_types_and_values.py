@@ -42,7 +42,8 @@ def test_type_names_round_trip_and_duckdb_types_read_as_bigquery_names(oracle):
     assert to_name(to_proto("INTEGER", oracle.pb), oracle.pb) == "INT64"
     assert [from_duckdb(t) for t in ("VARCHAR", "HUGEINT", "DECIMAL(38,9)", "TIMESTAMP WITH TIME ZONE", "VARCHAR[]",
                                      "STRUCT(k VARCHAR, v DOUBLE)[]", "DECIMAL(38,2)")] == [
-        "STRING", "INT64", "NUMERIC", "TIMESTAMP", "ARRAY<STRING>", "ARRAY<STRUCT<k STRING, v FLOAT64>>", "DECIMAL(38,2)"]
+        "STRING", "INT64", "NUMERIC", "TIMESTAMP", "ARRAY<STRING>", "ARRAY<STRUCT<k STRING, v FLOAT64>>",
+        "DECIMAL(38,2)"]
 
 
 def _random_numbers(count: int) -> list[str]:

@@ -176,6 +176,10 @@ def _needs_rule(value: exp.Expression, target: exp.DataType.Type) -> bool:
     where the kind casts alike, so that the SQL stays short; the rest get the rule."""
     if isinstance(value, (exp.Null, exp.Boolean)):
         return False
+    if target == exp.DataType.Type.TIMESTAMPTZ and isinstance(value, (exp.Subquery, exp.Select)):
+        # A script's `DECLARE t TIMESTAMP DEFAULT (SELECT MAX(ts) ...)`: a TIMESTAMP already, and
+        # the rule would repeat the subquery a dozen times.
+        return False
     if isinstance(value, exp.Literal):
         kind = "text" if value.is_string else "float" if any(c in value.name.lower() for c in ".e") else "integer"
     elif isinstance(value, (exp.Concat, exp.DPipe)):
