@@ -15,8 +15,9 @@ refuses, and numbers read back as other text. Fixed here:
   digits ('-0' is '0'), any other number as its FLOAT64 written by Grisu2 (203.20214 reads
   '203.20214000000001', 123456789012345678901 '1.2345678901234568e+20').
 
-Only a document whose text may hold something BigQuery refuses (SUSPECT, per mode) is read by
-the UDF `bq_json_problem`; the others parse as DuckDB parses them.
+Only a document whose text may hold one of these (SUSPECT, per mode) is read in Python, by the
+UDF `bq_json_prepare`: NULL when BigQuery refuses it, else the text for DuckDB to parse. The
+others parse as DuckDB parses them.
 """
 from __future__ import annotations
 
@@ -29,15 +30,18 @@ from sqlglot import exp
 
 from glue.local.compat.json_number_text import float_text, is_integer_token, number_problem
 
-_NOT_JSON = r"NaN|Infinity|,\s*[\]}]"
-SUSPECT = {
-    # Any number with a fraction or exponent may be refused: Grisu2 writes one in two thousand
-    # short decimals with more digits (203.20214 as 203.20214000000001), which 'exact' refuses.
-    "exact": rf"[0-9][.eE]|[0-9]{{20}}|{_NOT_JSON}",
-    "round": rf"[eE][+-]?[0-9]{{3}}|[0-9]{{309}}|{_NOT_JSON}",
-}
-PROBLEM_UDF, NUMBER_TEXT_UDF, ROUNDED_UDF = "bq_json_problem", "bq_json_number_text", "bq_json_rounded"
-_LONG_INTEGER = "[0-9]{20}|-[0-9]{19}"  # beyond UINT64: 20 digits or more; below INT64: 19 and a minus
+# Text that may hold something BigQuery reads otherwise than DuckDB: in 'round', an integer
+# beyond INT64/UINT64, a three-digit exponent, NaN, Infinity, a trailing comma, a leading
+# byte-order mark; in 'exact' also any number with a fraction or exponent (Grisu2 writes one
+# short decimal in two thousand with more digits, 203.20214 as 203.20214000000001, and 'exact'
+# refuses it). One regular expression per document; only what it matches goes to Python.
+# A number is a value: first, or after a colon, a bracket or a comma, which keeps out digits in
+# strings such as the user agent "Mobile/15E148".
+_VALUE = r"(^|[:\[,])\s*"
+_ALWAYS = (rf"{_VALUE}(-?[0-9]{{20}}|-[0-9]{{19}}|-?[0-9.]+[eE][+-]?[0-9]{{3}}|-?NaN|-?Infinity)"
+           r"|,\s*[\]}]|^\x{FEFF}")
+SUSPECT = {"round": _ALWAYS, "exact": _ALWAYS + rf"|{_VALUE}-?[0-9]+[.eE]"}
+PREPARE_UDF, PROBLEM_UDF, NUMBER_TEXT_UDF = "bq_json_prepare", "bq_json_problem", "bq_json_number_text"
 BOM = "\ufeff"
 
 
@@ -51,12 +55,6 @@ def _mode(node: exp.ParseJSON) -> str:
     return "exact"
 
 
-def _without_bom(text: exp.Expression) -> exp.Expression:
-    starts = exp.Anonymous(this="starts_with", expressions=[text.copy(), exp.Literal.string(BOM)])
-    rest = exp.Substring(this=text.copy(), start=exp.Literal.number(2))
-    return exp.Case(ifs=[exp.If(this=starts, true=rest)], default=text.copy())
-
-
 def parse_json_numbers(tree: exp.Expression) -> exp.Expression:
     def replace(node):
         safe = isinstance(node, exp.SafeFunc) and isinstance(node.this, exp.ParseJSON)
@@ -64,22 +62,18 @@ def parse_json_numbers(tree: exp.Expression) -> exp.Expression:
         if not isinstance(call, exp.ParseJSON) or call.args.get("is_literal") or (
                 not safe and isinstance(node.parent, exp.SafeFunc)):
             return node
-        mode = _mode(call)
-        text = exp.paren(_without_bom(call.this), copy=False)
-        if mode == "round":
-            long_integer = exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(_LONG_INTEGER))
-            text = exp.paren(exp.Case(ifs=[exp.If(this=long_integer, true=exp.Anonymous(
-                this=ROUNDED_UDF, expressions=[text.copy()]))], default=text.copy()), copy=False)
-        problem = exp.Anonymous(this=PROBLEM_UDF, expressions=[text.copy(), exp.Literal.string(mode)])
+        mode, text = _mode(call), call.this
         suspect = exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(SUSPECT[mode]))
-        refused = exp.and_(suspect, exp.Not(this=exp.Is(this=problem, expression=exp.Null())))
+        prepared = exp.Anonymous(this=PREPARE_UDF, expressions=[text.copy(), exp.Literal.string(mode)])
         if safe:  # NULL for the same texts as TRY(JSON(x)), without re-serialising each document
-            parsed, otherwise = exp.TryCast(this=text.copy(), to=exp.DataType.build("JSON")), exp.Null()
-        else:
-            parsed = exp.ParseJSON(this=text.copy())
-            otherwise = exp.Anonymous(this="error", expressions=[exp.DPipe(
-                this=exp.Literal.string("Invalid input to PARSE_JSON: "), expression=problem.copy())])
-        return exp.Case(ifs=[exp.If(this=refused, true=otherwise)], default=parsed)
+            return exp.Case(ifs=[exp.If(this=suspect, true=exp.TryCast(this=prepared, to=exp.DataType.build("JSON")))],
+                            default=exp.TryCast(this=text.copy(), to=exp.DataType.build("JSON")))
+        problem = exp.Anonymous(this=PROBLEM_UDF, expressions=[text.copy(), exp.Literal.string(mode)])
+        refused = exp.Anonymous(this="error", expressions=[exp.DPipe(
+            this=exp.Literal.string("Invalid input to PARSE_JSON: "), expression=problem)])
+        checked = exp.Case(ifs=[exp.If(this=exp.Is(this=prepared.copy(), expression=exp.Null()), true=refused)],
+                           default=exp.ParseJSON(this=prepared))
+        return exp.Case(ifs=[exp.If(this=suspect, true=checked)], default=exp.ParseJSON(this=text.copy()))
 
     return tree.transform(replace, copy=False)
 
@@ -126,7 +120,7 @@ def document_problem(text: str | None, mode: str) -> str | None:
         return 0
 
     try:
-        json.loads(text, parse_float=check, parse_int=check, parse_constant=_constant)
+        json.loads(text.removeprefix(BOM), parse_float=check, parse_int=check, parse_constant=_constant)
     except _Refused as error:
         return str(error)
     except RecursionError:
@@ -134,6 +128,16 @@ def document_problem(text: str | None, mode: str) -> str | None:
     except ValueError as error:
         return f"not JSON: {error}"
     return found[0] if found else None
+
+
+def prepared_document(text: str | None, mode: str) -> str | None:
+    """The text DuckDB should parse as BigQuery parses this document: None when BigQuery refuses
+    it; without a leading byte-order mark; in 'round' with each integer beyond INT64 and UINT64
+    written as the FLOAT64 it rounds to."""
+    if text is None or document_problem(text, mode) is not None:
+        return None
+    text = text.removeprefix(BOM)
+    return rounded_document(text) if mode == "round" else text
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
@@ -165,9 +169,9 @@ def _number_texts(tokens: pa.Array) -> pa.Array:
 
 
 def register(connection) -> None:
-    connection.create_function(PROBLEM_UDF, document_problem, ["VARCHAR", "VARCHAR"], "VARCHAR",
+    connection.create_function(PREPARE_UDF, prepared_document, ["VARCHAR", "VARCHAR"], "VARCHAR",
                                null_handling="special", side_effects=False)
-    connection.create_function(ROUNDED_UDF, rounded_document, ["VARCHAR"], "VARCHAR",
+    connection.create_function(PROBLEM_UDF, document_problem, ["VARCHAR", "VARCHAR"], "VARCHAR",
                                null_handling="special", side_effects=False)
     connection.create_function(NUMBER_TEXT_UDF, _number_texts, ["VARCHAR"], "VARCHAR", type="arrow",
                                side_effects=False)
