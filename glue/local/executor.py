@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from datetime import datetime
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
@@ -36,6 +37,7 @@ from typing import Callable
 import duckdb
 
 from glue.local.compat import TranslationCache, Translator, UntranslatableSQL
+from glue.local.compat.dates import CLOCK
 from glue.local.compat.errors import missing_function
 from glue.local.graph import Action
 from glue.local.schedule import ActionTimes, start_order
@@ -88,7 +90,7 @@ class Executor:
                  on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
                  translations: TranslationCache | None = None, concurrency: int = 1,
                  times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset(),
-                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None):
+                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None, clock: datetime | None = None):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
         self._local = threading.local()
@@ -109,6 +111,7 @@ class Executor:
         # Each table's columns as BigQuery's analyzer typed them (`clickstream local check`): a
         # table written with other types is a difference between the runner and BigQuery.
         self.bigquery_types = bigquery_types or {}
+        self.clock = clock  # CURRENT_TIMESTAMP() for every action of the run, when set (the SQL tests)
         self._sessions: list[duckdb.DuckDBPyConnection] = []
         self._run_started = time.perf_counter()
 
@@ -120,6 +123,8 @@ class Executor:
             with self._catalog_lock:
                 connection = self._local.connection = session(self._root, self._database)
                 self._sessions.append(connection)
+            if self.clock is not None:
+                connection.execute(f"SET VARIABLE {CLOCK} = CAST(? AS TIMESTAMPTZ)", [self.clock])
         return connection
 
     def run(self, actions: list[Action]) -> RunReport:

@@ -11,7 +11,8 @@ local run`, on an in-memory DuckDB, so a test exercises exactly what production 
 Given the oracle (glue/oracle), every run also runs on ZetaSQL's reference evaluator, BigQuery's
 own, from the same input rows, and fails on any difference: an action that fails on one engine
 only, a column of another type, a row that differs. Both engines see one frozen clock per run:
-CURRENT_TIMESTAMP() is the run's start time, later for each run.
+CURRENT_TIMESTAMP() is the run's start time, later for each run (the executor's `clock`; the
+evaluator's SQL reads it as a literal). Translations are cached for the process.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from glue.local.compat import TranslationCache
 from glue.local.executor import Executor, RunReport
 from glue.local.graph import Action, Graph
 from glue.local.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, connect, ensure_schema
@@ -30,6 +32,8 @@ T0 = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
 SQL_FIELDS = ("query", "incremental_query", "pre_ops", "incremental_pre_ops", "post_ops",
               "incremental_post_ops", "queries")
 _NOW = re.compile(r"\bCURRENT_TIMESTAMP\s*(?:\(\s*\))?", re.I)
+# Translations shared by every harness of the process: tests run the same models again and again.
+_TRANSLATIONS = TranslationCache()
 
 # bool before int: a bool is an int in Python.
 _SQL_TYPES = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (Decimal, "DECIMAL(38, 9)"),
@@ -152,12 +156,12 @@ class Harness:
         if not with_assertions:
             actions = [a for a in actions if a.kind != "assertion"]
         self._clock = max(self._clock + timedelta(seconds=1), datetime.now(timezone.utc).replace(microsecond=0))
-        actions = [at_time(a, self._clock) for a in actions]
-        report = Executor(self.connection, full_refresh).run(actions)
+        report = Executor(self.connection, full_refresh, translations=_TRANSLATIONS, clock=self._clock).run(actions)
         if self.engine is not None:
             from glue.oracle.differential import compare_run
 
-            differences = compare_run(self.connection, self.engine, actions, report, full_refresh)
+            frozen = [at_time(a, self._clock) for a in actions]
+            differences = compare_run(self.connection, self.engine, frozen, report, full_refresh)
             self.differences += differences
             if differences and self.strict:
                 raise AssertionError("the local runner and BigQuery's evaluator (ZetaSQL) differ:\n  "

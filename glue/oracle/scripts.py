@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlglot
-from sqlglot.tokens import TokenType
+from glue.local.compat.asserts import statement_tokens
 
 
 @dataclass
@@ -32,16 +31,7 @@ class Declare:
 
 def split(script: str) -> list[Statement]:
     """The script's statements in order, split at top-level semicolons (not those in strings)."""
-    tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(script)
-    statements, current = [], []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            statements.append(current)
-            current = []
-        else:
-            current.append(token)
-    statements.append(current)
-    return [Statement(s[0].start, s[-1].end + 1, script[s[0].start:s[-1].end + 1]) for s in statements if s]
+    return [Statement(s[0].start, s[-1].end + 1, script[s[0].start:s[-1].end + 1]) for s in statement_tokens(script)]
 
 
 def blanked(script: str, start: int, end: int, prefix: str = "", prefix_at: int | None = None) -> str:

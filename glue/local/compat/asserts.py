@@ -14,19 +14,24 @@ from sqlglot.tokens import TokenType
 from glue.local.compat.tree_edits import with_value
 
 
-def script_pieces(sql: str) -> list[tuple[str, bool]]:
-    """The script's statements in order, as text, each marked True when it is an ASSERT; one
-    piece, unmarked, when there is no ASSERT (the common case, parsed as it always was)."""
-    tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
+def statement_tokens(sql: str) -> list[list]:
+    """BigQuery's tokens of each statement of a script, split at top-level semicolons (those in
+    strings and comments are inside tokens); each token knows its offsets in `sql`."""
     statements, current = [], []
-    for token in tokens:
+    for token in sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql):
         if token.token_type == TokenType.SEMICOLON:
             statements.append(current)
             current = []
         else:
             current.append(token)
     statements.append(current)
-    statements = [s for s in statements if s]
+    return [s for s in statements if s]
+
+
+def script_pieces(sql: str) -> list[tuple[str, bool]]:
+    """The script's statements in order, as text, each marked True when it is an ASSERT; one
+    piece, unmarked, when there is no ASSERT (the common case, parsed as it always was)."""
+    statements = statement_tokens(sql)
     if not any(s[0].text.upper() == "ASSERT" for s in statements):
         return [(sql, False)]
     return [(sql[s[0].start:s[-1].end + 1], s[0].text.upper() == "ASSERT") for s in statements]

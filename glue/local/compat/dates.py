@@ -25,7 +25,9 @@
   elements DuckDB does not know, or writes otherwise ('' for %Z); now as BigQuery writes them
   (a zone other than UTC's name or offset is reported as not run locally);
   PARSE_*'s %E*S (seconds, with a fraction or none) and %Ez (+HH:MM) became elements DuckDB
-  does not know: now seconds with an optional fraction, and %z.
+  does not know: now seconds with an optional fraction, and %z;
+- `CURRENT_TIMESTAMP()` is the run's clock when one is set (`SET VARIABLE clickstream_clock`), so
+  that the SQL tests' two engines read one time; without it, DuckDB's own current time.
 """
 from __future__ import annotations
 
@@ -36,11 +38,24 @@ from sqlglot import exp
 from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.tree_edits import innermost_first, replace_node, with_value
 
+CLOCK = "clickstream_clock"  # the variable a run sets to pin CURRENT_TIMESTAMP()
+
 
 _WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
 
 
 _EXTRACTED_TYPES = {"DATE": "DATE", "TIME": "TIME", "DATETIME": "TIMESTAMP"}
+
+
+def run_clock(tree: exp.Expression) -> exp.Expression:
+    def replace(node):
+        if isinstance(node, exp.CurrentTimestamp) and not node.meta.get("clock"):
+            node.meta["clock"] = True
+            pinned = exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(CLOCK)])
+            return exp.Coalesce(this=pinned, expressions=[node])
+        return node
+
+    return tree.transform(replace, copy=False)
 
 
 def extract_parts(tree: exp.Expression) -> exp.Expression:

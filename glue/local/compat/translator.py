@@ -22,7 +22,7 @@ from glue.local.compat.asserts import assert_query, script_pieces
 from glue.local.compat.arrays import array_ends, array_slices, bare_subscripts, range_buckets, subscripts
 from glue.local.compat.casts import casts, float_literals, format_calls, integers, numeric
 from glue.local.compat.ddl import storage_properties
-from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, time_formats, time_zones,
+from glue.local.compat.dates import (date_arithmetic, date_trunc, extract_parts, run_clock, time_formats, time_zones,
                                      timestamp_diff, times_of_day, unix_times)
 from glue.local.compat.errors import UntranslatableSQL
 from glue.local.compat.functions import (byte_length, division, drop_project, errors_under_try, farm_fingerprint_udf,
@@ -205,6 +205,7 @@ class Translator:
                     numeric, integers, float_literals, casts,
                     trim, farm_fingerprint_udf, byte_length, substrings,
                     extract_parts, timestamp_diff, times_of_day, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
+                    run_clock,
                     division, ieee_divide, safe_arithmetic,
                     array_agg_limit, subscripts, bare_subscripts, array_ends, array_slices, range_buckets,
                     errors_under_try, self._variables):
