@@ -5,6 +5,7 @@ import shutil
 import sys
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import click
 
@@ -43,6 +44,8 @@ def print_table(title: str, cursor) -> None:
 def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
+    if isinstance(value, Decimal):  # NUMERIC as BigQuery shows it: 5397654.22, not 5397654.220000000
+        return f"{value.normalize():f}" if value else "0"
     return str(value)
 
 
