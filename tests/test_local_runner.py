@@ -142,8 +142,8 @@ def test_compilation_errors_name_the_file(settings):
     assert "no_such_table" in str(error.value)
 
 
-def test_dataform_type_test_actions_pass_locally(graph):
-    outcomes = run_dataform_tests(connect(), graph)
+def test_dataform_type_test_actions_pass_locally(graph, oracle):
+    outcomes = run_dataform_tests(connect(), graph, oracle)
     # One outcome per test file, each named for its file.
     files = Path(__file__).resolve().parents[1].glob("definitions/tests/*.sqlx")
     assert sorted(o.test.name for o in outcomes) == sorted(f.stem for f in files)

@@ -185,14 +185,22 @@ def test(warehouse, with_pytest):
     """Run the project's `type: "test"` actions locally, then the pytest SQL unit tests.
 
     Dataform's own `dataform test` needs BigQuery; here each test's query and expected output
-    run on DuckDB and are compared as multisets of rows (order does not matter).
+    run on DuckDB and are compared as multisets of rows (order does not matter), and the test's
+    query runs on ZetaSQL's reference evaluator too, whose rows and types must be the same.
+    The pytest SQL tests run every model on both engines.
     """
     try:
         graph = compile_graph(get_settings())
     except (CompilationError, CliMissing) as error:
         _fail(error)
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL
+
     connection = connect(warehouse or ":memory:")
-    outcomes = run_dataform_tests(connection, graph)
+    try:
+        with ZetaSQL.start(get_settings().root) as server:
+            outcomes = run_dataform_tests(connection, graph, Oracle(server))
+    except OracleUnavailable as error:
+        _fail(error)
     for outcome in outcomes:
         mark = click.style("ok  ", fg="green") if outcome.passed else click.style("FAIL", fg="red")
         click.echo(f"  {mark} {outcome.test.name:<40} {outcome.test.file}")

@@ -2,7 +2,8 @@
 
 The compiled test already has the model's query with its refs replaced by the test's
 inputs (`testQuery`) and the expected rows (`expectedOutputQuery`); both run on DuckDB and
-are compared as multisets of rows keyed by column name.
+are compared as multisets of rows keyed by column name. Given the oracle, the test's query also
+runs on ZetaSQL's reference evaluator, and a difference from the local rows or types fails it.
 """
 from __future__ import annotations
 
@@ -61,14 +62,34 @@ def compare(connection, actual_sql: str, expected_sql: str) -> str:
     return "\n".join(lines)
 
 
-def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph) -> list[TestOutcome]:
+def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph, oracle=None) -> list[TestOutcome]:
     outcomes = []
     for test in graph.tests:
         translator = Translator(test.file)
         try:
-            explanation = compare(connection, translator.query(test.test_query),
-                                  translator.query(test.expected_query))
+            local = translator.query(test.test_query)
+            explanation = compare(connection, local, translator.query(test.expected_query))
+            if oracle is not None and not explanation:
+                explanation = _as_bigquery(connection, oracle, local, test.test_query)
         except (UntranslatableSQL, duckdb.Error) as error:
             explanation = f"    {missing_function(str(error)) or str(error).splitlines()[0]}"
         outcomes.append(TestOutcome(test, not explanation, explanation))
     return outcomes
+
+
+def _as_bigquery(connection, oracle, local_sql: str, bigquery_sql: str) -> str:
+    """Empty when BigQuery's evaluator gives the test query's rows and types as DuckDB did."""
+    from glue.oracle import Catalog, OracleError
+    from glue.oracle.compare import compare as compare_tables, duckdb_table
+
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_test AS {local_sql}")
+    try:
+        local = duckdb_table(connection, "temp.__dataform_test")
+    finally:
+        connection.execute("DROP TABLE temp.__dataform_test")
+    try:
+        evaluated = oracle.evaluate(bigquery_sql, Catalog(), {})
+    except OracleError as error:
+        return f"    BigQuery's evaluator refuses the test's query: {error.message}"
+    differences = compare_tables("the test's query", local, evaluated)
+    return "\n".join(f"    BigQuery's evaluator differs: {d}" for d in differences)
