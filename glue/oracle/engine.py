@@ -26,7 +26,7 @@ class OracleCannotRun(Exception):
 
 @dataclass
 class Outcome:
-    status: str  # ok | failed
+    status: str  # ok | failed | unsupported (the evaluator cannot run it, or what it depends on)
     message: str = ""
     failing_rows: int | None = None  # assertions
 
@@ -56,15 +56,23 @@ class OracleEngine:
     def run(self, actions: list[Action], full_refresh: bool = False) -> dict[str, Outcome]:
         outcomes: dict[str, Outcome] = {}
         for action in actions:
-            blocked = [d for d in action.dependencies if outcomes.get(d, Outcome("ok")).status != "ok"]
-            if blocked:
+            unsupported = [d for d in action.dependencies if outcomes.get(d, Outcome("ok")).status == "unsupported"]
+            blocked = [d for d in action.dependencies if outcomes.get(d, Outcome("ok")).status == "failed"]
+            if unsupported:
+                outcomes[action.name] = Outcome("unsupported", f"depends on {', '.join(unsupported)}")
+            elif blocked:
                 outcomes[action.name] = Outcome("failed", f"depends on failed {', '.join(blocked)}")
-                continue
-            try:
-                outcomes[action.name] = self._action(action, full_refresh)
-            except OracleError as error:
-                outcomes[action.name] = Outcome("failed", f"{action.file}: {error.message}")
+            else:
+                outcomes[action.name] = self._outcome(action, full_refresh)
         return outcomes
+
+    def _outcome(self, action: Action, full_refresh: bool) -> Outcome:
+        try:
+            return self._action(action, full_refresh)
+        except OracleError as error:
+            return Outcome("failed", f"{action.file}: {error.message}")
+        except OracleCannotRun as error:  # compared no further: the local run alone answers for it
+            return Outcome("unsupported", str(error))
 
     def _action(self, action: Action, full_refresh: bool) -> Outcome:
         if action.kind == "assertion":

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import platform
+import select
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-from glue.emulators import free_port, pid_alive
+from glue.emulators import free_port
 from glue.oracle.protos import OracleUnavailable, load
 
 PACKAGE = Path("node_modules", "@fivetrandevelopers", "zetasql", "lib", "zetasql")
@@ -60,15 +61,7 @@ class ZetaSQL:
         port = free_port()
         process = subprocess.Popen([str(executable), "127.0.0.1", str(port)], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        seen = []
-        # It prints "Server listening on HOST:PORT" once it accepts connections.
-        for line in iter(process.stdout.readline, b""):
-            seen.append(line.decode(errors="replace").strip())
-            if b"listening" in line:
-                break
-            if time.monotonic() > deadline:
-                break
+        seen = _lines_until_listening(process, time.monotonic() + timeout)
         if process.poll() is not None or not seen or "listening" not in seen[-1]:
             _stop(process)
             raise OracleUnavailable(f"the ZetaSQL service did not start: {' / '.join(seen)[-500:]}")
@@ -86,6 +79,24 @@ class ZetaSQL:
         self.stop()
 
 
+def _lines_until_listening(process: subprocess.Popen, deadline: float) -> list[str]:
+    """What the server printed until "Server listening on HOST:PORT", its exit, or the deadline."""
+    seen, pending = [], b""
+    while time.monotonic() < deadline and process.poll() is None:
+        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(process.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        seen += [line.decode(errors="replace").strip() for line in lines]
+        if any("listening" in line for line in seen):
+            return seen[:next(i for i, line in enumerate(seen) if "listening" in line) + 1]
+    return seen
+
+
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -94,4 +105,3 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    assert not pid_alive(process.pid)
