@@ -68,7 +68,6 @@ def load(protos: Path, cache: Path) -> SimpleNamespace:
             constant=importlib.import_module("zetasql.public.simple_constant_pb2"),
             type=importlib.import_module("zetasql.public.type_pb2"),
             value=importlib.import_module("zetasql.public.value_pb2"),
-            function=importlib.import_module("zetasql.proto.function_pb2"),
             language=importlib.import_module("zetasql.public.options_pb2"),
             resolved_kind=importlib.import_module("zetasql.resolved_ast.resolved_node_kind_pb2"),
         )
