@@ -7,7 +7,8 @@ local executor does it: a table is replaced; an incremental table is built whole
 (or on a full refresh), and afterwards takes its incremental query's rows, merged on the
 uniqueKey within the updatePartitionFilter (an existing row matched by two new rows fails, as
 BigQuery's MERGE does) or appended; a DECLARE in the pre-operations is evaluated and becomes a
-constant; an assertion fails when its query returns rows.
+constant; an assertion fails when its query returns rows. Rows are written as BigQuery writes
+them: a NULL ARRAY is [], and an ARRAY holding a NULL fails the action.
 """
 from __future__ import annotations
 
@@ -84,12 +85,12 @@ class OracleEngine:
         if action.kind != "incremental" or full_refresh or not exists:
             constants = self._scripts(action, action.pre_ops)
             columns, rows = self._query(action, action.query, constants)
-            self.create(action.name, Table(columns), rows)
+            self.create(action.name, Table(columns), _as_written(action, columns, rows))
             self._scripts(action, action.post_ops, constants)
             return Outcome("ok")
         constants = self._scripts(action, action.incremental_pre_ops)
         columns, rows = self._query(action, action.incremental_query or action.query, constants)
-        self._write(action, columns, rows, constants)
+        self._write(action, columns, _as_written(action, columns, rows), constants)
         self._scripts(action, action.incremental_post_ops, constants)
         return Outcome("ok")
 
@@ -142,3 +143,21 @@ class OracleEngine:
         sql = f"SELECT T.*, (T.{action.update_partition_filter}) IS TRUE AS __compared FROM `{action.name}` AS T"
         _, flagged = self.oracle.evaluate(sql, self.catalog.with_constants(constants), {action.name: rows})
         return [(row[:-1], row[-1]) for row in flagged]
+
+
+def _as_written(action: Action, columns: list[tuple[str, str]], rows: list[tuple]) -> list[tuple]:
+    """Rows as BigQuery writes them to a table: a NULL ARRAY is stored as [], and an ARRAY that
+    holds a NULL is refused ("Array cannot have a null element")."""
+    arrays = [i for i, (_, kind) in enumerate(columns) if kind.upper().startswith("ARRAY<")]
+    if not arrays:
+        return rows
+    written = []
+    for row in rows:
+        row = list(row)
+        for i in arrays:
+            if row[i] is None:
+                row[i] = []
+            elif any(element is None for element in row[i]):
+                raise OracleError(f"{action.name}: Array cannot have a null element; column {columns[i][0]}")
+        written.append(tuple(row))
+    return written

@@ -37,3 +37,11 @@ def test_what_the_evaluator_cannot_run_is_left_uncompared_with_what_depends_on_i
     after = _action("after", "table", "SELECT 1 AS one", "ops")
     outcomes = engine.run([operations, after])
     assert (outcomes["ds.ops"].status, outcomes["ds.after"].status) == ("unsupported", "unsupported")
+
+
+def test_tables_are_written_as_bigquery_writes_arrays(oracle):
+    engine = OracleEngine(oracle)
+    outcomes = engine.run([_action("empty", "table", "SELECT CAST(NULL AS ARRAY<STRING>) AS reasons"),
+                           _action("holes", "table", "SELECT ['a', NULL] AS reasons")])
+    assert outcomes["ds.empty"].status == "ok" and engine.table("ds.empty")[1] == [([],)]
+    assert outcomes["ds.holes"].status == "failed" and "Array cannot have a null element" in outcomes["ds.holes"].message
