@@ -52,8 +52,11 @@ def _fail(error: Exception | str) -> None:
               help="Print what the run would do, action by action, and the files it would land; change nothing.")
 @click.option("--check/--no-check", default=True, show_default=True,
               help="First analyze every action as BigQuery would (`clickstream local check`); stop if one fails.")
+@click.option("--bigquery-cost", is_flag=True,
+              help="Print, for each action, the bytes BigQuery would bill for it: the columns and partitions "
+                   "it reads, by BigQuery's pruning and pricing rules, over the local tables. Implies --check.")
 def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run,
-        check):
+        check, bigquery_cost):
     """Land input files, compile the project and execute the graph on DuckDB.
 
     Prints one line per action, as it finishes, with its time and row count. An action starts
@@ -62,6 +65,11 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     anything failed.
     With the local stack up, each landing object that is fully processed is announced on the
     visits-processed topic (`clickstream notifications watch` prints them).
+
+    \b
+    Examples:
+      clickstream local run --input ../shared/data/challenge-lab-visits
+      clickstream local run --tags curated --bigquery-cost
     """
     settings = get_settings()
     options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
@@ -77,11 +85,11 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
         _fail(error)
     compile_seconds = time.perf_counter() - started
-    types = _checked(settings, graph).schemas if check else None
-    try:
-        report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types)
-    except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
-        _fail(error)
+    if bigquery_cost:
+        report = _run_with_cost(settings, options, graph)
+    else:
+        types = _checked(settings, graph).schemas if check else None
+        report = _run(settings, options, graph, types)
     failed = report.failed()
     skipped = sum(r.status == "skipped" for r in report.results)
     summary = (f"compiled in {compile_seconds:.2f}s, ran {len(report.results)} actions in {report.seconds:.2f}s: "
@@ -92,6 +100,33 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
     ran = {r.action.name for r in report.results if r.status == "ok"}
     if notify and f"{settings.curated_dataset}.landed_objects" in ran:
         _announce_processed(settings, warehouse or settings.warehouse)
+
+
+def _run(settings, options: RunOptions, graph, types, observer=None):
+    try:
+        report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types,
+                                    observer=observer)
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
+        _fail(error)
+    return report
+
+
+def _run_with_cost(settings, options: RunOptions, graph):
+    """The run with the BigQuery cost model watching each action; the oracle stays up throughout."""
+    from glue.cost import cost_model, format_bills
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL
+
+    options.concurrency = 1  # each action priced against the tables as they are when it starts
+    try:
+        with ZetaSQL.start(settings.root) as server:
+            oracle = Oracle(server)
+            checked = _checked(settings, graph, oracle)
+            model = cost_model(oracle, graph, settings, checked)
+            report = _run(settings, options, graph, checked.schemas, model)
+    except OracleUnavailable as error:
+        _fail(error)
+    click.echo(format_bills(model.bills))
+    return report
 
 
 def _print_plan(settings, options: RunOptions) -> None:
@@ -119,13 +154,16 @@ def _announce_processed(settings, warehouse: Path) -> None:
         click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
 
 
-def _checked(settings, graph):
+def _checked(settings, graph, oracle=None):
     """ZetaSQL's analysis of every action of the graph; exits 1 naming each problem."""
     from glue.oracle import Oracle, OracleUnavailable, ZetaSQL, check_graph
 
     try:
-        with ZetaSQL.start(settings.root) as server:
-            report = check_graph(graph, Oracle(server), settings)
+        if oracle is not None:
+            report = check_graph(graph, oracle, settings)
+        else:
+            with ZetaSQL.start(settings.root) as server:
+                report = check_graph(graph, Oracle(server), settings)
     except OracleUnavailable as error:
         _fail(error)
     for problem in report.problems:

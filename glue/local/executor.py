@@ -6,7 +6,8 @@ counterpart of that step:
 
 - table: pre-ops, CREATE OR REPLACE TABLE ... AS query, post-ops;
 - view: CREATE OR REPLACE VIEW;
-- incremental: when the table is missing or --full-refresh, built like a table from `query`;
+- incremental: when the table is missing or --full-refresh (unless it is `protected`, which a
+  full refresh never rebuilds), built like a table from `query`;
   otherwise the incremental pre-ops, then `incrementalQuery` merged on `uniqueKey` (or
   appended without one), then the incremental post-ops. As in BigQuery's MERGE, an existing
   row matched by two new rows is an error, not a silent pick, and `updatePartitionFilter`
@@ -90,7 +91,8 @@ class Executor:
                  on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
                  translations: TranslationCache | None = None, concurrency: int = 1,
                  times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset(),
-                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None, clock: datetime | None = None):
+                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None, clock: datetime | None = None,
+                 observer: Callable[..., None] | None = None):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
         self._local = threading.local()
@@ -112,6 +114,9 @@ class Executor:
         # table written with other types is a difference between the runner and BigQuery.
         self.bigquery_types = bigquery_types or {}
         self.clock = clock  # CURRENT_TIMESTAMP() for every action of the run, when set (the SQL tests)
+        # Called with (action, branch, connection, translator) before each action runs, inside its
+        # transaction: the BigQuery cost model (glue/cost) prices the statements there.
+        self.observer = observer
         self._sessions: list[duckdb.DuckDBPyConnection] = []
         self._run_started = time.perf_counter()
 
@@ -211,6 +216,8 @@ class Executor:
         connection = self.connection
         connection.execute("BEGIN TRANSACTION")
         try:
+            if self.observer is not None:
+                self._observe(action, connection, translator)
             result = self._dispatch(action, translator)
             connection.execute("COMMIT")
         except (ActionFailed, UntranslatableSQL, duckdb.Error) as error:
@@ -220,6 +227,23 @@ class Executor:
         result.seconds = time.perf_counter() - started
         result.started = offset
         return result
+
+    def branch(self, action: Action) -> str:
+        """What this run does for the action: `full` builds it from its query, `incremental` adds
+        new rows; a protected incremental table is never rebuilt, even by --full-refresh, as in
+        `dataform run`. Other kinds: their own name."""
+        if action.kind == "incremental":
+            exists = self._kind(action) == "table"
+            return "incremental" if exists and (action.protected or not self.full_refresh) else "full"
+        return "full" if action.kind == "table" else action.kind
+
+    def _observe(self, action: Action, connection, translator: Translator) -> None:
+        try:
+            self.observer(action, self.branch(action), connection, translator)
+        except (duckdb.Error, UntranslatableSQL):
+            raise
+        except Exception as error:  # the observer's own failure fails the action, with its reason
+            raise ActionFailed(f"{action.file}: {type(error).__name__}: {error}") from error
 
     def _failure(self, action: Action, error: Exception) -> ActionResult:
         if isinstance(error, ActionFailed):
@@ -351,8 +375,7 @@ class Executor:
         return self.connection.execute(f"INSERT INTO {name} {body}").fetchone()[0]
 
     def _incremental(self, action: Action, translator: Translator) -> ActionResult:
-        exists = self._kind(action) == "table"
-        if self.full_refresh or not exists:
+        if self.branch(action) == "full":
             return self._table(action, translator)
         target = _quote(action.schema, action.table)
         connection = self.connection

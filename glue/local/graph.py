@@ -35,6 +35,7 @@ class Action:
     partition_by: str = ""
     cluster_by: list[str] = field(default_factory=list)
     update_partition_filter: str = ""  # limits the existing rows a merge compares against
+    protected: bool = False  # an incremental table a full refresh does not rebuild
 
     @property
     def runnable(self) -> bool:
@@ -94,6 +95,7 @@ class Graph:
             partition_by=bigquery.get("partitionBy", ""),
             cluster_by=bigquery.get("clusterBy", []),
             update_partition_filter=bigquery.get("updatePartitionFilter", ""),
+            protected=bool(item.get("protected")),
         )
 
     def _add(self, item: dict, kind: str, **fields) -> None:

@@ -5,6 +5,7 @@ import glob
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,7 @@ class RunOptions:
     include_dependencies: bool = True
     variables: dict | None = None
     concurrency: int | None = None  # actions at a time; default: settings.local_concurrency
+    clock: datetime | None = None  # CURRENT_TIMESTAMP() of the whole run, when set (benchmarks, tests)
 
 
 def expand_inputs(patterns: tuple[str, ...]) -> list[Path]:
@@ -48,9 +50,11 @@ def compile_graph(settings: Settings, variables: dict | None = None) -> Graph:
 def run_workflow(settings: Settings, options: RunOptions,
                  on_result: Callable[[ActionResult], None] | None = None,
                  graph: Graph | None = None,
-                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None) -> tuple[RunReport, Graph, float]:
+                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None,
+                 observer: Callable[..., None] | None = None) -> tuple[RunReport, Graph, float]:
     """Returns the report, the graph it ran, and the compile time in seconds. With
-    `bigquery_types` (the check's analyzed schemas), each table written is held to them."""
+    `bigquery_types` (the check's analyzed schemas), each table written is held to them; the
+    `observer` sees each action before it runs (the BigQuery cost model)."""
     if options.inputs:
         land_files(expand_inputs(options.inputs), settings)
     compile_started = time.perf_counter()
@@ -64,7 +68,8 @@ def run_workflow(settings: Settings, options: RunOptions,
         selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
         executor = Executor(connection, options.full_refresh, on_result, translations=translations,
                             concurrency=options.concurrency or settings.local_concurrency, times=times,
-                            zstd_columns=settings.local_zstd_columns, bigquery_types=bigquery_types)
+                            zstd_columns=settings.local_zstd_columns, bigquery_types=bigquery_types,
+                            observer=observer, clock=options.clock)
         report = executor.run(selected)
     finally:
         connection.close()
@@ -98,7 +103,7 @@ def planned_step(action: Action, existing: str | None, full_refresh: bool) -> st
         return "create"
     if existing == "view":
         return "replace the view with a table"
-    if action.kind == "incremental" and not full_refresh:
+    if action.kind == "incremental" and (action.protected or not full_refresh):
         return f"merge on {', '.join(action.unique_key)}" if action.unique_key else "append"
     return "rebuild" if action.kind == "incremental" else "replace"
 

@@ -71,6 +71,20 @@ class Oracle:
             raise _error(error) from None
         return _output_columns(response.resolved_statement, self.pb)
 
+    def resolve(self, sql: str, catalog: catalogs.Catalog):
+        """The resolved statement itself (a ZetaSQL AnyResolvedStatementProto), with each node's place
+        in `sql` and only the columns the statement uses in its table scans: what the cost model reads."""
+        options = type(self.options)()
+        options.CopyFrom(self.options)
+        options.prune_unused_columns = True
+        options.parse_location_record_type = self.pb.language.PARSE_LOCATION_RECORD_FULL_NODE_SCOPE
+        request = self.pb.service.AnalyzeRequest(
+            options=options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb), sql_statement=sql)
+        try:
+            return self.server.stub.Analyze(request).resolved_statement
+        except grpc.RpcError as error:
+            raise _error(error) from None
+
     def evaluate(self, sql: str, catalog: catalogs.Catalog,
                  contents: dict[str, list[tuple]]) -> tuple[list[tuple[str, str]], list[tuple]]:
         """Runs a query on ZetaSQL's reference evaluator over these tables' rows."""

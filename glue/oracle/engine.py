@@ -82,7 +82,7 @@ class OracleEngine:
         if action.kind == "operations":
             raise OracleCannotRun(f"{action.file}: operations run on the local runner only")
         exists = action.name in self.catalog.tables
-        if action.kind != "incremental" or full_refresh or not exists:
+        if action.kind != "incremental" or (full_refresh and not action.protected) or not exists:
             constants = self._scripts(action, action.pre_ops)
             columns, rows = self._query(action, action.query, constants)
             self.create(action.name, Table(columns), _as_written(action, columns, rows))

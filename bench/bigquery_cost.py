@@ -1,0 +1,128 @@
+"""What an hourly run costs on BigQuery: measured on a local build, scaled to years of traffic.
+
+    .venv/bin/python bench/bigquery_cost.py [--visits-per-day 1000000] [--history 7,30,365]
+
+Builds the real sample (or, without it, simulated visits) as history, then runs the workflow
+hourly twice, each time with an hour of new visits, with the clock set. The second hourly run
+is priced by the cost model (glue/cost): what BigQuery would bill for each action over the
+local tables (measured), and the same reads scaled to the stated daily volume after each
+length of history (scaled; glue/cost/scale.py says how).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from glue import settings as settings_module
+from glue.cost import cost_model, human
+from glue.cost.layout import layouts
+from glue.cost.report import PRICE_PER_TIB
+from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill
+from glue.local.warehouse import connect
+from glue.local.workflow import RunOptions, compile_graph, run_workflow
+from glue.oracle import Oracle, ZetaSQL, check_graph
+from glue.simulator.run import Plan, Simulator
+from glue.simulator.sinks import FileSink
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
+NOW = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)  # the day's last hour: today's partitions are fullest
+BATCH = 200  # visits in each local hourly run
+
+
+def simulated(directory: Path, count: int, start: datetime, span: timedelta, seed: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    Simulator(Plan(max(count / (span.total_seconds() / 60), 1), count, "backfill", start, span, seed),
+              FileSink(directory, "hour")).run()
+    return directory
+
+
+def publish(settings, directory: Path, published: datetime) -> list[Path]:
+    """Every other visit of the batch as a Pub/Sub message in the raw table (as the BigQuery
+    subscription writes it); the rest in one object to land."""
+    lines = [line for path in sorted(directory.rglob("*.jsonl")) for line in path.read_text().splitlines()]
+    connection = connect(settings.warehouse)
+    table = f'"{settings.raw_dataset}"."{settings.raw["pubsub_table"]}"'
+    connection.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", [
+        ("visits-to-bigquery", f"{directory.name}-{number}", published - timedelta(seconds=number), line, "{}")
+        for number, line in enumerate(lines[::2])])
+    connection.close()
+    landed = directory / "landing" / f"visits-{directory.name}.jsonl"
+    landed.parent.mkdir()
+    landed.write_text("\n".join(lines[1::2]) + "\n")
+    return [landed]
+
+
+def run(settings, graph, inputs, clock, observer=None):
+    report, _, _ = run_workflow(settings, RunOptions(tuple(str(p) for p in inputs), clock=clock, concurrency=1),
+                                graph=graph, observer=observer)
+    if not report.ok:
+        sys.exit("\n".join(f"{r.action.name}: {r.message}" for r in report.failed()))
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--visits-per-day", type=float, default=1_000_000)
+    parser.add_argument("--history", default="7,30,365", help="days of history, comma-separated")
+    parser.add_argument("--pubsub-share", type=float, default=0.5,
+                        help="share of visits arriving through Pub/Sub; the rest land as objects (default 0.5)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bigquery-cost-"))
+    os.environ["CLICKSTREAM_LOCAL_DIR"] = str(work / "local")
+    settings_module.get_settings.cache_clear()
+    settings = settings_module.get_settings()
+    graph = compile_graph(settings)
+    history = [REAL] if REAL.is_dir() else [simulated(work / "history", 8000, datetime(2024, 7, 1, tzinfo=timezone.utc),
+                                                      timedelta(days=60), 1)]
+    print(f"history: {'the real sample' if REAL.is_dir() else 'simulated visits (the real sample is absent)'}, "
+          f"built at {NOW - timedelta(hours=2):%Y-%m-%d %H:%M}Z; two hourly runs of {BATCH} new visits", file=sys.stderr)
+    run(settings, graph, history, NOW - timedelta(hours=2))
+    run(settings, graph, publish(settings, simulated(work / "hour1", BATCH, NOW - timedelta(hours=2),
+                                                     timedelta(hours=1), 2), NOW - timedelta(hours=1)),
+        NOW - timedelta(hours=1))
+    with ZetaSQL.start(settings.root) as server:
+        oracle = Oracle(server)
+        model = cost_model(oracle, graph, settings, check_graph(graph, oracle, settings))
+        run(settings, graph, publish(settings, simulated(work / "hour2", BATCH, NOW - timedelta(hours=1),
+                                                         timedelta(hours=1), 3), NOW), NOW, observer=model)
+    connection = connect(settings.warehouse)
+    visits = connection.execute(
+        f'SELECT COUNT(*) FROM "{settings.staging_dataset}"."stg_visit_payloads"').fetchone()[0]
+    grains = measure_grains(graph, connection, model.bills, visits)
+    # The raw tables' rows are the visits each source carries at scale, not the local mix (the
+    # sample arrives as objects only).
+    grains[f"{settings.raw_dataset}.{settings.raw['pubsub_table']}"] = Grain("visits", args.pubsub_share)
+    grains[f"{settings.raw_dataset}.{settings.raw['gcs_table']}"] = Grain("visits", 1 - args.pubsub_share)
+    connection.close()
+    report(model.bills, layouts(graph, settings), grains, args, visits)
+
+
+def report(bills, table_layouts, grains, args, visits) -> None:
+    days = [float(d) for d in args.history.split(",")]
+    scenarios = [Scenario(args.visits_per_day, d, NOW) for d in days]
+    print(f"\nOne hourly run, bytes BigQuery bills. measured: over the local tables ({visits:,} visits); "
+          f"scaled: at {args.visits_per_day:,.0f} visits a day after {', '.join(f'{d:g}' for d in days)} days")
+    header = f"  {'action':<62} {'measured':>10}" + "".join(f" {f'{d:g} days':>10}" for d in days)
+    print(header)
+    totals = [0.0] * len(days)
+    measured = 0
+    for bill in bills:
+        if not bill.statements:
+            continue
+        scaled = [scaled_bill(bill, table_layouts, grains, s) for s in scenarios]
+        totals = [t + s for t, s in zip(totals, scaled)]
+        measured += bill.billed
+        print(f"  {bill.action:<62} {human(bill.billed):>10}" + "".join(f" {human(s):>10}" for s in scaled))
+    print(f"  {'total':<62} {human(measured):>10}" + "".join(f" {human(t):>10}" for t in totals))
+    print(f"  {'on-demand price at $' + str(PRICE_PER_TIB) + '/TiB':<62} {'':>10}"
+          + "".join(f" {'$' + format(t / 2**40 * PRICE_PER_TIB, '.3f'):>10}" for t in totals))
+    print(f"  {'after ' + format(days[-1], 'g') + ' days / after ' + format(days[0], 'g') + ' days':<62} {'':>10} "
+          f"{totals[-1] / totals[0]:>9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""What BigQuery would bill for each action of a local run (`clickstream local run --bigquery-cost`).
+
+Before the executor runs an action, the model takes the statements `dataform run` would send
+for it (pre-operations, then the CREATE, MERGE or INSERT around the query, or the assertion's
+query), has BigQuery's analyzer resolve each, and prices what each reads:
+
+- the columns each table scan uses (reads.py), in the partitions and blocks that survive
+  BigQuery's pruning rules (rules.py), sized by BigQuery's data-size rules (sizes.py) over the
+  local tables' rows, as they are when the statement would run;
+- a MERGE with an UPDATE clause also bills every column of the target partitions it may touch
+  (BigQuery's DML pricing: q' + t'); an INSERT bills only what its query reads;
+- each table referenced bills at least 10 MB.
+
+The script variables a statement filters on are set first, as the run sets them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from glue.cost import measure, rules
+from glue.cost.layout import Layout
+from glue.cost.reads import Read, table_reads
+from glue.local.graph import Action
+from glue.oracle import scripts, statements
+from glue.oracle.catalog import Catalog, Constant
+
+MIN_BILLED = 10 * 2**20  # BigQuery's on-demand minimum per table referenced
+
+
+@dataclass
+class TableRead:
+    table: str
+    columns: list[str]
+    bytes: int
+    partitions_read: int | None  # None: not partitioned
+    partitions: int | None
+    pruning: str  # what limited the read: partitions, blocks, partitions+blocks, none
+    target: bool = False
+    # What the scaled model needs (scale.py): the time ranges the filters allow, on the partitioning
+    # column and on a clustering column that holds times; the share of rows other block filters
+    # keep; the bytes per row of the columns billed, and the rows, over the whole local table.
+    partition_ranges: list | None = None
+    block_ranges: list | None = None
+    selectivity: float = 1.0
+    bytes_per_row: float = 0.0
+    rows: int = 0
+
+    @property
+    def billed(self) -> int:
+        return max(self.bytes, MIN_BILLED)
+
+
+@dataclass
+class StatementBill:
+    what: str
+    reads: list[TableRead] = field(default_factory=list)
+
+    @property
+    def billed(self) -> int:
+        return sum(r.billed for r in self.reads)
+
+
+@dataclass
+class ActionBill:
+    action: str
+    branch: str  # full | incremental | view | assertion
+    statements: list[StatementBill] = field(default_factory=list)
+
+    @property
+    def billed(self) -> int:
+        return sum(s.billed for s in self.statements)
+
+
+def serial_names(catalog: Catalog) -> dict[int, str]:
+    """The serialization ids glue/oracle/catalog.py gives each table, back to its name."""
+    found = {}
+    for serial, name in enumerate(sorted(catalog.tables), start=1):
+        found[2 * serial] = found[2 * serial + 1] = name
+    return found
+
+
+class CostModel:
+    def __init__(self, oracle, catalog: Catalog, layouts: dict[str, Layout]):
+        self.oracle, self.catalog, self.layouts = oracle, catalog, layouts
+        self.names = serial_names(catalog)
+        self.bills: list[ActionBill] = []
+
+    # ------------------------------------------------------------------ the executor's hook
+    def __call__(self, action: Action, branch: str, connection, translator) -> None:
+        bill = ActionBill(action.name, branch)
+        pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops}.get(branch, [])
+        for script in pre_ops:  # the variables the statements filter on, as the run will set them
+            for sql in translator.script(script).statements:
+                if sql.lstrip().upper().startswith("SET VARIABLE"):
+                    connection.execute(sql)
+        constants: dict[str, Constant] = {}
+        for script in pre_ops:
+            self._script(bill, script, constants, connection, translator)
+        main = self._main(action, branch)
+        if main is not None:
+            bill.statements.append(self._bill(main[0], main[1], constants, connection, translator))
+        self.bills.append(bill)
+
+    def _main(self, action: Action, branch: str):
+        if action.kind in ("view", "assertion"):
+            return None if action.kind == "view" else ("query", action.query)
+        if branch == "full":
+            return "create table", statements.create_table(action, action.query).sql
+        columns = [name for name, _ in self.catalog.tables[action.name].columns]
+        query = action.incremental_query or action.query
+        if action.unique_key:
+            return "merge", statements.merge(action, query, columns).sql
+        return "insert", statements.insert(action, query, columns).sql
+
+    def _script(self, bill, script: str, constants, connection, translator) -> None:
+        for statement in scripts.split(script):
+            declared = scripts.declare(statement)
+            if declared is None:
+                bill.statements.append(self._bill("pre_operations", statement.text, constants, connection, translator))
+                continue
+            if declared.default_start is None:
+                continue
+            default = "SELECT " + script[declared.default_start:declared.default_end].rstrip().rstrip(";")
+            bill.statements.append(self._bill(f"DECLARE {', '.join(declared.names)}", default, constants,
+                                              connection, translator))
+            [(_, kind)] = self.oracle.analyze(default, self.catalog.with_constants(constants))
+            constants.update({name: Constant(declared.type or kind) for name in declared.names})
+
+    # ------------------------------------------------------------------ one statement
+    def _bill(self, what: str, sql: str, constants, connection, translator) -> StatementBill:
+        resolved = self.oracle.resolve(sql, self.catalog.with_constants(constants))
+        updates = what == "merge"
+        by_table: dict[str, list[Read]] = {}
+        for read in table_reads(resolved, sql, self.names):
+            by_table.setdefault(read.table, []).append(read)
+        bill = StatementBill(what)
+        for table, reads in by_table.items():
+            bill.reads.append(self._table(table, reads, updates, connection, translator))
+        return bill
+
+    def _table(self, table: str, reads: list[Read], updates: bool, connection, translator) -> TableRead:
+        layout = self.layouts.get(table, Layout())
+        schema = self.catalog.tables[table].columns
+        read_parts: dict[tuple, dict[str, int]] = {}
+        total_parts, pruning = set(), set()
+        columns: set[str] = set()
+        scopes = []
+        for read in reads:
+            wanted = {c for c, _ in schema} if (read.target and updates) else set(read.columns)
+            columns |= wanted
+            survivors, scope = self._surviving(table, layout, read, connection, translator)
+            scopes.append(scope)
+            for part, matched, how in survivors:
+                total_parts.add(part.start)
+                pruning |= how
+                if matched:
+                    kept = read_parts.setdefault(part.start, {})
+                    for name in wanted if not layout.external else ["*"]:
+                        kept[name] = max(kept.get(name, 0), part.bytes.get(name, 0))
+        nbytes = sum(sum(b.values()) for b in read_parts.values())
+        partitioned = layout.partitioned
+        whole = measure.partitions(connection, table, layout, schema)
+        rows = sum(p.rows for p in whole)
+        per_row = sum(p.bytes.get(c, 0) for p in whole for c in (columns if not layout.external else ["*"]))
+        return TableRead(table, sorted(columns), nbytes, len(read_parts) if partitioned else None,
+                         len(total_parts) if partitioned else None, "+".join(sorted(pruning)) or "none",
+                         any(r.target for r in reads), *_widest(scopes), per_row / rows if rows else 0.0, rows)
+
+    def _surviving(self, table, layout, read: Read, connection, translator):
+        """[(partition, read?, {how it was pruned})] for each partition, and the read's scope; a clustered
+        table's partitions hold only the bytes of the blocks its filters cannot skip."""
+        partition_ranges, blocks, how = None, [], set()
+        time_blocks, other_blocks = None, []
+        for condition in read.filters:
+            values = [self._value(text, connection, translator) for text in condition.constants]
+            if rules.prunes_partitions(layout, condition):
+                partition_ranges = rules.intersect(partition_ranges, rules.allowed(condition, values))
+                how.add("partitions")
+            elif rules.prunes_blocks(layout, condition):
+                blocks.append((condition.column, condition.op, values))
+                how.add("blocks")
+                if _all_times(values):
+                    time_blocks = rules.intersect(time_blocks, rules.allowed(condition, values))
+                else:
+                    other_blocks.append((condition.column, condition.op, values))
+        schema = self.catalog.tables[table].columns
+        everything = {p.start: p for p in measure.partitions(connection, table, layout, schema)}
+        if blocks:
+            where, parameters = measure.block_condition(blocks)
+            kept = {p.start: p for p in measure.partitions(connection, table, layout, schema, where, parameters)}
+        else:
+            kept = everything
+        survivors = []
+        for start, part in everything.items():
+            survives = partition_ranges is None or (
+                part.start is not None and rules.overlaps(part.start, part.end, partition_ranges))
+            matched = kept.get(start)
+            survivors.append(((matched or part), bool(survives and matched), how))
+        selectivity = 1.0
+        if other_blocks:
+            where, parameters = measure.block_condition(other_blocks)
+            all_rows = sum(p.rows for p in everything.values())
+            some = sum(p.rows for p in measure.partitions(connection, table, layout, [], where, parameters))
+            selectivity = some / all_rows if all_rows else 1.0
+        return survivors, (partition_ranges, time_blocks, selectivity)
+
+    @staticmethod
+    def _value(text: str, connection, translator):
+        return connection.execute(translator.query(f"SELECT {text}")).fetchone()[0]
+
+
+def _all_times(values) -> bool:
+    items = [v for item in values for v in (item if isinstance(item, list) else [item])]
+    return bool(items) and all(isinstance(v, (datetime, date)) for v in items)
+
+
+def _widest(scopes):
+    """One scope for several scans of a table: the union of what each allows."""
+    def union(ranges):
+        return None if any(r is None for r in ranges) else [x for r in ranges for x in r]
+    return union([s[0] for s in scopes]), union([s[1] for s in scopes]), max(s[2] for s in scopes)
