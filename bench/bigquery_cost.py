@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from glue import settings as settings_module
-from glue.cost import cost_model, human
+from glue.cost import cost_model, format_bills, human
 from glue.cost.layout import layouts
 from glue.cost.report import PRICE_PER_TIB
 from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill
@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--history", default="7,30,365", help="days of history, comma-separated")
     parser.add_argument("--pubsub-share", type=float, default=0.5,
                         help="share of visits arriving through Pub/Sub; the rest land as objects (default 0.5)")
+    parser.add_argument("--objects-per-hour", type=float, default=12,
+                        help="landing objects written an hour (default 12: a writer rotating every 5 minutes)")
+    parser.add_argument("--details", action="store_true", help="also print each measured read")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bigquery-cost-"))
     os.environ["CLICKSTREAM_LOCAL_DIR"] = str(work / "local")
@@ -97,7 +100,12 @@ def main() -> None:
     # sample arrives as objects only).
     grains[f"{settings.raw_dataset}.{settings.raw['pubsub_table']}"] = Grain("visits", args.pubsub_share)
     grains[f"{settings.raw_dataset}.{settings.raw['gcs_table']}"] = Grain("visits", 1 - args.pubsub_share)
+    for table in (f"{settings.raw_dataset}.{settings.raw['gcs_objects_table']}",
+                  f"{settings.staging_dataset}.stg_landing_objects", f"{settings.curated_dataset}.landed_objects"):
+        grains[table] = Grain("objects", args.objects_per_hour * 24)
     connection.close()
+    if args.details:
+        print(format_bills(model.bills))
     report(model.bills, layouts(graph, settings), grains, args, visits)
 
 

@@ -90,6 +90,7 @@ class Visit:
     geolocation: str | None = None
     user_agent: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    quality_flags: tuple[str, ...] = field(default=(), compare=False)
 
 
 # --------------------------------------------------------------------- timestamps
@@ -236,10 +237,6 @@ def validate(doc: Any) -> list[str]:
     reasons = _check_string(doc, "session_id", "session_id")
     reasons += _check_string(doc, "user_id", "user_id")
     reasons += _check_enum(doc, "device_type", "device_type", DEVICE_TYPES)
-    geo = doc.get("geolocation")
-    if geo is not None and not (isinstance(geo, str) and _valid_geolocation(geo)):
-        reasons.append('geolocation: not "latitude,longitude"')
-    reasons += _check_string(doc, "user_agent", "user_agent", required=False)
     events = doc.get("events")
     if events is None:
         reasons.append("events: missing")
@@ -251,6 +248,23 @@ def validate(doc: Any) -> list[str]:
         for index, element in enumerate(events):
             reasons += _check_event(element, f"events[{index}]")
     return reasons
+
+
+def quality_flags(doc: Any) -> list[str]:
+    """What is wrong with a valid visit's optional descriptive attributes (geolocation, user_agent).
+
+    These never reject a visit: its page views, cart additions and revenue still count. The
+    attribute is taken as missing (NULL in the warehouse) and the flag is recorded beside it."""
+    if not isinstance(doc, dict):
+        return []
+    flags = []
+    geo = doc.get("geolocation")
+    if geo is not None and not (isinstance(geo, str) and _valid_geolocation(geo)):
+        flags.append('geolocation: not "latitude,longitude"')
+    agent = doc.get("user_agent")
+    if agent is not None and not isinstance(agent, str):
+        flags.append("user_agent: not a string")
+    return flags
 
 
 def _valid_geolocation(text: str) -> bool:
@@ -307,6 +321,7 @@ def parse_visit(payload: str | bytes | dict) -> Visit:
     if reasons:
         raise InvalidVisit(reasons)
     known = {"session_id", "user_id", "device_type", "geolocation", "user_agent", "events"}
+    flags = quality_flags(doc)
     events = tuple(
         Event(e["event_type"], parse_timestamp(e["timestamp"]), _details(e["event_type"], e["details"]))
         for e in map(unwrap_event, doc["events"])
@@ -316,8 +331,10 @@ def parse_visit(payload: str | bytes | dict) -> Visit:
         user_id=doc["user_id"],
         device_type=doc["device_type"],
         events=events,
-        geolocation=doc.get("geolocation"),
-        user_agent=doc.get("user_agent"),
+        # A malformed descriptive attribute is taken as missing (quality_flags says why).
+        geolocation=None if any(f.startswith("geolocation") for f in flags) else doc.get("geolocation"),
+        user_agent=None if any(f.startswith("user_agent") for f in flags) else doc.get("user_agent"),
+        quality_flags=tuple(flags),
         extra={k: v for k, v in doc.items() if k not in known},
     )
 

@@ -52,7 +52,10 @@ def layouts(graph: Graph, settings) -> dict[str, Layout]:
     found = {name: of_action(a) for name, a in graph.actions.items() if a.kind in ("table", "incremental")}
     raw, names = settings.raw_dataset, settings.raw
     found[f"{raw}.{names['pubsub_table']}"] = Layout(
-        "publish_time", "DAY", expiration_days=int(names["pubsub_expiration_days"]))
-    found[f"{raw}.{names['gcs_table']}"] = Layout(external=True, hive_keys=list(names.get("landing_hive_keys", [])))
+        "publish_time", "HOUR", expiration_days=int(names["pubsub_expiration_days"]))
+    # The landing objects: an external table, hive-partitioned by the hour they landed (a
+    # STRING, YYYY-MM-DDTHH, which orders as the hours do), deleted after delete_after_days.
+    found[f"{raw}.{names['gcs_table']}"] = Layout(
+        "hour", "HOUR", external=True, expiration_days=settings.infra["landing"].get("delete_after_days"))
     found[f"{raw}.{names['gcs_objects_table']}"] = Layout()
     return found

@@ -60,11 +60,15 @@ def partitions(connection: duckdb.DuckDBPyConnection, table: str, layout: Layout
     else:
         sizes = [f"SUM({size_sql(f'{chr(34)}{name}{chr(34)}', kind)})" for name, kind in columns]
         names = [name for name, _ in columns]
-    if layout.partitioned:
+    if layout.partitioned and layout.external:  # a hive key: the hour as YYYY-MM-DDTHH
+        unit = "hour"
+        key = f'CAST(strptime("{layout.partition_column}", \'%Y-%m-%dT%H\') AS TIMESTAMPTZ)'
+        select = f"{key}, {key} + INTERVAL 1 hour"
+    elif layout.partitioned:
         unit = layout.unit.lower()
         key = f'date_trunc(\'{unit}\', "{layout.partition_column}")'
         select = f"CAST({key} AS TIMESTAMPTZ), CAST({key} + INTERVAL 1 {unit} AS TIMESTAMPTZ)"
-    else:
+    if not layout.partitioned:
         select = "NULL, NULL"
     sql = (f"SELECT {select}, COUNT(*), {', '.join(sizes)} FROM {_quoted(table)} WHERE {where} "
            f"GROUP BY ALL")

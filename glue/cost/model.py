@@ -177,7 +177,7 @@ class CostModel:
             if rules.prunes_partitions(layout, condition):
                 partition_ranges = rules.intersect(partition_ranges, rules.allowed(condition, values))
                 how.add("partitions")
-            elif rules.prunes_blocks(layout, condition):
+            if rules.prunes_blocks(layout, condition):
                 blocks.append((condition.column, condition.op, values))
                 how.add("blocks")
                 if _all_times(values):

@@ -79,7 +79,7 @@ def walk(message):
     for descriptor, value in _fields(message):
         if descriptor.type != descriptor.TYPE_MESSAGE:
             continue
-        for item in (value if descriptor.label == descriptor.LABEL_REPEATED else [value]):
+        for item in (value if hasattr(value, "add") else [value]):
             if item.DESCRIPTOR.name.startswith("AnyResolved") or "parent" in item.DESCRIPTOR.fields_by_name:
                 yield from walk(item)
 
@@ -106,13 +106,22 @@ class _Scans:
         self.reads: list[Read] = []
         self.owner: dict[int, tuple[Read, str]] = {}
         target = _target_scan(statement)
+        written = _inserted_scan(statement)
         for scan in (n for n in walk(statement) if n.DESCRIPTOR.name == "ResolvedTableScanProto"):
+            if scan is written:
+                continue  # an INSERT's target is written, not read: BigQuery bills only its query
             name = tables.get(scan.table.serialization_id, scan.table.full_name)
             columns = [c for c in get(scan, "column_list")]
             read = Read(name, sorted({c.name for c in columns}), target=scan is target)
             self.reads.append(read)
             for column in columns:
                 self.owner[column.column_id] = (read, column.name)
+
+
+def _inserted_scan(statement):
+    if statement.DESCRIPTOR.name == "ResolvedInsertStmtProto" and statement.HasField("table_scan"):
+        return node(statement.table_scan)
+    return None
 
 
 def _target_scan(statement):

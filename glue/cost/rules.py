@@ -48,6 +48,8 @@ def instant(value) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str):  # a hive partition key: the hour an object landed, YYYY-MM-DDTHH
+        return datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
     raise ValueError(f"not a time: {value!r}")
 
 

@@ -7,6 +7,7 @@ ranges its filters allow (model.py). At scale, rows arrive evenly in time at the
   rows_per_visit × visits_per_day rows a day, rows_per_visit measured locally;
 - a per-minute table (its uniqueKey holds `minute`) at most 1,440 rows a day per value of its
   other keys (the values measured locally): at a million visits a day every minute has traffic;
+- a table of landing objects gets the stated objects a day, whatever the volume;
 - a table that is neither partitioned nor per visit (the marts) keeps its measured rows.
 
 A read then covers a number of days of rows: all the history (or what expiry leaves of it)
@@ -27,12 +28,14 @@ DAY = timedelta(days=1)
 
 @dataclass
 class Grain:
-    kind: str  # visits | minutes | fixed
+    kind: str  # visits | minutes | objects | fixed
     per_unit: float  # rows per visit; values of the other keys (minutes); rows (fixed)
 
     def rows_per_day(self, visits_per_day: float) -> float:
         if self.kind == "visits":
             return self.per_unit * visits_per_day
+        if self.kind == "objects":  # landing objects: per_unit a day, whatever the volume
+            return self.per_unit
         if self.kind == "minutes":
             return min(1440 * self.per_unit, self.per_unit * visits_per_day)
         return 0.0

@@ -180,7 +180,10 @@ def landing_read_error(message: str) -> str | None:
 
 
 # The landing table of an empty bucket.
-NO_LINES = "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
+NO_LINES = ("SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
+            "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE")
+# Objects land under PREFIX/hour=YYYY-MM-DDTHH/: the external table's hive partition key.
+HOUR_KEY = "%Y-%m-%dT%H"
 
 
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
@@ -202,7 +205,8 @@ def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     root = str(Path(landing_dir).resolve()).replace("'", "''")
     pattern = f"{root}/{bucket_prefix}/**/*.jsonl".replace("'", "''")
     return (
-        f"SELECT line, 'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
+        f"SELECT line, NULLIF(regexp_extract(filename, '/hour=([^/]+)/', 1), '') AS hour, "
+        f"'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
         f"FROM read_csv('{pattern}', columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '', "
         f"header = false, auto_detect = false, strict_mode = false, filename = true, "
         f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {READ_BUFFER_BYTES})"
@@ -213,8 +217,13 @@ def landing_target(source: Path, settings: Settings) -> tuple[Path, bool]:
     """Where an input file lands (a .jsonl object in the landing bucket's directory), and whether
     that object already holds the same bytes."""
     name = source.name if source.suffix == ".jsonl" else source.name + ".jsonl"
-    target = settings.landing_path / name
-    return target, target.exists() and filecmp.cmp(source, target, shallow=False)
+    # An object of that name already landed (in any hour) is overwritten in place, as an upload
+    # under the same name would; a new one lands under this hour's partition.
+    landed = sorted(settings.landing_path.glob(f"hour=*/{name}"))
+    if landed:
+        return landed[0], filecmp.cmp(source, landed[0], shallow=False)
+    hour = datetime.now(timezone.utc).strftime(HOUR_KEY)
+    return settings.landing_path / f"hour={hour}" / name, False
 
 
 def land_files(inputs: list[Path], settings: Settings) -> list[Path]:
@@ -224,6 +233,7 @@ def land_files(inputs: list[Path], settings: Settings) -> list[Path]:
     for source in inputs:
         target, unchanged = landing_target(source, settings)
         if not unchanged:
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         landed.append(target)
     return landed

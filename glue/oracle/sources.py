@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from glue.oracle.catalog import Table
-from glue.provision.bigquery import LANDING_PSEUDO_COLUMNS, LANDING_SCHEMA, OBJECT_TABLE_SCHEMA, PUBSUB_SCHEMA
+from glue.provision.bigquery import LANDING_HIVE_KEYS, LANDING_PSEUDO_COLUMNS, LANDING_SCHEMA, OBJECT_TABLE_SCHEMA, PUBSUB_SCHEMA
 from glue.settings import Settings
 
 
@@ -15,6 +15,6 @@ def source_tables(settings: Settings) -> dict[str, Table]:
 def raw_tables(dataset: str, pubsub: str, gcs: str, gcs_objects: str) -> dict[str, Table]:
     return {
         f"{dataset}.{pubsub}": Table([(f.name, f.field_type) for f in PUBSUB_SCHEMA]),
-        f"{dataset}.{gcs}": Table(list(LANDING_SCHEMA), list(LANDING_PSEUDO_COLUMNS)),
+        f"{dataset}.{gcs}": Table([*LANDING_SCHEMA, *LANDING_HIVE_KEYS], list(LANDING_PSEUDO_COLUMNS)),
         f"{dataset}.{gcs_objects}": Table(list(OBJECT_TABLE_SCHEMA)),
     }

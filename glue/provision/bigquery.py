@@ -20,6 +20,8 @@ PUBSUB_SCHEMA = [
 # for every object table (objectMetadata SIMPLE). The ZetaSQL check reads these as the sources'
 # schemas (glue/oracle/sources.py).
 LANDING_SCHEMA = [("line", "STRING")]
+# The landing objects' hive partition key: gs://BUCKET/PREFIX/hour=2026-06-30T21/NAME.jsonl.
+LANDING_HIVE_KEYS = [("hour", "STRING")]
 LANDING_PSEUDO_COLUMNS = [("_FILE_NAME", "STRING")]
 OBJECT_TABLE_SCHEMA = [
     ("uri", "STRING"), ("generation", "INT64"), ("content_type", "STRING"), ("size", "INT64"),
@@ -70,7 +72,11 @@ class Dataset:
 
 
 class PubSubTable:
-    """What the BigQuery subscription writes: partitioned by publish time, partitions expire."""
+    """What the BigQuery subscription writes: partitioned by the hour of publish time, partitions expire.
+
+    Hourly, so that the hourly run reads the hour or two of messages it needs, not the whole day;
+    with the partitions expiring (90 days: 2,160 partitions), the table stays within BigQuery's
+    10,000 partitions per table."""
 
     kind = "bigquery table"
 
@@ -91,6 +97,8 @@ class PubSubTable:
         partitioning = current.time_partitioning
         if partitioning is None or partitioning.field != "publish_time":
             found.append("not partitioned by publish_time (cannot change in place: recreate the table)")
+        elif partitioning.type_ != bigquery.TimePartitioningType.HOUR:
+            found.append(f"partitioned by {partitioning.type_}, settings say HOUR (cannot change in place: recreate the table)")
         elif partitioning.expiration_ms != self.expiration_ms:
             found.append(f"partition expiration: {partitioning.expiration_ms} ms -> {self.expiration_ms} ms")
         return found
@@ -98,7 +106,7 @@ class PubSubTable:
     def create(self) -> None:
         table = bigquery.Table(self.name, schema=PUBSUB_SCHEMA)
         table.time_partitioning = bigquery.TimePartitioning(
-            type_=bigquery.TimePartitioningType.DAY, field="publish_time", expiration_ms=self.expiration_ms)
+            type_=bigquery.TimePartitioningType.HOUR, field="publish_time", expiration_ms=self.expiration_ms)
         table.description = "Raw visits as the Pub/Sub BigQuery subscription writes them (write_metadata)."
         self.client.create_table(table)
 
@@ -180,12 +188,19 @@ class LandingTable(_ExternalTable):
         config.ignore_unknown_values = True
         config.options.encoding = "UTF-8"
         config.max_bad_records = 0
+        hive = bigquery.HivePartitioningOptions()
+        hive.mode = "CUSTOM"
+        prefix = self.source_uri.removesuffix("*").rstrip("/")
+        hive.source_uri_prefix = prefix + "/" + "/".join(f"{{{k}:{t}}}" for k, t in LANDING_HIVE_KEYS)
+        config.hive_partitioning = hive
         return config
 
     def _more_differences(self, config: bigquery.ExternalConfig) -> list[str]:
         if config.source_format != "CSV" or config.options.field_delimiter != LINE_DELIMITER \
                 or config.options.quote_character != "":
             return ["format: one line per row (CSV, no quoting, delimiter U+0001)"]
+        if config.hive_partitioning is None:
+            return ["hive partitioning by landing hour: none -> hour=YYYY-MM-DDTHH"]
         return []
 
 

@@ -49,7 +49,8 @@ def landing_resources(settings: Settings, project: str, region: str, clients: Cl
     resources: list = []
     if clients.storage is not None:
         resources.append(Bucket(clients.storage, settings.landing_bucket_for(project), region,
-                                settings.infra["landing"]["storage_class"], LABELS))
+                                settings.infra["landing"]["storage_class"], LABELS,
+                                settings.infra["landing"].get("delete_after_days")))
     if clients.bigquery is not None:
         resources += bigquery_resources(settings, project, region, clients.bigquery)
     if clients.bigquery is not None and clients.connections is not None:
@@ -65,7 +66,9 @@ def bigquery_resources(settings: Settings, project: str, region: str, client) ->
     datasets = {"raw": settings.raw_dataset, "staging": settings.staging_dataset,
                 "curated": settings.curated_dataset, "assertions": settings.assertion_dataset}
     raw = settings.raw
-    source_uri = f"gs://{settings.landing_bucket_for(project)}/{settings.landing_prefix}/*.jsonl"
+    # Objects sit under hour=YYYY-MM-DDTHH/ (the hour they landed): a hive partition key that
+    # lets a query read only the newest objects.
+    source_uri = f"gs://{settings.landing_bucket_for(project)}/{settings.landing_prefix}/*"
     return [
         *(bq.Dataset(client, name, region, DATASET_DESCRIPTIONS[layer], LABELS) for layer, name in datasets.items()),
         bq.PubSubTable(client, settings.raw_dataset, raw["pubsub_table"], raw["pubsub_expiration_days"]),

@@ -73,7 +73,7 @@ class FileSink:
 
 
 class GcsSink:
-    """Objects gs://BUCKET/PREFIX/visits-<event hour>-<run>-<part>.jsonl.
+    """Objects gs://BUCKET/PREFIX/hour=<hour landed>/visits-<event hour>-<run>-<part>.jsonl.
 
     Objects are immutable, so lines are buffered per event hour and uploaded as a new part
     when the buffer is large or the run ends; `run_id` keeps parts of different runs apart.
@@ -111,6 +111,8 @@ class GcsSink:
             return
         self.parts[key] += 1
         name = f"{key}-{self.run_id}-{self.parts[key]:04d}.jsonl"
+        # Under the hour it lands: the landing table's hive partition, so that a run reads only new objects.
+        name = f"hour={datetime.now(timezone.utc):%Y-%m-%dT%H}/{name}"
         path = f"{self.prefix}/{name}" if self.prefix else name
         body = "\n".join(lines) + "\n"
         for attempt in range(1, attempts + 1):
