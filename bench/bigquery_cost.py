@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from glue import settings as settings_module
-from glue.cost import cost_model, format_bills, human
+from glue.cost import MIN_BILLED, cost_model, format_bills, human
 from glue.cost.layout import layouts
 from glue.cost.report import PRICE_PER_TIB
 from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill
@@ -128,6 +128,10 @@ def report(bills, table_layouts, grains, args, visits) -> None:
     print(f"  {'total':<62} {human(measured):>10}" + "".join(f" {human(t):>10}" for t in totals))
     print(f"  {'on-demand price at $' + str(PRICE_PER_TIB) + '/TiB':<62} {'':>10}"
           + "".join(f" {'$' + format(t / 2**40 * PRICE_PER_TIB, '.3f'):>10}" for t in totals))
+    references = sum(len(st.reads) for b in bills for st in b.statements)
+    floor = references * MIN_BILLED
+    print(f"  {f'of which the 10 MB minimum of its {references} table references':<62} {'':>10}"
+          + "".join(f" {human(floor):>10}" for _ in days))
     print(f"  {'after ' + format(days[-1], 'g') + ' days / after ' + format(days[0], 'g') + ' days':<62} {'':>10} "
           f"{totals[-1] / totals[0]:>9.2f}x")
 

@@ -35,7 +35,7 @@ def independent_count(directory):
 def built(graph, real_data_dir):
     harness = Harness(graph)
     for path in sorted(real_data_dir.glob("*.jsonl")):
-        harness.gcs(path.read_text(encoding="utf-8").splitlines(), f"gs://landing/visits/{path.name}")
+        harness.gcs(path.read_text(encoding="utf-8").splitlines(), f"gs://landing/visits/hour=2024-07-01T00/{path.name}")
     report = harness.run(with_assertions=True)
     assert report.ok, [r.message for r in report.failed()]
     return harness

@@ -64,7 +64,7 @@ class Harness:
         self.connection = connect(":memory:")
         ensure_schema(self.connection, raw_dataset)
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_pubsub ({PUBSUB_COLUMNS})')
-        self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, _FILE_NAME VARCHAR)')
+        self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, hour VARCHAR, _FILE_NAME VARCHAR)')
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs_objects ({OBJECT_COLUMNS})')
         self._messages = 0
         self._objects: dict[str, tuple[int, int]] = {}  # uri -> (generation, size) in visits_gcs_objects
@@ -87,8 +87,9 @@ class Harness:
             self.engine.insert(f"{self.raw}.{table}", oracle_rows if oracle_rows is not None else rows)
 
     def pubsub(self, payloads: list, published: datetime | None = None, message_ids: list[str] | None = None):
-        """Messages as the BigQuery subscription writes them; dicts are JSON-encoded."""
-        published = published or T0
+        """Messages as the BigQuery subscription writes them; dicts are JSON-encoded. Published, by
+        default, just after the last run, as a live subscription's messages are."""
+        published = published or self._clock + timedelta(milliseconds=1)
         rows = []
         for i, payload in enumerate(payloads):
             self._messages += 1
@@ -98,7 +99,7 @@ class Harness:
         self._insert("visits_pubsub", rows)
         return self
 
-    def gcs(self, lines: list, object_uri: str = "gs://landing/visits/visits-2024-07-01T09.jsonl"):
+    def gcs(self, lines: list, object_uri: str = "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl"):
         """Lines appended to an object, which makes a new generation of it (as a rewrite would)."""
         rows = self._object_lines(lines, object_uri)
         self._insert("visits_gcs", rows)
@@ -119,8 +120,12 @@ class Harness:
         return self
 
     @staticmethod
-    def _object_lines(lines: list, object_uri: str) -> list[tuple[str, str]]:
-        return [(line if isinstance(line, str) else json.dumps(line), object_uri) for line in lines]
+    def _object_lines(lines: list, object_uri: str) -> list[tuple[str, str | None, str]]:
+        """(line, hour, _FILE_NAME): the hour is the object's hive partition, from hour=... in its
+        name (NULL outside that layout, as on BigQuery: such an object is never read incrementally)."""
+        hour = re.search(r"/hour=([^/]+)/", object_uri)
+        return [(line if isinstance(line, str) else json.dumps(line), hour[1] if hour else None, object_uri)
+                for line in lines]
 
     def _record_object(self, object_uri: str, generation: int, size: int) -> None:
         self._objects[object_uri] = (generation, size)
@@ -183,7 +188,7 @@ class Harness:
 
 
 def _size(rows: list[tuple[str, str]]) -> int:
-    return sum(len(line.encode()) + 1 for line, _ in rows)
+    return sum(len(line.encode()) + 1 for line, *_ in rows)
 
 
 def _freeze(value):

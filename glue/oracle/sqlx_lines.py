@@ -3,7 +3,9 @@
 Dataform drops the config and other blocks and expands `${...}`, so the compiled SQL's line
 numbers are not the file's. Each compiled line is matched, in order, against the lines of the
 block it came from (the SQL body, or pre_operations / post_operations), with every `${...}` in
-the SQLX standing for any text. A line holding only a placeholder matches anything, so a line
+the SQLX standing for any text, and so does the JavaScript at either end of a multi-line
+template string (the `${when(incremental(),` and backtick before the SQL, the backtick and
+`,` or `)}` after it). A line holding only a placeholder matches anything, so a line
 with text of its own that matches is preferred, looking ahead a few lines.
 """
 from __future__ import annotations
@@ -59,8 +61,19 @@ def _placeholders_removed(line: str) -> tuple[str, bool]:
     return "".join(out), had
 
 
+def _template_edge(line: str) -> str:
+    """A line that opens or closes a multi-line `...` template inside ${...}: the JavaScript around
+    the SQL (`${when(incremental(),` before, `,` or `)}` after) stands for any text."""
+    if line.count("`") != 1:
+        return line
+    before, after = line.split("`")
+    if before.strip() == "" or before.rstrip().endswith(("(", ",")):
+        return "${}" + after
+    return before + "${}"
+
+
 def _pattern(line: str) -> tuple[re.Pattern, bool]:
-    text, _ = _placeholders_removed(line.strip())
+    text, _ = _placeholders_removed(_template_edge(line.strip()))
     literal = text.replace("\0", "").strip() != ""
     parts = [re.escape(" ".join(p.split())) for p in text.split("\0")]
     return re.compile(r"\s*" + r".*".join(parts) + r"\s*", re.S), literal

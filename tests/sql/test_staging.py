@@ -79,7 +79,7 @@ def test_flat_and_wrapped_events_parse_alike(harness, visit):
 
 def test_new_lines_in_an_object_already_loaded_are_not_lost(harness, visit):
     # Objects can be overwritten (a new generation in GCS, an appending local file sink).
-    uri = "gs://landing/visits/visits-2024-07-01T09.jsonl"
+    uri = "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl"
     harness.gcs([visit], uri)
     harness.run("clickstream.sessions")
     later = json.loads(json.dumps(visit))
@@ -90,7 +90,7 @@ def test_new_lines_in_an_object_already_loaded_are_not_lost(harness, visit):
 
 
 def test_an_object_rewritten_with_the_same_size_is_read_again(harness, visit):
-    uri = "gs://landing/visits/visits-2024-07-01T10.jsonl"
+    uri = "gs://landing/visits/hour=2024-07-01T10/visits-2024-07-01T10.jsonl"
     harness.gcs([visit], uri)
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     # Same line count and byte count, different visit: only the generation tells them apart.
@@ -104,7 +104,7 @@ def test_an_object_rewritten_with_the_same_size_is_read_again(harness, visit):
 
 
 def test_an_incremental_run_reads_only_objects_with_a_new_generation(harness, visit):
-    old, new = "gs://landing/visits/visits-2024-07-01T09.jsonl", "gs://landing/visits/visits-2024-07-02T09.jsonl"
+    old, new = "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl", "gs://landing/visits/hour=2024-07-02T09/visits-2024-07-02T09.jsonl"
     harness.gcs([visit], old)
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     # The old object's lines change behind an unchanged generation: a run that read it would
