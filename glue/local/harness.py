@@ -136,6 +136,16 @@ class Harness:
         self._insert("visits_gcs_objects", [(object_uri, generation, size, T0)],
                      [(object_uri, generation, None, size, None, T0, [], None)])
 
+    def expire_raw(self):
+        """Every raw row gone, as when Pub/Sub partitions expire and the landing lifecycle deletes
+        the objects."""
+        for table in ("visits_pubsub", "visits_gcs", "visits_gcs_objects"):
+            self.connection.execute(f'DELETE FROM "{self.raw}".{table}')
+            if self.engine is not None:
+                self.engine.delete(f"{self.raw}.{table}", lambda row: False)
+        self._objects.clear()
+        return self
+
     def prior(self, name: str, rows: list[dict]):
         """A prior state of an incremental table, so that the next run takes its incremental branch."""
         action = self.graph.find(name)

@@ -1,6 +1,6 @@
-"""Per-minute aggregates (late data within the lookback) and the four dashboard marts."""
+"""Per-minute aggregates (late data of any age, clocks in the future) and the four dashboard marts."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from glue.local.harness import assert_rows
@@ -25,10 +25,10 @@ def test_page_views_per_minute_counts_by_minute_and_page(harness):
     ])
 
 
-def test_late_event_within_lookback_updates_its_minute(harness):
+def test_late_event_updates_its_minute(harness):
     harness.pubsub([_page_visit("a", "2024-07-01T09:00:05"), _page_visit("b", "2024-07-01T12:00:00")])
     harness.run("clickstream.page_views_per_minute")
-    # Arrives after 09:00 was aggregated, within the 180-minute lookback of the newest minute.
+    # Arrives after 09:00 was aggregated.
     harness.pubsub([_page_visit("late", "2024-07-01T09:00:30")])
     report = harness.run("clickstream.page_views_per_minute")
     assert report.by_name("page_views_per_minute").mode == "merged"
@@ -36,15 +36,44 @@ def test_late_event_within_lookback_updates_its_minute(harness):
     assert nine == [{"page_views": 2}]
 
 
-def test_late_event_beyond_lookback_waits_for_a_full_refresh(harness):
-    harness.pubsub([_page_visit("a", "2024-07-01T06:00:05"), _page_visit("b", "2024-07-01T12:00:00")])
+def test_an_event_three_days_late_is_counted_in_its_own_minute_by_the_next_run(harness):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+    three_days_ago = now - timedelta(days=3)
+    harness.pubsub([_page_visit("a", stamp(three_days_ago)), _page_visit("b", stamp(now - timedelta(minutes=5)))])
+    harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
+    harness.pubsub([_page_visit("late", stamp(three_days_ago + timedelta(seconds=30)))])
+    report = harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
+    # Only the late event's minute is written, and no full refresh is needed.
+    assert report.by_name("page_views_per_minute").changed == 1
+    minute = f"minute = TIMESTAMPTZ '{three_days_ago:%Y-%m-%d %H:%M}:00+00'"
+    assert harness.rows("page_views_per_minute", "page_views", minute) == [{"page_views": 2}]
+    assert harness.rows("activity_per_minute", "page_views, visits_started", minute) == [
+        {"page_views": 2, "visits_started": 2}]
+
+
+def test_an_event_dated_2099_is_refused_and_later_minutes_still_count(harness):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+    harness.pubsub([_page_visit("future", "2099-01-01T00:00:00"), _page_visit("a", stamp(now - timedelta(minutes=10)))])
+    harness.run("clickstream.page_views_per_minute", "clickstream.rejected_visits")
+    [rejected] = harness.rows("rejected_visits", "first_reason")
+    assert rejected["first_reason"] == "events[0].timestamp: more than 60 minutes after the visit was received"
+    harness.pubsub([_page_visit("b", stamp(now - timedelta(minutes=2)))])
     harness.run("clickstream.page_views_per_minute")
-    harness.pubsub([_page_visit("late", "2024-07-01T06:00:30")])
-    harness.run("clickstream.page_views_per_minute")
-    where = "minute = TIMESTAMPTZ '2024-07-01 06:00:00+00'"
-    assert harness.rows("page_views_per_minute", "page_views", where) == [{"page_views": 1}]
-    harness.run("clickstream.page_views_per_minute", full_refresh=True)
-    assert harness.rows("page_views_per_minute", "page_views", where) == [{"page_views": 2}]
+    minutes = [r["minute"] for r in harness.rows("page_views_per_minute", "minute", "TRUE ORDER BY minute")]
+    assert minutes == [now - timedelta(minutes=10), now - timedelta(minutes=2)]
+
+
+def test_a_malformed_geolocation_keeps_the_visit_with_null_coordinates_and_a_flag(harness):
+    visit = dict(_page_visit("geo", "2024-07-01T09:00:05"), geolocation="abc")
+    harness.pubsub([visit])
+    harness.run("clickstream.sessions", "clickstream.page_views_per_minute", "clickstream.rejected_visits")
+    assert harness.rows("sessions", "latitude, longitude, quality_flags, page_view_count") == [
+        {"latitude": None, "longitude": None, "quality_flags": ['geolocation: not "latitude,longitude"'],
+         "page_view_count": 1}]
+    assert harness.rows("rejected_visits", "COUNT(*) AS n") == [{"n": 0}]
+    assert harness.rows("page_views_per_minute", "SUM(page_views) AS n") == [{"n": 1}]
 
 
 def test_incremental_branch_merges_into_a_given_prior_state(harness):
@@ -69,11 +98,11 @@ def test_only_the_minutes_of_newly_loaded_events_are_recomputed(harness):
     assert nothing_new.by_name("page_views_per_minute").changed == 0
     assert nothing_new.by_name("activity_per_minute").changed == 0
 
-    harness.pubsub([_page_visit("c", "2024-07-01T09:03:30")])  # within the lookback, between the two
+    harness.pubsub([_page_visit("c", "2024-07-01T09:03:30")])  # between the two
     report = harness.run("clickstream.page_views_per_minute", "clickstream.activity_per_minute")
-    # 09:03 and every minute after it are recomputed; 09:00, before the new event, is left as it was.
-    assert report.by_name("page_views_per_minute").changed == 2
-    assert report.by_name("activity_per_minute").changed == 2
+    # Only 09:03, the new event's minute, is written; 09:00 and 09:05 are left as they were.
+    assert report.by_name("page_views_per_minute").changed == 1
+    assert report.by_name("activity_per_minute").changed == 1
     rows = {r["minute"].minute: r for r in harness.rows("page_views_per_minute")}
     assert rows[0]["loaded_at"] == first[0] and rows[5]["loaded_at"] == first[5]
     [newest] = harness.rows("events", "MAX(loaded_at) AS loaded_at")
