@@ -33,8 +33,10 @@ def test_run_lands_inputs_and_builds_everything(workspace):
     assert "clickstream.sessions" in result.output and "0 failed" in result.output
     db = connect(workspace / "local" / "warehouse.duckdb")
     assert db.execute("SELECT COUNT(*) FROM clickstream.sessions").fetchone() == (1,)
-    assert db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchone() == (
-        "gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl",)
+    # Landed under the hour it landed: the landing table's hive partition.
+    [(source_ref,)] = db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchall()
+    assert re.fullmatch(r"gs://clickstream-local-clickstream-landing/visits/hour=\d{4}-\d\d-\d\dT\d\d/"
+                        r"visits-2024-07-01T09\.jsonl", source_ref), source_ref
 
 
 def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
@@ -50,9 +52,10 @@ def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
         return result.output
 
     first = dry()
-    assert "visits-2024-07-01T09.jsonl -> gs://clickstream-local-clickstream-landing/visits/visits-2024-07-01T09.jsonl\n" in first
+    assert re.search(r"visits-2024-07-01T09\.jsonl -> gs://clickstream-local-clickstream-landing/visits/"
+                     r"hour=[0-9T-]+/visits-2024-07-01T09\.jsonl\n", first)
     assert re.search(r"plan incremental +clickstream\.sessions +create\n", first)
-    assert re.search(r"plan assertion +clickstream_assertions\.clickstream_sessions_assertions_uniqueKey_0 +check\n", first)
+    assert re.search(r"plan incremental +clickstream_staging\.stg_visit_payloads +create\n", first)
     assert "clickstream.events" not in first
     assert not warehouse.exists() and not landing.exists()
 
@@ -60,7 +63,7 @@ def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
     written = warehouse.stat().st_mtime_ns
     again = dry()
     assert "(already there, unchanged)" in again
-    assert re.search(r"plan incremental +clickstream\.sessions +merge on visit_id\n", again)
+    assert re.search(r"plan incremental +clickstream\.sessions +append\n", again)
     assert re.search(r"plan incremental +clickstream\.sessions +rebuild\n", dry("--full-refresh"))
     assert warehouse.stat().st_mtime_ns == written
 
@@ -116,7 +119,7 @@ def test_failing_assertion_is_named_with_sample_rows_and_dependents_skipped(grap
     harness.run("clickstream.sessions")
     harness.connection.execute("INSERT INTO clickstream.sessions SELECT * FROM clickstream.sessions")
     # Make visits_by_device depend on the failing assertion, as `dependencies:` in SQLX would.
-    unique = graph.find("clickstream_sessions_assertions_uniqueKey_0")
+    unique = graph.find("assert_sessions_loaded")
     target = graph.find("visits_by_device")
     target.dependencies = [*target.dependencies, unique.name]
     try:
@@ -124,8 +127,8 @@ def test_failing_assertion_is_named_with_sample_rows_and_dependents_skipped(grap
     finally:
         target.dependencies.remove(unique.name)
     failed, skipped = report.results
-    assert failed.status == "failed" and "clickstream_sessions_assertions_uniqueKey_0" in failed.message
-    assert failed.sample and failed.columns[-1] == "index_row_count"
+    assert failed.status == "failed" and "assert_sessions_loaded" in failed.message
+    assert failed.sample and failed.columns == ["visit_id", "rows_with_key", "problems"]
     assert skipped.status == "skipped" and unique.name in skipped.message
 
 

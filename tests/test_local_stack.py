@@ -54,7 +54,7 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     sent = int(published.stderr.split(" messages sent")[0].rsplit(" ", 1)[-1])
     cli("simulate", "--to", "gcs:gs://clickstream-local-clickstream-landing/visits",
         "--start", "2024-07-01T09:00", "--count", "300", "--seed", "6")
-    objects = list((local / "landing" / "clickstream-local-clickstream-landing" / "visits").glob("*.jsonl"))
+    objects = list((local / "landing" / "clickstream-local-clickstream-landing" / "visits").glob("hour=*/*.jsonl"))
     assert len(objects) == 1 and len(objects[0].read_text().splitlines()) == 300
 
     deadline, written = time.monotonic() + 60, 0

@@ -101,10 +101,14 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
     raw = tables["visits_pubsub"]
     assert [f["name"] for f in raw["schema"]["fields"]] == [
         "subscription_name", "message_id", "publish_time", "data", "attributes"]
-    assert raw["timePartitioning"] == {"type": "DAY", "field": "publish_time",
+    # Hourly partitions: an hourly run reads the hour or two of messages it needs.
+    assert raw["timePartitioning"] == {"type": "HOUR", "field": "publish_time",
                                        "expirationMs": str(90 * 24 * 3600 * 1000)}
     external = tables["visits_gcs"]["externalDataConfiguration"]
-    assert external["sourceUris"] == [f"gs://{project}-clickstream-landing/visits/*.jsonl"]
+    assert external["sourceUris"] == [f"gs://{project}-clickstream-landing/visits/*"]
+    # Objects sit under hour=...: a hive partition key, so that a run reads only the newest ones.
+    assert external["hivePartitioningOptions"] == {
+        "mode": "CUSTOM", "sourceUriPrefix": f"gs://{project}-clickstream-landing/visits/{{hour:STRING}}"}
     assert external["csvOptions"]["quote"] == "" and external["csvOptions"]["fieldDelimiter"] == "\u0001"
     assert [f["name"] for f in external["schema"]["fields"]] == ["line"]
     assert posts  # the POSTs above came through the official client

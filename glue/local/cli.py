@@ -137,7 +137,8 @@ def _print_plan(settings, options: RunOptions) -> None:
     for path in inputs:
         target, unchanged = landing_target(path, settings)
         note = " (already there, unchanged)" if unchanged else ""
-        click.echo(f"  land {path} -> gs://{settings.landing_bucket}/{settings.landing_prefix}/{target.name}{note}")
+        name = target.relative_to(settings.landing_path).as_posix()
+        click.echo(f"  land {path} -> gs://{settings.landing_bucket}/{settings.landing_prefix}/{name}{note}")
     for action, step in steps:
         click.echo(format_step(action, step))
     click.secho(f"dry run: {len(steps)} actions and {len(inputs)} input files; nothing landed, nothing written",
