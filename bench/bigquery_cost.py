@@ -21,7 +21,8 @@ from glue import settings as settings_module
 from glue.cost import MIN_BILLED, cost_model, format_bills, human
 from glue.cost.layout import layouts
 from glue.cost.report import PRICE_PER_TIB
-from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill
+from glue.cost.layout import Layout
+from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill, scaled_read
 from glue.local.warehouse import connect
 from glue.local.workflow import RunOptions, compile_graph, run_workflow
 from glue.oracle import Oracle, ZetaSQL, check_graph
@@ -56,9 +57,14 @@ def publish(settings, directory: Path, published: datetime) -> list[Path]:
     return [landed]
 
 
+def hourly_tags(settings) -> tuple[str, ...]:
+    """The tags the hourly workflow configuration runs (clickstream.yaml): what an hourly run is."""
+    return tuple(settings.infra["dataform"]["workflow_configs"]["hourly-incremental"].get("tags") or ())
+
+
 def run(settings, graph, inputs, clock, observer=None):
-    report, _, _ = run_workflow(settings, RunOptions(tuple(str(p) for p in inputs), clock=clock, concurrency=1),
-                                graph=graph, observer=observer)
+    options = RunOptions(tuple(str(p) for p in inputs), clock=clock, concurrency=1, tags=hourly_tags(settings))
+    report, _, _ = run_workflow(settings, options, graph=graph, observer=observer)
     if not report.ok:
         sys.exit("\n".join(f"{r.action.name}: {r.message}" for r in report.failed()))
     return report
@@ -73,6 +79,8 @@ def main() -> None:
     parser.add_argument("--objects-per-hour", type=float, default=12,
                         help="landing objects written an hour (default 12: a writer rotating every 5 minutes)")
     parser.add_argument("--details", action="store_true", help="also print each measured read")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="print the N reads that cost most after the longest history (default 10)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bigquery-cost-"))
     os.environ["CLICKSTREAM_LOCAL_DIR"] = str(work / "local")
@@ -81,6 +89,7 @@ def main() -> None:
     graph = compile_graph(settings)
     history = [REAL] if REAL.is_dir() else [simulated(work / "history", 8000, datetime(2024, 7, 1, tzinfo=timezone.utc),
                                                       timedelta(days=60), 1)]
+    print(f"the hourly workflow: tags {', '.join(hourly_tags(settings)) or 'all'} (clickstream.yaml)", file=sys.stderr)
     print(f"history: {'the real sample' if REAL.is_dir() else 'simulated visits (the real sample is absent)'}, "
           f"built at {NOW - timedelta(hours=2):%Y-%m-%d %H:%M}Z; two hourly runs of {BATCH} new visits", file=sys.stderr)
     run(settings, graph, history, NOW - timedelta(hours=2))
@@ -109,6 +118,15 @@ def main() -> None:
     report(model.bills, layouts(graph, settings), grains, args, visits)
 
 
+def largest_reads(bills, table_layouts, grains, scenario, count: int) -> None:
+    """The reads that cost most at scale: where the next saving is."""
+    reads = [(scaled_read(r, table_layouts.get(r.table, Layout()), grains[r.table], scenario), b.action, st.what, r)
+             for b in bills for st in b.statements for r in st.reads]
+    print(f"\nThe {count} largest reads after {scenario.history_days:g} days (scaled; 10 MB minimum not applied):")
+    for nbytes, action, what, read in sorted(reads, key=lambda x: -x[0])[:count]:
+        print(f"  {human(nbytes):>10}  {action} {what}: {read.table} ({read.pruning}; {', '.join(read.columns)})")
+
+
 def report(bills, table_layouts, grains, args, visits) -> None:
     days = [float(d) for d in args.history.split(",")]
     scenarios = [Scenario(args.visits_per_day, d, NOW) for d in days]
@@ -134,6 +152,7 @@ def report(bills, table_layouts, grains, args, visits) -> None:
           + "".join(f" {human(floor):>10}" for _ in days))
     print(f"  {'after ' + format(days[-1], 'g') + ' days / after ' + format(days[0], 'g') + ' days':<62} {'':>10} "
           f"{totals[-1] / totals[0]:>9.2f}x")
+    largest_reads(bills, table_layouts, grains, scenarios[-1], args.top)
 
 
 if __name__ == "__main__":

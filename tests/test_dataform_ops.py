@@ -71,7 +71,7 @@ def test_run_a_workflow_config_and_see_it_in_status(api):
 def test_schedule_apply_creates_what_is_declared_then_changes_nothing(api):
     server, state = api
     dry = cli("schedule", "apply", "--dry-run")
-    assert dry.exit_code == 0 and "3 to create" in dry.output
+    assert dry.exit_code == 0 and "4 to create" in dry.output
     assert not any(name.startswith(("Create", "Update")) for name in server.calls())
 
     first = cli("schedule", "apply")
@@ -79,8 +79,14 @@ def test_schedule_apply_creates_what_is_declared_then_changes_nothing(api):
     hourly = state["workflow_configs"][f"{REPO}/workflowConfigs/hourly-incremental"]
     assert hourly.cron_schedule == "10 * * * *" and hourly.release_config == f"{REPO}/releaseConfigs/production"
     assert not hourly.invocation_config.fully_refresh_incremental_tables_enabled
-    daily = state["workflow_configs"][f"{REPO}/workflowConfigs/daily-full-refresh"]
-    assert daily.invocation_config.fully_refresh_incremental_tables_enabled
+    assert list(hourly.invocation_config.included_tags) == ["staging", "curated", "aggregates", "marts", "operations"]
+    # No scheduled full refresh: a daily audit runs the assertions alone, over whole tables.
+    daily = state["workflow_configs"][f"{REPO}/workflowConfigs/daily-audit"]
+    assert not daily.invocation_config.fully_refresh_incremental_tables_enabled
+    assert not daily.invocation_config.transitive_dependencies_included
+    assert list(daily.invocation_config.included_tags) == ["audit"]
+    assert daily.release_config == f"{REPO}/releaseConfigs/audit"
+    assert state["release_configs"][f"{REPO}/releaseConfigs/audit"].code_compilation_config.vars == {"audit": "true"}
     assert state["release_configs"][f"{REPO}/releaseConfigs/production"].git_commitish == "main"
 
     from google.cloud import dataform_v1

@@ -8,7 +8,8 @@ ranges its filters allow (model.py). At scale, rows arrive evenly in time at the
 - a per-minute table (its uniqueKey holds `minute`) at most 1,440 rows a day per value of its
   other keys (the values measured locally): at a million visits a day every minute has traffic;
 - a table of landing objects gets the stated objects a day, whatever the volume;
-- a table that is neither partitioned nor per visit (the marts) keeps its measured rows.
+- a model that is not partitioned (the marts and their running totals: a row per page, device,
+  category or product) keeps its measured rows.
 
 A read then covers a number of days of rows: all the history (or what expiry leaves of it)
 when nothing prunes it; each partition that survives, counted whole (the run is taken at the
@@ -136,6 +137,6 @@ def _grain(action, connection, read: TableRead, visits: int) -> Grain:
                 f'SELECT COUNT(DISTINCT ({", ".join(chr(34) + k + chr(34) for k in others)})) '
                 f'FROM "{dataset}"."{name}"').fetchone()[0] or 1
         return Grain("minutes", keys)
-    if action is not None and action.kind == "table" and not action.partition_by:
+    if action is not None and not action.partition_by:  # the marts and their running totals
         return Grain("fixed", read.rows)
     return Grain("visits", read.rows / visits if visits else 0.0)

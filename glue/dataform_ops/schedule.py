@@ -63,7 +63,9 @@ class WorkflowConfig:
             name=self.name, release_config=f"{self.repository}/releaseConfigs/{self.spec['release_config']}",
             cron_schedule=self.spec.get("cron", ""), time_zone=self.spec.get("time_zone", "Etc/UTC"),
             invocation_config=dataform_v1.InvocationConfig(
-                included_tags=list(self.spec.get("tags") or []), transitive_dependencies_included=True,
+                included_tags=list(self.spec.get("tags") or []),
+                # The audit runs its assertions alone, against the tables as the hourly runs left them.
+                transitive_dependencies_included=bool(self.spec.get("include_dependencies", True)),
                 fully_refresh_incremental_tables_enabled=bool(self.spec.get("full_refresh"))))
 
     def read(self):
@@ -76,6 +78,8 @@ class WorkflowConfig:
         have, want = current.invocation_config, wanted.invocation_config
         if list(have.included_tags) != list(want.included_tags):
             found.append(f"tags: {list(have.included_tags) or 'all'} -> {list(want.included_tags) or 'all'}")
+        if have.transitive_dependencies_included != want.transitive_dependencies_included:
+            found.append(f"dependencies included -> {want.transitive_dependencies_included}")
         if have.fully_refresh_incremental_tables_enabled != want.fully_refresh_incremental_tables_enabled:
             found.append(f"full refresh -> {want.fully_refresh_incremental_tables_enabled}")
         return found
