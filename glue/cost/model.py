@@ -99,7 +99,7 @@ class CostModel:
             self._script(bill, script, constants, connection, translator)
         main = self._main(action, branch)
         if main is not None:
-            bill.statements.append(self._bill(main[0], main[1], constants, connection, translator))
+            bill.statements.append(self.price(main[0], main[1], constants, connection, translator))
         self.bills.append(bill)
 
     def _main(self, action: Action, branch: str):
@@ -117,18 +117,20 @@ class CostModel:
         for statement in scripts.split(script):
             declared = scripts.declare(statement)
             if declared is None:
-                bill.statements.append(self._bill("pre_operations", statement.text, constants, connection, translator))
+                bill.statements.append(self.price("pre_operations", statement.text, constants, connection, translator))
                 continue
             if declared.default_start is None:
                 continue
             default = "SELECT " + script[declared.default_start:declared.default_end].rstrip().rstrip(";")
-            bill.statements.append(self._bill(f"DECLARE {', '.join(declared.names)}", default, constants,
+            bill.statements.append(self.price(f"DECLARE {', '.join(declared.names)}", default, constants,
                                               connection, translator))
             [(_, kind)] = self.oracle.analyze(default, self.catalog.with_constants(constants))
             constants.update({name: Constant(declared.type or kind) for name in declared.names})
 
     # ------------------------------------------------------------------ one statement
-    def _bill(self, what: str, sql: str, constants, connection, translator) -> StatementBill:
+    def price(self, what: str, sql: str, constants, connection, translator) -> StatementBill:
+        """What BigQuery bills for one statement, with the script variables `constants` names set in
+        `connection` (as the run sets them) and `translator` knowing them."""
         resolved = self.oracle.resolve(sql, self.catalog.with_constants(constants))
         updates = what == "merge"
         by_table: dict[str, list[Read]] = {}

@@ -128,10 +128,10 @@ def test_a_message_written_after_the_staging_window_passed_fails_the_audit(harne
     harness.pubsub([visit], published=now - timedelta(minutes=5))
     first = harness.run("clickstream_staging.stg_visit_payloads", with_assertions=True)
     assert first.ok
-    # The sink was down: a message published 2 hours ago lands only now, behind the 60-minute window
-    # staging reads before its last load, and within the 2 hours the hourly audit checks.
+    # The sink was down: a message published 90 minutes ago lands only now, behind the 60 minutes
+    # staging reads before its last load, and within the hour before those that the audit checks.
     late = dict(visit, user_id="UID-LATE")
-    harness.pubsub([late], published=now - timedelta(hours=2), message_ids=["late-1"])
+    harness.pubsub([late], published=now - timedelta(minutes=90), message_ids=["late-1"])
     report = harness.run("clickstream_staging.stg_visit_payloads", "assert_pubsub_staged", with_assertions=True)
     failed = {r.action.name: r for r in report.failed()}
     assert list(failed) == ["clickstream_assertions.assert_pubsub_staged"]
