@@ -144,6 +144,7 @@ def report(bills, table_layouts, grains, args, visits) -> None:
         measured += bill.billed
         print(f"  {bill.action:<62} {human(bill.billed):>10}" + "".join(f" {human(s):>10}" for s in scaled))
     print(f"  {'total':<62} {human(measured):>10}" + "".join(f" {human(t):>10}" for t in totals))
+    print(f"  {'total, MB':<62} {measured / 2**20:>10,.0f}" + "".join(f" {t / 2**20:>10,.0f}" for t in totals))
     print(f"  {'on-demand price at $' + str(PRICE_PER_TIB) + '/TiB':<62} {'':>10}"
           + "".join(f" {'$' + format(t / 2**40 * PRICE_PER_TIB, '.3f'):>10}" for t in totals))
     references = sum(len(st.reads) for b in bills for st in b.statements)

@@ -197,7 +197,7 @@ def main():
             print(f"real data: skipped, {REAL} not found")
 
         settings = fresh_settings(work / "sim")
-        simulate(settings.landing_path, args.visits, START, seed=1)
+        simulate(settings.landing_hour_path(), args.visits, START, seed=1)
         scan_seconds, events = bare_scan(settings.landing_path)
         # The first run translates the SQL and caches it (.local/translations.json), as a user's
         # first build does once; the flatten's throughput is measured on fresh warehouses after it.
@@ -231,7 +231,9 @@ def main():
         first_incremental, _ = timed_run(settings, graph)
         restore = snapshot(settings.warehouse, work / "before-increment.duckdb")
         # A later month, so the new day files do not share names with the ones already loaded.
-        simulate(settings.landing_path, args.visits // 100, START + timedelta(days=30), seed=2)
+        # Landed an hour later: its own hive partition, as the next hour's objects are.
+        simulate(settings.landing_hour_path(datetime.now(timezone.utc) + timedelta(hours=1)), args.visits // 100,
+                 START + timedelta(days=30), seed=2)
         incremental_seconds, increment = median_run(settings, graph, RUNS, before=restore)
         # Runs after the increment find nothing new: what every run pays whatever the data.
         unchanged_seconds, _ = median_run(settings, graph, RUNS)

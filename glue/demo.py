@@ -84,7 +84,7 @@ def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, str
         count = int(visits_per_minute * 24 * 60)
         click.secho(f"simulating {count:,} visits on {start:%Y-%m-%d} into {settings.landing_path}", bold=True)
         plan = Plan(visits_per_minute, count, "backfill", start, timedelta(days=1), seed, faults)
-        click.echo(Simulator(plan, FileSink(settings.landing_path, rotate="hour")).run().summary())
+        click.echo(Simulator(plan, FileSink(settings.landing_hour_path(), rotate="hour")).run().summary())
 
     click.secho("\nrunning the Dataform workflow on DuckDB", bold=True)
     report, _, compile_seconds = run_workflow(settings, RunOptions(), on_result=_quiet_progress)

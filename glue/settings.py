@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -124,6 +125,12 @@ class Settings:
     @property
     def landing_path(self) -> Path:
         return self.landing_dir / self.landing_bucket / self.landing_prefix
+
+    def landing_hour_path(self, moment: datetime | None = None) -> Path:
+        """Where an object landing at `moment` (default now) goes: PREFIX/hour=YYYY-MM-DDTHH, the
+        landing table's hive partition."""
+        moment = moment or datetime.now(timezone.utc)
+        return self.landing_path / f"hour={moment.astimezone(timezone.utc):%Y-%m-%dT%H}"
 
     @property
     def dataform_cli(self) -> Path:

@@ -263,16 +263,28 @@ def test_landing_objects_get_a_new_generation_on_every_write_even_at_the_same_si
 
     from glue.local.warehouse import landing_objects
 
-    path = tmp_path / "bucket" / "visits" / "visits-2024-07-01.jsonl"
+    path = tmp_path / "bucket" / "visits" / "hour=2024-07-01T09" / "visits-2024-07-01.jsonl"
     path.parent.mkdir(parents=True)
     path.write_text('{"a": 1}\n')
     os.utime(path, ns=(1_700_000_000_123_456_000, 1_700_000_000_123_456_000))
     [(uri, generation, size, _)] = landing_objects(tmp_path, "bucket/visits")
-    assert (uri, generation, size) == ("gs://bucket/visits/visits-2024-07-01.jsonl", 1_700_000_000_123_456, 9)
+    assert (uri, generation, size) == ("gs://bucket/visits/hour=2024-07-01T09/visits-2024-07-01.jsonl",
+                                       1_700_000_000_123_456, 9)
     path.write_text('{"b": 2}\n')  # an overwrite of the same size, a moment later
     os.utime(path, ns=(1_700_000_000_123_457_000, 1_700_000_000_123_457_000))
     [(_, rewritten, same_size, _)] = landing_objects(tmp_path, "bucket/visits")
     assert same_size == size and rewritten > generation
+
+
+def test_an_object_outside_the_hive_layout_is_named_with_the_fix(tmp_path):
+    from glue.local.warehouse import LandingLayoutError, landing_objects
+
+    stray = tmp_path / "bucket" / "visits" / "visits-2024-07-01.jsonl"
+    stray.parent.mkdir(parents=True)
+    stray.write_text('{"a": 1}\n')
+    # BigQuery's hive-partitioned landing table would not read it: refused, never skipped in silence.
+    with pytest.raises(LandingLayoutError, match=r"gs://bucket/visits/visits-2024-07-01\.jsonl .* not under hour="):
+        landing_objects(tmp_path, "bucket/visits")
 
 
 @pytest.mark.parametrize("local, named", [

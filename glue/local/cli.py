@@ -12,7 +12,7 @@ from glue.cliutil import parse_vars
 from glue.local.compat import UntranslatableSQL
 from glue.local.compiler import CliMissing, CompilationError
 from glue.local.dataform_tests import run_dataform_tests
-from glue.local.warehouse import WarehouseBusy, connect, landing_target
+from glue.local.warehouse import LandingLayoutError, WarehouseBusy, connect, landing_target
 from glue.local.workflow import (RunOptions, compile_graph, expand_inputs, format_step, plan_workflow,
                                  print_result, run_workflow)
 from glue.settings import get_settings
@@ -106,7 +106,7 @@ def _run(settings, options: RunOptions, graph, types, observer=None):
     try:
         report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types,
                                     observer=observer)
-    except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL) as error:
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL, LandingLayoutError) as error:
         _fail(error)
     return report
 

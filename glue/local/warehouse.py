@@ -135,6 +135,18 @@ def relation_exists(connection, schema: str, name: str) -> bool:
     return (schema, name) in relations(connection)
 
 
+# The landing table of an empty bucket.
+NO_LINES = ("SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
+            "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE")
+# Objects land under PREFIX/hour=YYYY-MM-DDTHH/: the external table's hive partition key.
+HOUR_KEY = "%Y-%m-%dT%H"
+_HOUR_DIR = re.compile(r"/hour=\d{4}-\d\d-\d\dT\d\d/")
+
+
+class LandingLayoutError(ValueError):
+    """A landing object outside the hive layout, which the landing table would not read."""
+
+
 def prepare_sources(connection, settings: Settings) -> None:
     """Create the raw sources if missing; point visits_gcs at what is in the landing directory now,
     and list the objects' metadata in visits_gcs_objects."""
@@ -160,6 +172,14 @@ def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:
     """
     root = Path(landing_dir).resolve()
     rows = []
+    outside = [p for p in sorted(Path(root, bucket_prefix).glob("**/*.jsonl")) if not _HOUR_DIR.search(p.as_posix())]
+    if outside:
+        raise LandingLayoutError(
+            f"gs://{outside[0].relative_to(root).as_posix()} (and {len(outside) - 1} more) is not under "
+            f"hour=YYYY-MM-DDTHH/: the landing table is hive-partitioned by the hour an object landed, so that "
+            f"a run reads only new objects. Move it into one, e.g. {outside[0].parent}/hour="
+            f"{datetime.now(timezone.utc).strftime(HOUR_KEY)}/{outside[0].name} (`clickstream local run --input` "
+            f"and the simulator's gcs: target land objects there)")
     for path in sorted(Path(root, bucket_prefix).glob("**/*.jsonl")):
         stat = path.stat()
         microseconds = stat.st_mtime_ns // 1000
@@ -178,12 +198,6 @@ def landing_read_error(message: str) -> str | None:
     return (f"{path.strip()}, line {line}: {int(size):,} bytes long; the local runner reads landing lines "
             f"of up to {MAX_LINE_BYTES:,} bytes ({MAX_LINE_BYTES >> 20} MB; a Pub/Sub message is at most 10 MB)")
 
-
-# The landing table of an empty bucket.
-NO_LINES = ("SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
-            "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE")
-# Objects land under PREFIX/hour=YYYY-MM-DDTHH/: the external table's hive partition key.
-HOUR_KEY = "%Y-%m-%dT%H"
 
 
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
@@ -222,8 +236,7 @@ def landing_target(source: Path, settings: Settings) -> tuple[Path, bool]:
     landed = sorted(settings.landing_path.glob(f"hour=*/{name}"))
     if landed:
         return landed[0], filecmp.cmp(source, landed[0], shallow=False)
-    hour = datetime.now(timezone.utc).strftime(HOUR_KEY)
-    return settings.landing_path / f"hour={hour}" / name, False
+    return settings.landing_hour_path() / name, False
 
 
 def land_files(inputs: list[Path], settings: Settings) -> list[Path]:
