@@ -197,20 +197,20 @@ def test_the_landing_table_reads_every_line_whole(tmp_path):
 
     lines = ['{"q": "\\"quoted\\", with, commas\\ttab \\\\ back"}', "", "   ", 'not json "unbalanced',
              "x" * 3_000_000, '{"crlf": 1}\r', "last line without a newline"]
-    objects = tmp_path / "bucket" / "visits"
+    objects = tmp_path / "bucket" / "visits" / "hour=2024-07-01T09"
     objects.mkdir(parents=True)
     (objects / "a.jsonl").write_text("\n".join(lines))
     db = connect()
     rows = db.execute(f"SELECT line, _FILE_NAME FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
     assert [line for line, _ in rows if line is not None and line.strip()] == [
         lines[0], lines[3], lines[4], '{"crlf": 1}', lines[6]]
-    assert {name for _, name in rows} == {"gs://bucket/visits/a.jsonl"}
+    assert {name for _, name in rows} == {"gs://bucket/visits/hour=2024-07-01T09/a.jsonl"}
 
 
 def test_a_line_with_a_raw_control_character_is_cut_there_and_stays_one_line(tmp_path):
     from glue.local.warehouse import landing_query
 
-    objects = tmp_path / "bucket" / "visits"
+    objects = tmp_path / "bucket" / "visits" / "hour=2024-07-01T09"
     objects.mkdir(parents=True)
     (objects / "a.jsonl").write_text('{"ok": 1}\n{"a": "x\x01y"}\n{"b": 2}\r\n')
     rows = connect().execute(f"SELECT line FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
@@ -227,7 +227,7 @@ def test_lines_near_the_limit_are_read_whole_where_they_cross_a_read_buffer(tmp_
     before = READ_BUFFER_BYTES - near // 2 - sum(len(line) + 1 for line in short)  # bytes up to the straddler
     filler = ["f" * ((4 << 20) - 1)] * (before // (4 << 20)) + ["g" * (before % (4 << 20) - 1)]
     lines = [*short, *filler, "a" * near, *short, "b" * near, "c" * 1000]
-    objects = tmp_path / "bucket" / "visits"
+    objects = tmp_path / "bucket" / "visits" / "hour=2024-07-01T09"
     objects.mkdir(parents=True)
     (objects / "a.jsonl").write_text("\n".join(lines) + "\n")
     rows = connect().execute(f"SELECT length(line) FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()

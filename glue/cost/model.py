@@ -89,7 +89,8 @@ class CostModel:
     # ------------------------------------------------------------------ the executor's hook
     def __call__(self, action: Action, branch: str, connection, translator) -> None:
         bill = ActionBill(action.name, branch)
-        pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops}.get(branch, [])
+        pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops,
+                   "operations": action.queries}.get(branch, [])
         for script in pre_ops:  # the variables the statements filter on, as the run will set them
             for sql in translator.script(script).statements:
                 if sql.lstrip().upper().startswith("SET VARIABLE"):
@@ -100,11 +101,18 @@ class CostModel:
         main = self._main(action, branch)
         if main is not None:
             bill.statements.append(self.price(main[0], main[1], constants, connection, translator))
+        # Post-operations are priced against the tables as they were before the action.
+        for script in {"incremental": action.incremental_post_ops, "full": action.post_ops}.get(branch, []):
+            self._script(bill, script, constants, connection, translator)
         self.bills.append(bill)
 
     def _main(self, action: Action, branch: str):
-        if action.kind in ("view", "assertion"):
-            return None if action.kind == "view" else ("query", action.query)
+        """The statement Dataform writes around the query; None when there is none (a view costs
+        nothing to create, an operations action is its own statements)."""
+        if action.kind in ("view", "operations"):
+            return None
+        if action.kind == "assertion":
+            return "query", action.query
         if branch == "full":
             return "create table", statements.create_table(action, action.query).sql
         columns = [name for name, _ in self.catalog.tables[action.name].columns]

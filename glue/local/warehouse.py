@@ -214,15 +214,18 @@ def landing_query(landing_dir: Path, bucket_prefix: str) -> str:
     The landing dir is the Cloud Storage emulator's storage root, so objects are plain files at
     <landing dir>/<bucket>/<object name>; the emulator's own folders (_resumable, _softdelete)
     sit beside the buckets and are never read. _FILE_NAME takes BigQuery's form, gs://BUCKET/OBJECT.
+    The hour an object landed (hour=YYYY-MM-DDTHH in its name) is a hive partition column, as in
+    the BigQuery table: a filter on it leaves the other files unread.
     DuckDB refuses to read no file at all: with no object, read NO_LINES instead.
     """
     root = str(Path(landing_dir).resolve()).replace("'", "''")
     pattern = f"{root}/{bucket_prefix}/**/*.jsonl".replace("'", "''")
     return (
-        f"SELECT line, NULLIF(regexp_extract(filename, '/hour=([^/]+)/', 1), '') AS hour, "
-        f"'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
+        f"SELECT line, hour, 'gs://' || substr(filename, {len(root) + 2}) AS _FILE_NAME "
         f"FROM read_csv('{pattern}', columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '', "
         f"header = false, auto_detect = false, strict_mode = false, filename = true, "
+        # The hive key, as BigQuery's hive-partitioned table has it: a filter on it skips files.
+        f"hive_partitioning = true, hive_types = {{'hour': 'VARCHAR'}}, "
         f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {READ_BUFFER_BYTES})"
     )
 
