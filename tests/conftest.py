@@ -30,6 +30,16 @@ def harness(graph, oracle) -> Harness:
     return Harness(graph, oracle)
 
 
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A fresh local directory (warehouse, landing bucket, caches) for a command under test."""
+    monkeypatch.setenv("CLICKSTREAM_LOCAL_DIR", str(tmp_path / "local"))
+    from glue import settings
+    settings.get_settings.cache_clear()
+    yield tmp_path
+    settings.get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def oracle(settings):
     """ZetaSQL's local service (BigQuery's analyzer and reference evaluator) for the whole session,

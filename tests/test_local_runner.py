@@ -15,14 +15,6 @@ from glue.local.warehouse import connect
 from tests.conftest import BASE_VISIT
 
 
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLICKSTREAM_LOCAL_DIR", str(tmp_path / "local"))
-    from glue import settings
-    settings.get_settings.cache_clear()
-    yield tmp_path
-    settings.get_settings.cache_clear()
-
 
 def test_run_lands_inputs_and_builds_everything(workspace):
     source = workspace / "in" / "visits-2024-07-01T09.jsonl"

@@ -4,20 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from click.testing import CliRunner
 
 from glue.cli import main
 from tests.conftest import BASE_VISIT
 
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLICKSTREAM_LOCAL_DIR", str(tmp_path / "local"))
-    from glue import settings
-    settings.get_settings.cache_clear()
-    yield tmp_path
-    settings.get_settings.cache_clear()
 
 
 def _bill(output: str, action: str) -> str:
