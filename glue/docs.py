@@ -44,6 +44,8 @@ def data_dictionary(found: list[Relation]) -> str:
             action = relation.action
             out.append(f"\n### `{action.name}`\n\n{action.description or '_No description._'}\n\n")
             facts = [f"{action.kind}, from `{action.file}`"]
+            if action.protected:
+                facts.append("protected: a full refresh never rebuilds it")
             if action.unique_key:
                 facts.append("unique key " + ", ".join(f"`{k}`" for k in action.unique_key))
             if action.partition_by:
