@@ -20,7 +20,8 @@ def cost_model(oracle, graph, settings, check_report) -> CostModel:
 
     tables = dict(source_tables(settings))
     tables.update({name: Table(columns) for name, columns in check_report.schemas.items()})
-    return CostModel(oracle, Catalog(tables), layouts(graph, settings))
+    views = {name: action.query for name, action in graph.actions.items() if action.kind == "view"}
+    return CostModel(oracle, Catalog(tables), layouts(graph, settings), views)
 
 
 __all__ = ["ActionBill", "CostModel", "Filter", "Layout", "MIN_BILLED", "Read", "StatementBill", "TableRead",

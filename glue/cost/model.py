@@ -9,7 +9,8 @@ query), has BigQuery's analyzer resolve each, and prices what each reads:
   local tables' rows, as they are when the statement would run;
 - a MERGE with an UPDATE clause also bills every column of the target partitions it may touch
   (BigQuery's DML pricing: q' + t'); an INSERT bills only what its query reads;
-- each table referenced bills at least 10 MB.
+- each table referenced bills at least 10 MB;
+- a view bills the tables its query reads.
 
 The script variables a statement filters on are set first, as the run sets them.
 """
@@ -81,8 +82,9 @@ def serial_names(catalog: Catalog) -> dict[int, str]:
 
 
 class CostModel:
-    def __init__(self, oracle, catalog: Catalog, layouts: dict[str, Layout]):
+    def __init__(self, oracle, catalog: Catalog, layouts: dict[str, Layout], views: dict[str, str] | None = None):
         self.oracle, self.catalog, self.layouts = oracle, catalog, layouts
+        self.views = views or {}  # view name -> its query: reading a view bills the tables it reads
         self.names = serial_names(catalog)
         self.bills: list[ActionBill] = []
 
@@ -146,7 +148,16 @@ class CostModel:
             by_table.setdefault(read.table, []).append(read)
         bill = StatementBill(what)
         for table, reads in by_table.items():
-            bill.reads.append(self._table(table, reads, updates, connection, translator))
+            if table in self.views:  # whole: a filter on a view is not taken to prune its tables
+                bill.reads += self.price(what, self.views[table], {}, connection, translator).reads
+            else:
+                bill.reads.append(self._table(table, reads, updates, connection, translator))
+        # A table named twice (directly and through a view) is one table referenced.
+        widest: dict[str, TableRead] = {}
+        for read in bill.reads:
+            if read.table not in widest or read.bytes > widest[read.table].bytes:
+                widest[read.table] = read
+        bill.reads = list(widest.values())
         return bill
 
     def _table(self, table: str, reads: list[Read], updates: bool, connection, translator) -> TableRead:

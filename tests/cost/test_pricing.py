@@ -135,3 +135,12 @@ def test_data_sizes_follow_bigquerys_rules(warehouse, kind, value, size):
     # STRING: 2 + UTF-8 bytes; INT64, FLOAT64, DATE, TIMESTAMP: 8; BOOL: 1; NUMERIC: 16;
     # ARRAY: the sum of its elements; JSON: the UTF-8 length of its text; NULL: 0.
     assert warehouse.execute(f"SELECT {size_sql(f'({value})', kind)}").fetchone()[0] == size
+
+
+def test_reading_a_view_bills_the_tables_its_query_reads(oracle, warehouse):
+    warehouse.execute("CREATE VIEW ds.ids AS SELECT id FROM ds.events")
+    catalog = Catalog({"ds.events": Table(COLUMNS), "ds.ids": Table([("id", "INT64")])})
+    model = CostModel(oracle, catalog, {"ds.events": Layout("loaded_at", "DAY", ["loaded_at"])},
+                      {"ds.ids": "SELECT id FROM ds.events"})
+    [read] = model.price("query", "SELECT COUNT(*) FROM ds.ids", {}, warehouse, Translator("test.sqlx")).reads
+    assert read.table == "ds.events" and read.bytes == 3 * PARTITION_ROWS * ROW["id"]
