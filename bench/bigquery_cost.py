@@ -120,6 +120,8 @@ def main() -> None:
 
 def largest_reads(bills, table_layouts, grains, scenario, count: int) -> None:
     """The reads that cost most at scale: where the next saving is."""
+    if count <= 0:
+        return
     reads = [(scaled_read(r, table_layouts.get(r.table, Layout()), grains[r.table], scenario), b.action, st.what, r)
              for b in bills for st in b.statements for r in st.reads]
     print(f"\nThe {count} largest reads after {scenario.history_days:g} days (scaled; 10 MB minimum not applied):")
