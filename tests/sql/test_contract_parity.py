@@ -59,3 +59,28 @@ def test_sql_reasons_equal_python_reasons(harness):
             mismatches.append((payload[:80], expected, got))
     assert not mismatches, "\n".join(map(str, mismatches[:5]))
     assert len(sql) == sum(1 for p in payloads if contract.validate_payload(p))
+
+
+def test_sql_quality_flags_equal_python_quality_flags(harness):
+    # A malformed descriptive attribute is a flag, not a reason: on valid and invalid visits alike.
+    rng = random.Random(12)
+    injector = FaultInjector(rng, FaultConfig(malformed_rate=1.0))
+    factory = VisitFactory(rng)
+    payloads = _handmade() + [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
+                              for _ in range(100)]
+    for geolocation in ("abc", "91,0", 12, None, "37.7,-122.4"):
+        payloads.append(json.dumps(dict(BASE_VISIT, geolocation=geolocation)))
+    payloads = list(dict.fromkeys(payloads))
+    harness.pubsub(payloads)
+    harness.run("clickstream_staging.stg_visits")
+    hashes = {r["payload"]: r["payload_hash"] for r in harness.rows("stg_visit_payloads", "payload_hash, payload")}
+    flags = {r["visit_id"]: r["quality_flags"] for r in harness.rows("stg_visits", "visit_id, quality_flags")}
+    mismatches = []
+    for payload in payloads:
+        doc, undecodable = contract.decode(payload)
+        expected = [] if undecodable else contract.quality_flags(doc)
+        got = flags[hashes[payload]]
+        if got != expected:
+            mismatches.append((payload[:80], expected, got))
+    assert not mismatches, "\n".join(map(str, mismatches[:5]))
+    assert sum(bool(f) for f in flags.values()) >= 4  # the cases above do reach both sides
