@@ -48,10 +48,11 @@ docs: setup  ## regenerate docs/ (data dictionary, schema diagram, lineage) from
 compile: setup  ## compile the Dataform project with the pinned CLI
 	$(BIN)/clickstream local compile
 
-bench: setup  ## simulator and local build benchmarks (prints figures)
+bench: setup  ## simulator, local build, streaming and BigQuery-cost benchmarks (prints figures)
 	$(BIN)/python bench/simulator.py
 	$(BIN)/python bench/local_build.py
 	$(BIN)/python bench/streaming.py
+	$(BIN)/python bench/bigquery_cost.py
 
 bench-beam: setup  ## the local-build benchmark with the Beam comparison, and the DoS-alert job's throughput
 	$(BIN)/python bench/local_build.py --with-beam
