@@ -141,6 +141,8 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
     assert subscription.dead_letter_policy.max_delivery_attempts == 5
     bucket = clients.storage.get_bucket(f"{project}-clickstream-landing")
     assert bucket.labels == {"app": "clickstream"} and bucket.iam_configuration.uniform_bucket_level_access_enabled
+    # Landing objects are a transit area: deleted after 30 days, once the payload store keeps them.
+    assert [dict(r) for r in bucket.lifecycle_rules] == [{"action": {"type": "Delete"}, "condition": {"age": 30}}]
 
 
 def test_drift_is_reported_then_reconciled_without_deleting(settings, project, clients, iam, bigquery_api):
