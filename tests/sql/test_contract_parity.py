@@ -41,13 +41,18 @@ def _handmade() -> list[str]:
     return cases
 
 
-def test_sql_reasons_equal_python_reasons(harness):
-    rng = random.Random(11)
+def _payloads(seed: int, malformed: int, extra: list[str] = ()) -> list[str]:
+    """The handmade cases, `malformed` simulated visits each with one fault, and `extra`, once each."""
+    rng = random.Random(seed)
     injector = FaultInjector(rng, FaultConfig(malformed_rate=1.0))
     factory = VisitFactory(rng)
-    payloads = _handmade() + [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
-                              for _ in range(200)]
-    payloads = list(dict.fromkeys(payloads))
+    simulated = [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
+                 for _ in range(malformed)]
+    return list(dict.fromkeys(_handmade() + simulated + list(extra)))
+
+
+def test_sql_reasons_equal_python_reasons(harness):
+    payloads = _payloads(11, 200)
     harness.pubsub(payloads)
     harness.run("clickstream.rejected_visits", "clickstream.sessions")
     sql = {r["payload"]: r["reasons"] for r in harness.rows("rejected_visits", "payload, reasons")}
@@ -63,14 +68,8 @@ def test_sql_reasons_equal_python_reasons(harness):
 
 def test_sql_quality_flags_equal_python_quality_flags(harness):
     # A malformed descriptive attribute is a flag, not a reason: on valid and invalid visits alike.
-    rng = random.Random(12)
-    injector = FaultInjector(rng, FaultConfig(malformed_rate=1.0))
-    factory = VisitFactory(rng)
-    payloads = _handmade() + [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
-                              for _ in range(100)]
-    for geolocation in ("abc", "91,0", 12, None, "37.7,-122.4"):
-        payloads.append(json.dumps(dict(BASE_VISIT, geolocation=geolocation)))
-    payloads = list(dict.fromkeys(payloads))
+    geolocations = [json.dumps(dict(BASE_VISIT, geolocation=g)) for g in ("abc", "91,0", 12, None, "37.7,-122.4")]
+    payloads = _payloads(12, 100, geolocations)
     harness.pubsub(payloads)
     harness.run("clickstream_staging.stg_visits")
     hashes = {r["payload"]: r["payload_hash"] for r in harness.rows("stg_visit_payloads", "payload_hash, payload")}
