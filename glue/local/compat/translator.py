@@ -175,7 +175,12 @@ class Translator:
             default = item.args.get("default")
             kind = item.args.get("kind")
             value = default if default is not None else exp.Null()
-            if kind is not None:
+            if kind is not None and not isinstance(value, (exp.Literal, exp.Null, exp.Boolean)):
+                # The cast's rules name the value several times: the default (a query, often) is
+                # computed once and its result cast, rather than computed once per mention.
+                value = exp.Subquery(this=exp.select(exp.Cast(this=exp.column("__declared"), to=kind.copy()))
+                                     .from_(exp.select(exp.alias_(value.copy(), "__declared")).subquery("declared")))
+            elif kind is not None:
                 value = exp.Cast(this=value, to=kind.copy())
             for name in names:
                 self.variables.add(name.name.lower())
