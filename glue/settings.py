@@ -27,6 +27,16 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"CLICKSTREAM_{name}", default)
 
 
+# Landing objects sit under PREFIX/hour=YYYY-MM-DDTHH/, the hour they landed: the landing table's
+# hive partition key (a STRING that orders as the hours do).
+LANDING_HOUR_FORMAT = "%Y-%m-%dT%H"
+
+
+def landing_hour_partition(moment: datetime | None = None) -> str:
+    """The landing partition of an object written at `moment` (default now): hour=YYYY-MM-DDTHH."""
+    moment = moment or datetime.now(timezone.utc)
+    return f"hour={moment.astimezone(timezone.utc).strftime(LANDING_HOUR_FORMAT)}"
+
 @dataclass(frozen=True)
 class Settings:
     root: Path
@@ -129,8 +139,7 @@ class Settings:
     def landing_hour_path(self, moment: datetime | None = None) -> Path:
         """Where an object landing at `moment` (default now) goes: PREFIX/hour=YYYY-MM-DDTHH, the
         landing table's hive partition."""
-        moment = moment or datetime.now(timezone.utc)
-        return self.landing_path / f"hour={moment.astimezone(timezone.utc):%Y-%m-%dT%H}"
+        return self.landing_path / landing_hour_partition(moment)
 
     @property
     def dataform_cli(self) -> Path:

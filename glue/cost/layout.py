@@ -23,8 +23,7 @@ class Layout:
     unit: str = "DAY"  # HOUR | DAY | MONTH | YEAR
     cluster: list[str] = field(default_factory=list)
     expiration_days: int | None = None  # partitions older than this are dropped
-    external: bool = False  # billed by the bytes of the files read
-    hive_keys: list[str] = field(default_factory=list)  # an external table's partition keys
+    external: bool = False  # billed by the bytes of the files read; partitioned by a hive key
 
     @property
     def partitioned(self) -> bool:

@@ -8,6 +8,7 @@ import duckdb
 
 from glue.cost.layout import Layout
 from glue.cost.sizes import size_sql
+from glue.settings import LANDING_HOUR_FORMAT
 
 
 @dataclass
@@ -62,7 +63,7 @@ def partitions(connection: duckdb.DuckDBPyConnection, table: str, layout: Layout
         names = [name for name, _ in columns]
     if layout.partitioned and layout.external:  # a hive key: the hour as YYYY-MM-DDTHH
         unit = "hour"
-        key = f'CAST(strptime("{layout.partition_column}", \'%Y-%m-%dT%H\') AS TIMESTAMPTZ)'
+        key = f'CAST(strptime("{layout.partition_column}", \'{LANDING_HOUR_FORMAT}\') AS TIMESTAMPTZ)'
         select = f"{key}, {key} + INTERVAL 1 hour"
     elif layout.partitioned:
         unit = layout.unit.lower()

@@ -167,10 +167,11 @@ class CostModel:
         total_parts, pruning = set(), set()
         columns: set[str] = set()
         scopes = []
+        whole = measure.partitions(connection, table, layout, schema)  # measured once per table
         for read in reads:
             wanted = {c for c, _ in schema} if (read.target and updates) else set(read.columns)
             columns |= wanted
-            survivors, scope = self._surviving(table, layout, read, connection, translator)
+            survivors, scope = self._surviving(table, layout, read, whole, connection, translator)
             scopes.append(scope)
             for part, matched, how in survivors:
                 total_parts.add(part.start)
@@ -181,14 +182,13 @@ class CostModel:
                         kept[name] = max(kept.get(name, 0), part.bytes.get(name, 0))
         nbytes = sum(sum(b.values()) for b in read_parts.values())
         partitioned = layout.partitioned
-        whole = measure.partitions(connection, table, layout, schema)
         rows = sum(p.rows for p in whole)
         per_row = sum(p.bytes.get(c, 0) for p in whole for c in (columns if not layout.external else ["*"]))
         return TableRead(table, sorted(columns), nbytes, len(read_parts) if partitioned else None,
                          len(total_parts) if partitioned else None, "+".join(sorted(pruning)) or "none",
                          any(r.target for r in reads), *_widest(scopes), per_row / rows if rows else 0.0, rows)
 
-    def _surviving(self, table, layout, read: Read, connection, translator):
+    def _surviving(self, table, layout, read: Read, whole: list, connection, translator):
         """[(partition, read?, {how it was pruned})] for each partition, and the read's scope; a clustered
         table's partitions hold only the bytes of the blocks its filters cannot skip."""
         partition_ranges, blocks, how = None, [], set()
@@ -206,7 +206,7 @@ class CostModel:
                 else:
                     other_blocks.append((condition.column, condition.op, values))
         schema = self.catalog.tables[table].columns
-        everything = {p.start: p for p in measure.partitions(connection, table, layout, schema)}
+        everything = {p.start: p for p in whole}
         if blocks:
             where, parameters = measure.block_condition(blocks)
             kept = {p.start: p for p in measure.partitions(connection, table, layout, schema, where, parameters)}

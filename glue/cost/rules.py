@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from glue.cost.layout import Layout
 from glue.cost.reads import Filter
+from glue.settings import LANDING_HOUR_FORMAT
 
 _TICK = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
@@ -49,7 +50,7 @@ def instant(value) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if isinstance(value, str):  # a hive partition key: the hour an object landed, YYYY-MM-DDTHH
-        return datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, LANDING_HOUR_FORMAT).replace(tzinfo=timezone.utc)
     raise ValueError(f"not a time: {value!r}")
 
 

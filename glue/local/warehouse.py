@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from glue.local.compat import register_functions
-from glue.settings import Settings
+from glue.settings import Settings, landing_hour_partition
 
 PUBSUB_COLUMNS = (
     "subscription_name VARCHAR, message_id VARCHAR, publish_time TIMESTAMPTZ, "
@@ -138,8 +138,7 @@ def relation_exists(connection, schema: str, name: str) -> bool:
 # The landing table of an empty bucket.
 NO_LINES = ("SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
             "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE")
-# Objects land under PREFIX/hour=YYYY-MM-DDTHH/: the external table's hive partition key.
-HOUR_KEY = "%Y-%m-%dT%H"
+# An object in the landing layout: under PREFIX/hour=YYYY-MM-DDTHH/ (glue/settings.py).
 _HOUR_DIR = re.compile(r"/hour=\d{4}-\d\d-\d\dT\d\d/")
 
 
@@ -171,16 +170,17 @@ def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:
     so that an append or an overwrite, even one that keeps the size, is a new generation.
     """
     root = Path(landing_dir).resolve()
-    rows = []
-    outside = [p for p in sorted(Path(root, bucket_prefix).glob("**/*.jsonl")) if not _HOUR_DIR.search(p.as_posix())]
+    paths = sorted(Path(root, bucket_prefix).glob("**/*.jsonl"))
+    outside = [p for p in paths if not _HOUR_DIR.search(p.as_posix())]
     if outside:
+        more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
         raise LandingLayoutError(
-            f"gs://{outside[0].relative_to(root).as_posix()} (and {len(outside) - 1} more) is not under "
-            f"hour=YYYY-MM-DDTHH/: the landing table is hive-partitioned by the hour an object landed, so that "
-            f"a run reads only new objects. Move it into one, e.g. {outside[0].parent}/hour="
-            f"{datetime.now(timezone.utc).strftime(HOUR_KEY)}/{outside[0].name} (`clickstream local run --input` "
-            f"and the simulator's gcs: target land objects there)")
-    for path in sorted(Path(root, bucket_prefix).glob("**/*.jsonl")):
+            f"gs://{outside[0].relative_to(root).as_posix()}{more} is not under hour=YYYY-MM-DDTHH/: the "
+            f"landing table is hive-partitioned by the hour an object landed, so that a run reads only new "
+            f"objects. Move it into one, e.g. {outside[0].parent / landing_hour_partition() / outside[0].name} "
+            f"(`clickstream local run --input` and the simulator's gcs: target land objects there)")
+    rows = []
+    for path in paths:
         stat = path.stat()
         microseconds = stat.st_mtime_ns // 1000
         rows.append((f"gs://{path.relative_to(root).as_posix()}", microseconds, stat.st_size,
@@ -197,7 +197,6 @@ def landing_read_error(message: str) -> str | None:
     line, size, path = too_long.groups()
     return (f"{path.strip()}, line {line}: {int(size):,} bytes long; the local runner reads landing lines "
             f"of up to {MAX_LINE_BYTES:,} bytes ({MAX_LINE_BYTES >> 20} MB; a Pub/Sub message is at most 10 MB)")
-
 
 
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:

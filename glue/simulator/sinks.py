@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from glue.contract import SCHEMA_VERSION
+from glue.settings import landing_hour_partition
 from glue.simulator.faults import Delivery
 
 ROTATIONS = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}
@@ -112,7 +113,7 @@ class GcsSink:
         self.parts[key] += 1
         name = f"{key}-{self.run_id}-{self.parts[key]:04d}.jsonl"
         # Under the hour it lands: the landing table's hive partition, so that a run reads only new objects.
-        name = f"hour={datetime.now(timezone.utc):%Y-%m-%dT%H}/{name}"
+        name = f"{landing_hour_partition()}/{name}"
         path = f"{self.prefix}/{name}" if self.prefix else name
         body = "\n".join(lines) + "\n"
         for attempt in range(1, attempts + 1):
