@@ -23,11 +23,11 @@ from glue.cost.layout import layouts
 from glue.cost.report import PRICE_PER_TIB
 from glue.cost.layout import Layout
 from glue.cost.scale import Grain, Scenario, measure_grains, scaled_bill, scaled_read
-from glue.local.warehouse import connect
-from glue.local.workflow import RunOptions, compile_graph, run_workflow
+from glue.runner import connect
+from glue.runner import RunOptions, compile_graph, run_workflow
 from glue.oracle import Oracle, ZetaSQL, check_graph
 from glue.simulator.run import Plan, Simulator
-from glue.simulator.sinks import FileSink
+from glue.simulator.targets import FileSink
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 NOW = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)  # the day's last hour: today's partitions are fullest

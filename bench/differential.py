@@ -18,7 +18,7 @@ from glue.oracle import Oracle, ZetaSQL
 from glue.oracle.conformance import differential_run
 from glue.oracle.corpus import edge_cases, generated
 from glue.simulator.faults import FaultConfig
-from glue.local.workflow import compile_graph
+from glue.runner import compile_graph
 from glue.settings import get_settings
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"

@@ -17,8 +17,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.emulators import PubSubEmulator
-from glue.local.warehouse import connect, relation_exists
+from glue.stack import PubSubEmulator
+from glue.runner import connect, relation_exists
 from glue.provision.landing import Clients, pubsub_resources
 from glue.provision.plan import apply, make_plan
 from glue.settings import get_settings
@@ -68,7 +68,7 @@ def main() -> None:
                           schemas=pubsub_v1.SchemaServiceClient())
         apply(make_plan(pubsub_resources(settings, PROJECT, clients)))
         warehouse = Path(directory) / "warehouse.duckdb"
-        command = [sys.executable, "-m", "beam.dos_alert", "--runner=BundleBasedDirectRunner", "--streaming",
+        command = [sys.executable, "-m", "dos_alert.pipeline", "--runner=BundleBasedDirectRunner", "--streaming",
                    f"--subscription=projects/{PROJECT}/subscriptions/visits-dos-alert", "--timestamp-attribute=",
                    f"--warehouse={warehouse}", f"--archive-dir={directory}/archive",
                    "--window-seconds=5", "--allowed-lateness-seconds=600"]

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from glue import settings as settings_module
-from glue.local.compat import Translator
-from glue.local.executor import RunReport
-from glue.local.warehouse import connect, landing_query
-from glue.local.workflow import RunOptions, compile_graph, run_workflow
+from glue.runner import Translator
+from glue.runner import RunReport
+from glue.landing import landing_query
+from glue.runner import connect
+from glue.runner import RunOptions, compile_graph, run_workflow
 from glue.simulator.run import Plan, Simulator
-from glue.simulator.sinks import FileSink
+from glue.simulator.targets import FileSink
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 START = datetime(2024, 7, 1, tzinfo=timezone.utc)

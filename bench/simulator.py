@@ -11,9 +11,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.emulators import PubSubEmulator
+from glue.stack import PubSubEmulator
 from glue.simulator.run import Plan, Simulator
-from glue.simulator.sinks import FileSink, PubSubSink
+from glue.simulator.targets import FileSink, PubSubSink
 from glue.simulator.visits import VisitFactory
 
 START = datetime(2024, 7, 1, tzinfo=timezone.utc)

@@ -14,8 +14,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.emulators import PubSubEmulator
-from glue.local.subscription_sink import SubscriptionSink
+from glue.stack import PubSubEmulator
+from glue.stack import SubscriptionSink
 from glue.simulator.visits import VisitFactory
 
 START = datetime(2024, 7, 1, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ without fractional seconds.
 
 `validate()` returns *every* reason a payload is not a valid visit. The reason strings are
 part of the contract: the staging SQL (definitions/staging/stg_visit_checks.sqlx and friends)
-produces the same strings, and tests/test_contract_sql_parity.py holds the two together.
+produces the same strings, and tests/definitions/test_contract_parity.py holds the two together.
 """
 from __future__ import annotations
 

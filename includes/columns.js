@@ -3,7 +3,9 @@
 const visit_id = "Stable surrogate key of the visit: MD5 (hex) of its payload. Unlike session_id it is unique per visit.";
 const session_id = "Session identifier sent by the site. Not unique per visit: the sample data reuses it across visits.";
 const user_id = "Identifier of the user.";
-const loaded_at = "When the workflow first loaded this visit (UTC), stamped once by the payload store and kept by every rebuild; the tables are clustered by it, and each hourly run reads the loads after its own newest.";
+// Stamped once by the payload store and kept by every rebuild. The tables are clustered by it,
+// and each hourly run reads only the loads after its own newest (includes/watermark.js).
+const loaded_at = "When the workflow first loaded this visit (UTC); it never changes.";
 const event_timestamp = "When the event happened, UTC (timestamps sent without an offset are UTC).";
 const product_id = "Product identifier, e.g. HDW-001.";
 const product_name = "Product name as sent with the event.";

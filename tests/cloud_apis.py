@@ -481,9 +481,21 @@ def governance_clients(channel):
     from google.cloud.dataplex_v1.services.dataplex_service.transports import DataplexServiceGrpcTransport
     from google.cloud.service_usage_v1.services.service_usage.transports import ServiceUsageGrpcTransport
 
-    from glue.governance.plan import GovernanceClients
+    from glue.governance.declared import GovernanceClients
 
     return GovernanceClients(
         dataplex_v1.DataplexServiceClient(transport=DataplexServiceGrpcTransport(channel=channel)),
         dataplex_v1.CatalogServiceClient(transport=CatalogServiceGrpcTransport(channel=channel)),
         service_usage_v1.ServiceUsageClient(transport=ServiceUsageGrpcTransport(channel=channel)))
+
+
+def command_lines(args: list[str]) -> list[str]:
+    """The lines a `clickstream` command printed, each with its runs of spaces made one; fails
+    the test when the command does not exit 0."""
+    from click.testing import CliRunner
+
+    from glue.cli import main
+
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return [" ".join(line.split()) for line in result.output.splitlines()]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from glue.local.graph import Graph
-from glue.local.harness import Harness
-from glue.local.workflow import compile_graph
+from glue.dataform import Graph
+from glue.runner import Harness
+from glue.runner import compile_graph
 from glue.settings import get_settings
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
@@ -103,7 +103,7 @@ def visit():
 @pytest.fixture(scope="session")
 def pubsub_emulator():
     """Google's Pub/Sub emulator on a free port for the whole session (PUBSUB_EMULATOR_HOST set)."""
-    from glue.emulators import EmulatorUnavailable, PubSubEmulator
+    from glue.stack import EmulatorUnavailable, PubSubEmulator
 
     try:
         with PubSubEmulator() as running:
@@ -115,7 +115,7 @@ def pubsub_emulator():
 @pytest.fixture(scope="session")
 def storage_emulator(tmp_path_factory):
     """gcp-storage-emulator on a free port (STORAGE_EMULATOR_HOST set); objects under .storage_root."""
-    from glue.emulators import EmulatorUnavailable, StorageEmulator
+    from glue.stack import EmulatorUnavailable, StorageEmulator
 
     try:
         with StorageEmulator(storage_root=tmp_path_factory.mktemp("gcs") / "landing") as running:

@@ -19,14 +19,14 @@ import pytest
 from google.cloud import pubsub_v1
 
 from glue import contract
-from glue.local.subscription_sink import SubscriptionSink
-from glue.local.warehouse import connect
-from glue.local.workflow import RunOptions, run_workflow
+from glue.stack import SubscriptionSink
+from glue.runner import connect
+from glue.runner import RunOptions, run_workflow
 from glue.provision.landing import Clients, pubsub_resources
 from glue.provision.plan import apply, make_plan
 from glue.simulator.faults import FaultConfig
 from glue.simulator.run import Plan, Simulator
-from glue.simulator.sinks import PubSubSink
+from glue.simulator.targets import PubSubSink
 
 pytestmark = pytest.mark.emulator
 _ids = itertools.count(1)

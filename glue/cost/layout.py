@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from glue.local.graph import Action, Graph
+from glue.dataform import Action, Graph
 
 _PARTITION = re.compile(
     r"^\s*(?:(?P<fn>DATE|TIMESTAMP_TRUNC|DATETIME_TRUNC|DATE_TRUNC)\s*\(\s*)?`?(?P<column>\w+)`?"

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from glue.cost import measure, rules
 from glue.cost.layout import Layout
 from glue.cost.reads import Read, table_reads
-from glue.local.graph import Action
+from glue.dataform import Action
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from glue.local.compat import Translator
-from glue.local.warehouse import relation_exists
+from glue.runner import Translator
+from glue.runner import relation_exists
 
 
 @dataclass

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue.local.graph import Action, Graph
+from glue.dataform import Action, Graph
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError

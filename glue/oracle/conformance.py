@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from glue.local.graph import Graph
-from glue.local.harness import Harness
+from glue.dataform import Graph
+from glue.runner import Harness
 from glue.oracle.client import Oracle
 from glue.oracle.compare import Difference
 from glue.oracle.differential import WRITES

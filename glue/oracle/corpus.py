@@ -6,7 +6,6 @@ thing changed, so that everything downstream of the parse is exercised too.
 """
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta, timezone
 

@@ -1,8 +1,8 @@
 """A run compared across engines: the local runner's report and tables against the evaluator's."""
 from __future__ import annotations
 
-from glue.local.executor import RunReport
-from glue.local.graph import Action
+from glue.runner import RunReport
+from glue.dataform import Action
 from glue.oracle.compare import Difference, compare, duckdb_table
 from glue.oracle.engine import OracleEngine
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from glue.local.graph import Action
+from glue.dataform import Action
 from glue.oracle.sqlx_lines import blocks, sqlx_line
 
 

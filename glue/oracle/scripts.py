@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from glue.local.compat.asserts import statement_tokens
+from glue.dataform import statement_tokens
 
 
 @dataclass

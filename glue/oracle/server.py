@@ -21,12 +21,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from glue.emulators import free_port
+from glue.stack import free_port
 from glue.oracle.protos import OracleUnavailable, load
 
 PACKAGE = Path("node_modules", "@fivetrandevelopers", "zetasql", "lib", "zetasql")
 # gRPC's default limit: the server refuses a larger request, so table contents are sent in
-# batches below it (glue/oracle/evaluate.py).
+# batches below it (glue/oracle/client.py).
 MAX_REQUEST_BYTES = 4 << 20
 
 

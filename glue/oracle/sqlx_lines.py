@@ -1,12 +1,12 @@
 """Where a line of compiled SQL came from in its SQLX file.
 
 Dataform drops the config and other blocks and expands `${...}`, so the compiled SQL's line
-numbers are not the file's. Each compiled line is matched, in order, against the lines of the
-block it came from (the SQL body, or pre_operations / post_operations), with every `${...}` in
+numbers are not the file's. The compiled lines are aligned, in order, with the lines of the
+block they came from (the SQL body, or pre_operations / post_operations), with every `${...}` in
 the SQLX standing for any text, and so does the JavaScript at either end of a multi-line
 template string (the `${when(incremental(),` and backtick before the SQL, the backtick and
-`,` or `)}` after it). A line holding only a placeholder matches anything, so a line
-with text of its own that matches is preferred, looking ahead a few lines.
+`,` or `)}` after it). A line holding only a placeholder matches anything and may expand to
+several lines (an includes/ helper's SQL); a line with text of its own that matches is surer.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 _BLOCK = re.compile(r"^(config|js|pre_operations|post_operations)\s*\{", re.M)
-LOOKAHEAD = 40
 
 
 def _closing_brace(text: str, opening: int) -> int:
@@ -83,22 +82,49 @@ def line_map(sqlx: str, compiled: str, block: str = "body") -> dict[int, int]:
     """{compiled line: SQLX line}, 1-based, for the compiled lines that could be placed."""
     sqlx_lines = sqlx.split("\n")
     candidates = [n for first, last in blocks(sqlx).get(block, []) for n in range(first, last + 1)]
-    patterns = {n: _pattern(sqlx_lines[n - 1]) for n in candidates if sqlx_lines[n - 1].strip()}
-    order = [n for n in candidates if n in patterns]
-    mapping, cursor = {}, 0
-    for number, line in enumerate(compiled.split("\n"), start=1):
-        normal = " ".join(line.split())
-        if not normal:
-            continue
-        window = order[cursor:cursor + LOOKAHEAD]
-        hits = [i for i, n in enumerate(window) if patterns[n][0].fullmatch(normal)]
-        literal = [i for i in hits if patterns[window[i]][1]]
-        chosen = literal[0] if literal else (hits[0] if hits else None)
-        if chosen is not None:
-            mapping[number] = window[chosen]
-            # A placeholder line can expand to several lines: stay on it unless text moved on.
-            cursor += chosen + (1 if patterns[window[chosen]][1] else 0)
-    return mapping
+    order = [n for n in candidates if sqlx_lines[n - 1].strip()]
+    patterns = [_pattern(sqlx_lines[n - 1]) for n in order]
+    lines = [(number, " ".join(line.split())) for number, line in enumerate(compiled.split("\n"), start=1)]
+    placed = _align([text for _, text in lines if text], patterns)
+    numbers = [number for number, text in lines if text]
+    return {numbers[i]: order[j] for i, j in placed.items()}
+
+
+# Scores of the alignment: a compiled line matched by a SQLX line with text of its own is
+# surer than one matched by a line that is only a placeholder; one left unplaced costs.
+_LITERAL, _PLACEHOLDER, _UNPLACED = 2, 1, -1
+
+
+def _align(lines: list[str], patterns: list[tuple[re.Pattern, bool]]) -> dict[int, int]:
+    """The best monotone placing of compiled lines on SQLX lines: {line index: pattern index}.
+
+    A SQLX line may produce no compiled line (JavaScript, a branch not taken) and a line that
+    is only a placeholder may produce several (a `${...}` that expands to many lines), so the
+    two sides are aligned as a whole, by dynamic programming, rather than line by line: a
+    literal line further on cannot capture a line that its placeholder produced.
+    """
+    rows, columns = len(lines), len(patterns)
+    best = [[0] * (columns + 1) for _ in range(rows + 1)]
+    move = [[""] * (columns + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        best[i][columns], move[i][columns] = best[i + 1][columns] + _UNPLACED, "unplaced"
+        for j in range(columns - 1, -1, -1):
+            pattern, literal = patterns[j]
+            options = [(best[i][j + 1], "no output"), (best[i + 1][j] + _UNPLACED, "unplaced")]
+            if pattern.fullmatch(lines[i]):
+                gain = _LITERAL if literal else _PLACEHOLDER
+                options.append((best[i + 1][j + 1] + gain, "placed"))
+                if not literal:
+                    options.append((best[i + 1][j] + gain, "placed, more follow"))
+            best[i][j], move[i][j] = max(options, key=lambda option: option[0])
+    placed, i, j = {}, 0, 0
+    while i < rows:
+        step = move[i][j]
+        if step.startswith("placed"):
+            placed[i] = j
+        i += step != "no output"
+        j += step in ("no output", "placed")
+    return placed
 
 
 def sqlx_line(root: Path, file: str, compiled: str, line: int, block: str = "body") -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glue.local.graph import Action
+from glue.dataform import Action
 
 
 @dataclass

@@ -132,3 +132,22 @@ def grants(settings: Settings, project: str, clients: Clients, agent: str) -> li
         resources += [ps.IamGrant(clients.publisher, dead_letter, "roles/pubsub.publisher", agent),
                       ps.IamGrant(clients.subscriber, subscription, "roles/pubsub.subscriber", agent)]
     return resources
+
+
+def real_clients(project: str, region: str, parts: set[str]) -> Clients:
+    from google.cloud import bigquery, bigquery_connection_v1, pubsub_v1, storage
+
+    return Clients(
+        storage=storage.Client(project=project) if parts & {"storage", "iam"} else None,
+        bigquery=bigquery.Client(project=project, location=region) if parts & {"bigquery", "iam"} else None,
+        publisher=pubsub_v1.PublisherClient() if parts & {"pubsub", "iam"} else None,
+        subscriber=pubsub_v1.SubscriberClient() if parts & {"pubsub", "iam"} else None,
+        schemas=pubsub_v1.SchemaServiceClient() if "pubsub" in parts else None,
+        connections=bigquery_connection_v1.ConnectionServiceClient() if parts & {"bigquery", "iam"} else None,
+    )
+
+
+def lookup_project_number(project: str) -> str:
+    from google.cloud import resourcemanager_v3
+
+    return resourcemanager_v3.ProjectsClient().get_project(name=f"projects/{project}").name.split("/")[-1]

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from glue.simulator.faults import Delivery, FaultConfig, FaultInjector
-from glue.simulator.sinks import Sink
+from glue.simulator.targets import Sink
 from glue.simulator.visits import VisitFactory, attack_client
 
 

@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 
 from glue.contract import format_timestamp, to_money
-from glue.simulator import catalog
+from glue.simulator import products
 
 # Cumulative weights once, not on every draw: random.choices is the simulator's hot spot.
-_PRODUCT_WEIGHTS = list(accumulate(p.weight for p in catalog.PRODUCTS))
-_DEVICES = [d for d, _ in catalog.DEVICE_SHARES]
-_DEVICE_WEIGHTS = list(accumulate(w for _, w in catalog.DEVICE_SHARES))
-_PAGES = [p for p, _ in catalog.EXTRA_PAGES]
-_PAGE_WEIGHTS = list(accumulate(w for _, w in catalog.EXTRA_PAGES))
-_CART_COUNTS = [n for n, _ in catalog.CART_ADD_COUNTS]
-_CART_WEIGHTS = list(accumulate(w for _, w in catalog.CART_ADD_COUNTS))
+_PRODUCT_WEIGHTS = list(accumulate(p.weight for p in products.PRODUCTS))
+_DEVICES = [d for d, _ in products.DEVICE_SHARES]
+_DEVICE_WEIGHTS = list(accumulate(w for _, w in products.DEVICE_SHARES))
+_PAGES = [p for p, _ in products.EXTRA_PAGES]
+_PAGE_WEIGHTS = list(accumulate(w for _, w in products.EXTRA_PAGES))
+_CART_COUNTS = [n for n, _ in products.CART_ADD_COUNTS]
+_CART_WEIGHTS = list(accumulate(w for _, w in products.CART_ADD_COUNTS))
 
 
 class VisitFactory:
@@ -33,36 +33,36 @@ class VisitFactory:
         clock = _EventClock(rng, start)
         events = [
             _page_view(clock.next(), "home", None),
-            _page_view(clock.next(), "products", f"{catalog.SITE}/home"),
+            _page_view(clock.next(), "products", f"{products.SITE}/home"),
         ]
-        for _ in range(rng.choice(catalog.EXTRA_PAGE_COUNTS)):
+        for _ in range(rng.choice(products.EXTRA_PAGE_COUNTS)):
             page = rng.choices(_PAGES, cum_weights=_PAGE_WEIGHTS)[0]
-            events.append(_page_view(clock.next(), page, rng.choice(catalog.REFERRERS)))
+            events.append(_page_view(clock.next(), page, rng.choice(products.REFERRERS)))
         cart = self._cart()
         events += [_event("add_item_to_cart", clock.next(), item) for item in cart]
-        if cart and rng.random() < catalog.PURCHASE_GIVEN_CART:
+        if cart and rng.random() < products.PURCHASE_GIVEN_CART:
             events.append(_event("purchase", clock.next(), self._purchase(cart)))
         return {
             "session_id": f"SID-{rng.randint(1000, 9999)}",
             "user_id": f"UID-{rng.randint(1000, 9999)}",
             "device_type": device,
             "geolocation": f"{rng.uniform(-90, 90):.6f},{rng.uniform(-180, 180):.6f}",
-            "user_agent": rng.choice(catalog.USER_AGENTS[device]),
+            "user_agent": rng.choice(products.USER_AGENTS[device]),
             "events": events,
         }
 
     def _cart(self) -> list[dict]:
         count = self.rng.choices(_CART_COUNTS, cum_weights=_CART_WEIGHTS)[0]
-        products = self.rng.choices(catalog.PRODUCTS, cum_weights=_PRODUCT_WEIGHTS, k=count)
+        chosen = self.rng.choices(products.PRODUCTS, cum_weights=_PRODUCT_WEIGHTS, k=count)
         return [
             {
                 "product_id": p.product_id,
                 "product_name": p.product_name,
                 "category": p.category,
                 "price": p.price,
-                "quantity": self.rng.choice(catalog.QUANTITIES),
+                "quantity": self.rng.choice(products.QUANTITIES),
             }
-            for p in products
+            for p in chosen
         ]
 
     def _purchase(self, cart: list[dict]) -> dict:
@@ -101,7 +101,7 @@ def _event(kind: str, moment: datetime, details: dict) -> dict:
 
 
 def _page_view(moment: datetime, page: str, referrer: str | None) -> dict:
-    return _event("page_view", moment, {"page_url": f"{catalog.SITE}/{page}", "referrer_url": referrer})
+    return _event("page_view", moment, {"page_url": f"{products.SITE}/{page}", "referrer_url": referrer})
 
 
 def attack_client(rng: random.Random) -> dict:

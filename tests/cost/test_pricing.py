@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from glue.cost import MIN_BILLED, CostModel, Layout, size_sql
-from glue.local.compat import Translator
-from glue.local.warehouse import connect
+from glue.runner import Translator
+from glue.runner import connect
 from glue.oracle.catalog import Catalog, Constant, Table
 
 UTC = timezone.utc

@@ -7,8 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from glue.cli import main
-from glue.local.compiler import compile_project
-from glue.local.graph import Graph
+from glue.dataform import Graph, compile_project
 from glue.oracle import check_graph
 from tests.conftest import copy_project
 
@@ -88,6 +87,23 @@ def test_an_edit_bigquery_refuses_is_reported_at_its_sqlx_line(case, refused, se
     assert any(f"clickstream.{table}" in needs for needs in refused.not_checked.values())
 
 
+def test_a_line_below_includes_helpers_is_reported_at_its_own_sqlx_line(project, oracle, settings):
+    # Each ${checks.required_string(...)} above the edit expands to three compiled lines, and
+    # ${watermark.newest_load(self())} in the pre-operations to three more.
+    sqlx = project / "definitions/staging/stg_events.sqlx"
+    original = sqlx.read_text()
+    old = "WHEN details_type != 'object' THEN '.details: not an object'"
+    sqlx.write_text(original.replace(old, "WHEN details_type != 1 THEN '.details: not an object'"))
+    try:
+        report = check_graph(Graph(compile_project(project, settings.dataform_cli)), oracle,
+                             dataclasses.replace(settings, root=project))
+    finally:
+        sqlx.write_text(original)
+    [problem] = report.problems
+    assert problem.line == original[:original.index(old)].count("\n") + 1
+    assert "details_type != 1" in problem.text
+
+
 def test_nothing_else_is_refused(refused):
     assert len(refused.problems) == len(REFUSED)
 
@@ -101,7 +117,7 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
     sqlx = project / PAGE
     original = sqlx.read_text()
     sqlx.write_text(original.replace('FROM ${ref("page_totals")}', 'FROM ${ref("page_totals")}\nWHERE page_url = 1'))
-    monkeypatch.setattr("glue.local.cli.get_settings", lambda: dataclasses.replace(settings, root=project))
+    monkeypatch.setattr("glue.cli.local.get_settings", lambda: dataclasses.replace(settings, root=project))
     for tool in (".bin/dataform", "@fivetrandevelopers"):  # the CLI and the oracle, from this checkout
         link = project / "node_modules" / tool
         if not link.exists():

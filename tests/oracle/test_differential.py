@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from glue.oracle.conformance import differential_run
 from glue.oracle.corpus import EDGE_CASES, edge_cases, generated

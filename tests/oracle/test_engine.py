@@ -1,7 +1,7 @@
 """The evaluator's engine: Dataform's semantics around each query, on hand-made actions."""
 from __future__ import annotations
 
-from glue.local.graph import Action
+from glue.dataform import Action
 from glue.oracle import Table
 from glue.oracle.engine import OracleEngine
 

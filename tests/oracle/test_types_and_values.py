@@ -1,15 +1,11 @@
 """Types, values and numbers as BigQuery's engine has them, checked against the engine itself."""
 from __future__ import annotations
 
-import random
-import struct
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import pytest
 
-from glue.local.compat.json_number_text import number_problem
-from glue.local.compat.json_numbers import bigquery_number_text
 from glue.oracle import Catalog, Table
 from glue.oracle.types import from_duckdb, to_name, to_proto
 
@@ -44,29 +40,3 @@ def test_type_names_round_trip_and_duckdb_types_read_as_bigquery_names(oracle):
                                      "STRUCT(k VARCHAR, v DOUBLE)[]", "DECIMAL(38,2)")] == [
         "STRING", "INT64", "NUMERIC", "TIMESTAMP", "ARRAY<STRING>", "ARRAY<STRUCT<k STRING, v FLOAT64>>",
         "DECIMAL(38,2)"]
-
-
-def _random_numbers(count: int) -> list[str]:
-    rng = random.Random(2)
-    numbers = []
-    while len(numbers) < count:
-        value = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
-        if value == value and abs(value) != float("inf"):
-            numbers.append(repr(value))
-        digits = str(rng.randint(1, 10 ** rng.randint(1, 15)))
-        point = rng.randint(0, len(digits))
-        numbers.append(f"{digits[:point] or '0'}.{digits[point:] or '0'}")
-    return numbers + ["4189.900000000001", "1e23", "123456789012345678901", "18446744073709551615", "2.5e-324"]
-
-
-def test_json_numbers_are_written_and_refused_as_bigquery_does(oracle):
-    # BigQuery's JSON writes a FLOAT64 with Grisu2, not always the shortest text; 'exact' refuses
-    # a number that text does not give back. Checked on random doubles and short decimals.
-    numbers = _random_numbers(1500)
-    literals = ", ".join(f"'{n}'" for n in numbers)
-    _, rows = oracle.evaluate(
-        f"SELECT x, TO_JSON_STRING(PARSE_JSON(x, wide_number_mode => 'round')), SAFE.PARSE_JSON(x) IS NOT NULL "
-        f"FROM UNNEST([{literals}]) AS x WITH OFFSET AS i ORDER BY i", Catalog(), {})
-    assert rows == [(x, bigquery_number_text(x), number_problem(x) is None) for x in numbers]
-    # The property that makes this matter: some texts are longer than the shortest that reads back.
-    assert any(len(bigquery_number_text(x)) > len(repr(float(x))) for x in numbers if "." in x)

@@ -1,0 +1,40 @@
+"""`clickstream governance apply`: the Dataplex lake, zones, sharing, aspects and lineage."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from glue.cli.options import cloud_clients
+from glue.cli.plans import run_plan
+from glue.governance.declared import governance_resources, real_clients
+from glue.dataform import CliMissing, CompilationError
+from glue.runner import compile_graph
+from glue.settings import get_settings
+
+
+@click.group()
+def governance():
+    """Dataplex governance for the clickstream data (clickstream.yaml, section governance)."""
+
+
+@governance.command()
+@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
+@click.option("--region", envvar="CLICKSTREAM_REGION", required=True, help="The lake's region, e.g. us-central1.")
+@click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
+def apply(project, region, dry_run):
+    """Create or reconcile: the Data Lineage API (Dataform reports lineage to it once enabled);
+    a lake with a raw zone (the landing bucket) and a curated zone (the curated dataset); who
+    may read each zone (curated: analyst groups; raw: only the pipeline identities); the
+    clickstream data-product aspect type; and an aspect on every curated table carrying its
+    description and column descriptions from the compiled Dataform graph, so that the SQLX stays
+    the one place they are written. A second run changes nothing and says so."""
+    settings = get_settings()
+    try:
+        graph = compile_graph(settings)
+    except (CompilationError, CliMissing) as error:
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(2)
+    clients = cloud_clients(real_clients)
+    click.echo(f"project {project}, lake region {region}{' (dry run: nothing will change)' if dry_run else ''}")
+    sys.exit(run_plan(governance_resources(settings, graph, project, region, clients), project, dry_run))

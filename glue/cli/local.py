@@ -1,0 +1,261 @@
+"""`clickstream local ...`: the Dataform workflow on this machine, on an embedded DuckDB."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from glue.cli.options import parse_vars
+from glue.runner import UntranslatableSQL
+from glue.dataform import CliMissing, CompilationError
+from glue.runner import run_dataform_tests
+from glue.landing import LandingLayoutError, landing_target
+from glue.runner import WarehouseBusy, connect
+from glue.runner import RunOptions, compile_graph, expand_inputs, format_step, plan_workflow, print_result, run_workflow
+from glue.settings import get_settings
+
+
+@click.group()
+def local():
+    """Run the Dataform workflow locally: compile with the real Dataform CLI, execute on DuckDB.
+
+    Each BigQuery dataset is a DuckDB schema of the same name, so
+    `SELECT * FROM clickstream.sessions` works in both.
+    """
+
+
+def _fail(error: Exception | str) -> None:
+    # A KeyError's str() is its repr, quotes and all.
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    click.secho(message, fg="red", err=True)
+    sys.exit(2)
+
+
+@local.command()
+@click.option("--input", "inputs", multiple=True, metavar="FILE_OR_GLOB",
+              help="JSONL visit files to land in the local bucket first (repeatable; globs and directories).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              help="DuckDB file (default: .local/warehouse.duckdb).")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental tables from scratch.")
+@click.option("--tags", multiple=True, help="Run actions with these tags (and their dependencies).")
+@click.option("--actions", multiple=True, help="Run these actions, by name or schema.name (and their dependencies).")
+@click.option("--no-dependencies", is_flag=True, help="With --tags/--actions: run only what was named.")
+@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
+@click.option("--concurrency", type=click.IntRange(min=1), metavar="N",
+              help="Actions to run side by side (default: local.concurrency in clickstream.yaml; 1 runs them in order).")
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="When the local stack is up, announce processed objects on the visits-processed topic.")
+@click.option("--dry-run", is_flag=True,
+              help="Print what the run would do, action by action, and the files it would land; change nothing.")
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="First analyze every action as BigQuery would (`clickstream local check`); stop if one fails.")
+@click.option("--bigquery-cost", is_flag=True,
+              help="Print, for each action, the bytes BigQuery would bill for it: the columns and partitions "
+                   "it reads, by BigQuery's pruning and pricing rules, over the local tables. Implies --check.")
+def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run,
+        check, bigquery_cost):
+    """Land input files, compile the project and execute the graph on DuckDB.
+
+    Prints one line per action, as it finishes, with its time and row count. An action starts
+    once everything it depends on is done, several at a time (--concurrency). A failing
+    assertion fails the run, shows sample rows, and skips what depends on it. Exit code 1 when
+    anything failed.
+    With the local stack up, each landing object that is fully processed is announced on the
+    visits-processed topic (`clickstream notifications watch` prints them).
+
+    \b
+    Examples:
+      clickstream local run --input ../shared/data/challenge-lab-visits
+      clickstream local run --tags curated --bigquery-cost
+    """
+    settings = get_settings()
+    options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
+                         parse_vars(variables) or None, concurrency)
+    if dry_run:
+        _print_plan(settings, options)
+        return
+    started = time.perf_counter()
+    try:
+        expand_inputs(inputs)  # a missing input or an unknown action fails here, before the check
+        graph = compile_graph(settings, options.variables)
+        graph.select(list(actions), list(tags))
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
+        _fail(error)
+    compile_seconds = time.perf_counter() - started
+    if bigquery_cost:
+        report = _run_with_cost(settings, options, graph)
+    else:
+        types = _checked(settings, graph).schemas if check else None
+        report = _run(settings, options, graph, types)
+    failed = report.failed()
+    skipped = sum(r.status == "skipped" for r in report.results)
+    summary = (f"compiled in {compile_seconds:.2f}s, ran {len(report.results)} actions in {report.seconds:.2f}s: "
+               f"{len(report.results) - len(failed) - skipped} ok, {len(failed)} failed, {skipped} skipped")
+    click.secho(summary, fg="red" if failed else "green", err=True)
+    if failed:
+        sys.exit(1)
+    ran = {r.action.name for r in report.results if r.status == "ok"}
+    if notify and f"{settings.curated_dataset}.landed_objects" in ran:
+        _announce_processed(settings, warehouse or settings.warehouse)
+
+
+def _run(settings, options: RunOptions, graph, types, observer=None):
+    try:
+        report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types,
+                                    observer=observer)
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL, LandingLayoutError) as error:
+        _fail(error)
+    return report
+
+
+def _run_with_cost(settings, options: RunOptions, graph):
+    """The run with the BigQuery cost model watching each action; the oracle stays up throughout."""
+    from glue.cost import cost_model, format_bills
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL
+
+    options.concurrency = 1  # each action priced against the tables as they are when it starts
+    try:
+        with ZetaSQL.start(settings.root) as server:
+            oracle = Oracle(server)
+            checked = _checked(settings, graph, oracle)
+            model = cost_model(oracle, graph, settings, checked)
+            report = _run(settings, options, graph, checked.schemas, model)
+    except OracleUnavailable as error:
+        _fail(error)
+    click.echo(format_bills(model.bills))
+    return report
+
+
+def _print_plan(settings, options: RunOptions) -> None:
+    try:
+        steps, inputs = plan_workflow(settings, options)
+    except (CompilationError, CliMissing, FileNotFoundError, KeyError, WarehouseBusy) as error:
+        _fail(error)
+    for path in inputs:
+        target, unchanged = landing_target(path, settings)
+        note = " (already there, unchanged)" if unchanged else ""
+        name = target.relative_to(settings.landing_path).as_posix()
+        click.echo(f"  land {path} -> gs://{settings.landing_bucket}/{settings.landing_prefix}/{name}{note}")
+    for action, step in steps:
+        click.echo(format_step(action, step))
+    click.secho(f"dry run: {len(steps)} actions and {len(inputs)} input files; nothing landed, nothing written",
+                fg="green", err=True)
+
+
+def _announce_processed(settings, warehouse: Path) -> None:
+    from glue.stack import use_running_stack
+    from glue.visits_processed import announce_processed
+
+    if use_running_stack(settings) is None:
+        return
+    for item in announce_processed(settings, warehouse):
+        click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
+
+
+def _checked(settings, graph, oracle=None):
+    """ZetaSQL's analysis of every action of the graph; exits 1 naming each problem."""
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL, check_graph
+
+    try:
+        if oracle is not None:
+            report = check_graph(graph, oracle, settings)
+        else:
+            with ZetaSQL.start(settings.root) as server:
+                report = check_graph(graph, Oracle(server), settings)
+    except OracleUnavailable as error:
+        _fail(error)
+    for problem in report.problems:
+        click.secho(problem.format(), fg="red", err=True)
+    for name, needs in report.not_checked.items():
+        click.echo(f"  not checked: {name} (needs {', '.join(needs)})", err=True)
+    summary = (f"BigQuery (ZetaSQL) analyzed {report.statements} statements of {report.actions} actions "
+               f"in {report.seconds:.2f}s: ")
+    if report.problems:
+        click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
+        sys.exit(1)
+    click.secho(summary + "all accepted", fg="green", err=True)
+    return report
+
+
+@local.command()
+@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
+def check(variables):
+    """Analyze every action as BigQuery would, with ZetaSQL (BigQuery's SQL front end), before running anything.
+
+    Checks tables, views, both branches of incremental tables (the CREATE and the MERGE or INSERT
+    Dataform writes), pre- and post-operations (DECLAREd variables become typed names),
+    assertions and operations. Each action is analyzed against the schemas its inputs really
+    have: the sources' from provisioning, every other from its own analysis. A problem names the
+    SQLX file, its line and column, and BigQuery's message; the exit code is then 1.
+
+    \b
+    Examples:
+      clickstream local check
+      clickstream local check --vars late_data_lookback_minutes=60
+    """
+    settings = get_settings()
+    try:
+        graph = compile_graph(settings, parse_vars(variables) or None)
+    except (CompilationError, CliMissing) as error:
+        _fail(error)
+    _checked(settings, graph)
+
+
+@local.command(name="compile")
+@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
+def compile_command(variables):
+    """Compile the project with the pinned Dataform CLI and list its actions."""
+    try:
+        graph = compile_graph(get_settings(), parse_vars(variables) or None)
+    except (CompilationError, CliMissing) as error:
+        _fail(error)
+    for action in graph.order():
+        click.echo(f"{action.kind:<12} {action.name:<60} {action.file}")
+    click.echo(f"{len(graph.actions)} actions, {len(graph.tests)} tests", err=True)
+
+
+@local.command()
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pytest/--no-pytest", "with_pytest", default=True, help="Also run the pytest SQL tests.")
+def test(warehouse, with_pytest):
+    """Run the project's `type: "test"` actions locally, then the pytest SQL unit tests.
+
+    Dataform's own `dataform test` needs BigQuery; here each test's query and expected output
+    run on DuckDB and are compared as multisets of rows (order does not matter), and the test's
+    query runs on ZetaSQL's reference evaluator too, whose rows and types must be the same.
+    The pytest SQL tests run every model on both engines.
+    """
+    try:
+        graph = compile_graph(get_settings())
+    except (CompilationError, CliMissing) as error:
+        _fail(error)
+    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL
+
+    connection = connect(warehouse or ":memory:")
+    try:
+        with ZetaSQL.start(get_settings().root) as server:
+            outcomes = run_dataform_tests(connection, graph, Oracle(server))
+    except OracleUnavailable as error:
+        _fail(error)
+    for outcome in outcomes:
+        mark = click.style("ok  ", fg="green") if outcome.passed else click.style("FAIL", fg="red")
+        click.echo(f"  {mark} {outcome.test.name:<40} {outcome.test.file}")
+        if not outcome.passed:
+            click.echo(outcome.explanation)
+    failures = sum(not o.passed for o in outcomes)
+    click.echo(f"{len(outcomes) - failures} passed, {failures} failed")
+    code = 1 if failures else 0
+    if with_pytest:
+        import pytest
+
+        code = code or pytest.main(["-q", str(get_settings().root / "tests" / "definitions")])
+    sys.exit(code)
+
+
+# The stack's subcommands live beside this module; they belong to the same `local` group.
+from glue.cli.local_stack import down, sink, status, up  # noqa: E402
+
+for _command in (up, down, status, sink):
+    local.add_command(_command)

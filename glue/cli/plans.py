@@ -1,0 +1,30 @@
+"""A provisioning plan on the terminal: each step in colour, then applied unless it is a dry run.
+The provision, alerts, governance and dataform schedule commands share it."""
+from __future__ import annotations
+
+import click
+
+from glue.provision.remedies import explain
+from glue.provision.plan import ResourceError, Step, apply, make_plan
+
+
+def print_step(step: Step) -> None:
+    colour = {"create": "green", "update": "yellow", "ok": None, "skip": "bright_black"}[step.action]
+    click.secho(step.describe(), fg=colour)
+
+
+def run_plan(resources: list, project: str, dry_run: bool) -> int:
+    """Print the plan, apply it unless dry-run; the exit code (0 ok, 2 failed)."""
+    try:
+        plan = make_plan(resources)
+        for step in plan.steps:
+            print_step(step)
+        click.echo(plan.summary())
+        if dry_run or not plan.pending:
+            return 0
+        apply(plan, on_step=lambda step: click.secho(f"  done: {step.action} {step.resource.name}", fg="green"))
+    except ResourceError as failure:
+        click.secho(explain(failure, project), fg="red", err=True)
+        return 2
+    click.echo(f"applied: {len(plan.pending)} changes")
+    return 0

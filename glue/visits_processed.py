@@ -1,0 +1,92 @@
+"""Visits-processed notifications (lab task 4): a message per landed object once it is processed.
+
+After a workflow run, each object of `clickstream.landed_objects` with no unprocessed lines is
+announced on the visits-processed topic: which object, how many visits, how many rejected.
+What was announced is recorded in `<raw>.notified_objects` (object and line count), so an
+object is announced once, and again only if more lines are appended to it. The record is
+written after Pub/Sub accepted the message: a crash in between announces it twice, never zero
+times.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+NOTIFIED_COLUMNS = "object_uri VARCHAR, lines BIGINT, message_id VARCHAR, notified_at TIMESTAMPTZ"
+
+
+@dataclass(frozen=True)
+class ObjectProcessed:
+    object_uri: str
+    lines: int
+    visits: int
+    rejected: int
+    duplicate_lines: int
+    processed_at: datetime | None
+
+    @property
+    def bucket(self) -> str:
+        return self.object_uri.removeprefix("gs://").split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.object_uri.removeprefix("gs://").split("/", 1)[1]
+
+    def to_json(self) -> bytes:
+        body = {"object": self.object_uri, "bucket": self.bucket, "name": self.name, "lines": self.lines,
+                "visits": self.visits, "rejected": self.rejected, "duplicate_lines": self.duplicate_lines,
+                "processed_at": self.processed_at.isoformat() if self.processed_at else None}
+        return json.dumps(body).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "ObjectProcessed":
+        body = json.loads(data)
+        processed = datetime.fromisoformat(body["processed_at"]) if body.get("processed_at") else None
+        return cls(body["object"], body["lines"], body["visits"], body["rejected"], body["duplicate_lines"], processed)
+
+    def describe(self) -> str:
+        return (f"{self.object_uri}: {self.visits:,} visits, {self.rejected:,} rejected, "
+                f"{self.duplicate_lines:,} duplicate lines of {self.lines:,}")
+
+
+def pending(connection, curated: str, raw: str) -> list[ObjectProcessed]:
+    """Processed objects not yet announced with their current line count."""
+    connection.execute(f'CREATE TABLE IF NOT EXISTS "{raw}".notified_objects ({NOTIFIED_COLUMNS})')
+    rows = connection.execute(f"""
+        SELECT o.object_uri, o.lines, o.visits, o.rejected, o.duplicate_lines, o.processed_at
+        FROM "{curated}".landed_objects AS o
+        WHERE o.unprocessed = 0
+          AND NOT EXISTS (SELECT 1 FROM "{raw}".notified_objects AS n
+                          WHERE n.object_uri = o.object_uri AND n.lines = o.lines)
+        ORDER BY o.object_uri""").fetchall()
+    return [ObjectProcessed(*row) for row in rows]
+
+
+def announce(connection, publisher, topic: str, objects: list[ObjectProcessed], raw: str) -> list[str]:
+    """Publish one message per object, then record them; returns the message ids."""
+    futures = [publisher.publish(topic, item.to_json(), bucket=item.bucket, object=item.name,
+                                 event_type="VISITS_PROCESSED") for item in objects]
+    ids = [future.result(timeout=60) for future in futures]
+    if objects:
+        connection.execute(
+            f'INSERT INTO "{raw}".notified_objects SELECT unnest($1), unnest($2), unnest($3), now()',
+            [[o.object_uri for o in objects], [o.lines for o in objects], ids])
+    return ids
+
+
+def announce_processed(settings, warehouse) -> list[ObjectProcessed]:
+    """Announce what is pending on the visits-processed topic of the stack the environment points at."""
+    from google.cloud import pubsub_v1
+
+    from glue.runner import connect
+
+    publisher = pubsub_v1.PublisherClient()
+    topic = publisher.topic_path(settings.local_project, settings.pubsub["processed_topic"])
+    connection = connect(warehouse)
+    try:
+        objects = pending(connection, settings.curated_dataset, settings.raw_dataset)
+        announce(connection, publisher, topic, objects, settings.raw_dataset)
+    finally:
+        connection.close()
+    return objects

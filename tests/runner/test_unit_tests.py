@@ -1,0 +1,32 @@
+"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+from pathlib import Path
+
+
+from glue.runner import run_dataform_tests
+from glue.dataform import Graph
+from glue.runner import connect
+
+
+def test_dataform_type_test_actions_pass_locally(graph, oracle):
+    outcomes = run_dataform_tests(connect(), graph, oracle)
+    # One outcome per test file, each named for its file.
+    files = Path(__file__).resolve().parents[2].glob("definitions/tests/*.sqlx")
+    assert sorted(o.test.name for o in outcomes) == sorted(f.stem for f in files)
+    assert all(o.passed for o in outcomes), [o.explanation for o in outcomes if not o.passed]
+
+
+def test_a_wrong_expectation_fails_with_the_difference(graph):
+    test = next(t for t in graph.tests if t.name == "test_visits_by_device")
+    broken = Graph(graph.compiled)
+    broken.tests = [type(test)(test.name, test.file, test.test_query,
+                               test.expected_query.replace("'desktop'", "'laptop'"))]
+    [outcome] = run_dataform_tests(connect(), broken)
+    assert not outcome.passed and "laptop" in outcome.explanation
+
+
+def test_a_test_calling_a_function_missing_locally_names_it(graph):
+    test = next(t for t in graph.tests if t.name == "test_visits_by_device")
+    broken = Graph(graph.compiled)
+    broken.tests = [type(test)(test.name, test.file, "SELECT ST_GEOGPOINT(1.5, 2.5) AS point", test.expected_query)]
+    [outcome] = run_dataform_tests(connect(), broken)
+    assert not outcome.passed and "no function ST_GEOGPOINT locally" in outcome.explanation, outcome.explanation
