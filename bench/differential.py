@@ -8,6 +8,7 @@ Corpus: the JSON edge cases (glue/oracle/corpus.py), simulated visits with malfo
 and late ones, a second simulated set with every fault at a high rate, and the lab's real
 sample when ../shared/data/challenge-lab-visits is there. Exit code 1 on any difference.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,20 +18,25 @@ from pathlib import Path
 from glue.oracle import Oracle, ZetaSQL
 from glue.oracle.conformance import differential_run
 from glue.oracle.corpus import edge_cases, generated
-from glue.simulator.faults import FaultConfig
 from glue.runner import compile_graph
 from glue.settings import get_settings
+from glue.simulator.faults import FaultConfig
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 
 
 def corpus(count: int, real: bool) -> dict[str, list[str]]:
-    parts = {"edge cases": edge_cases(), "generated": generated(count, seed=7),
-             "fault modes": generated(max(count // 5, 50), seed=11, faults=FaultConfig(
-                 malformed_rate=0.5, duplicate_rate=0.3, late_rate=0.3))}
+    parts = {
+        "edge cases": edge_cases(),
+        "generated": generated(count, seed=7),
+        "fault modes": generated(
+            max(count // 5, 50), seed=11, faults=FaultConfig(malformed_rate=0.5, duplicate_rate=0.3, late_rate=0.3)
+        ),
+    }
     if real and REAL.is_dir():
-        parts["real sample"] = [line for path in sorted(REAL.glob("*.jsonl"))
-                                for line in path.read_text(encoding="utf-8").splitlines()]
+        parts["real sample"] = [
+            line for path in sorted(REAL.glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()
+        ]
     elif real:
         print(f"real sample not found at {REAL}: left out", file=sys.stderr)
     return parts
@@ -46,8 +52,12 @@ def main() -> int:
     graph = compile_graph(settings)
 
     def progress(part, done, report):
-        print(f"  {part}: {min(done, report.payloads[part]):,}/{report.payloads[part]:,} payloads, "
-              f"{sum(report.differing.values())} differing rows so far", file=sys.stderr, flush=True)
+        print(
+            f"  {part}: {min(done, report.payloads[part]):,}/{report.payloads[part]:,} payloads, "
+            f"{sum(report.differing.values())} differing rows so far",
+            file=sys.stderr,
+            flush=True,
+        )
 
     with ZetaSQL.start(settings.root) as server:
         report = differential_run(graph, Oracle(server), corpus(args.generated, not args.no_real), args.batch, progress)

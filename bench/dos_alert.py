@@ -3,6 +3,7 @@ parse, window, count and alert, until every page view is counted in the local wa
 
     .venv/bin/python bench/dos_alert.py [--visits 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,12 +18,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.stack import PubSubEmulator
-from glue.runner import connect, relation_exists
 from glue.provision.landing import Clients, pubsub_resources
 from glue.provision.plan import apply, make_plan
+from glue.runner import connect, relation_exists
 from glue.settings import get_settings
 from glue.simulator.visits import VisitFactory
+from glue.stack import PubSubEmulator
 
 PROJECT = "bench-dos-alert"
 
@@ -37,8 +38,9 @@ def publish(publisher, topic: str, count: int) -> int:
     for doc in docs:
         for element in doc["events"]:
             element["event"]["timestamp"] = stamp
-    futures = [publisher.publish(topic, json.dumps(doc).encode(), event_time=str(int(now.timestamp() * 1000)))
-               for doc in docs]
+    futures = [
+        publisher.publish(topic, json.dumps(doc).encode(), event_time=str(int(now.timestamp() * 1000))) for doc in docs
+    ]
     for future in futures:
         future.result()
     return sum(1 for doc in docs for e in doc["events"] if e["event"]["event_type"] == "page_view")
@@ -50,8 +52,13 @@ def counted(warehouse: Path) -> int:
     db = connect(warehouse, lock_timeout=5, functions=False)
     try:
         exists = relation_exists(db, "clickstream", "page_views_per_minute_stream")
-        return db.execute("SELECT COALESCE(SUM(count), 0) FROM clickstream.page_views_per_minute_stream "
-                          "WHERE dimension = 'all'").fetchone()[0] if exists else 0
+        return (
+            db.execute(
+                "SELECT COALESCE(SUM(count), 0) FROM clickstream.page_views_per_minute_stream WHERE dimension = 'all'"
+            ).fetchone()[0]
+            if exists
+            else 0
+        )
     finally:
         db.close()
 
@@ -64,17 +71,34 @@ def main() -> None:
 
     settings = get_settings()
     with PubSubEmulator() as emulator, tempfile.TemporaryDirectory() as directory:
-        clients = Clients(publisher=pubsub_v1.PublisherClient(), subscriber=pubsub_v1.SubscriberClient(),
-                          schemas=pubsub_v1.SchemaServiceClient())
+        clients = Clients(
+            publisher=pubsub_v1.PublisherClient(),
+            subscriber=pubsub_v1.SubscriberClient(),
+            schemas=pubsub_v1.SchemaServiceClient(),
+        )
         apply(make_plan(pubsub_resources(settings, PROJECT, clients)))
         warehouse = Path(directory) / "warehouse.duckdb"
-        command = [sys.executable, "-m", "dos_alert.pipeline", "--runner=BundleBasedDirectRunner", "--streaming",
-                   f"--subscription=projects/{PROJECT}/subscriptions/visits-dos-alert", "--timestamp-attribute=",
-                   f"--warehouse={warehouse}", f"--archive-dir={directory}/archive",
-                   "--window-seconds=5", "--allowed-lateness-seconds=600"]
+        command = [
+            sys.executable,
+            "-m",
+            "dos_alert.pipeline",
+            "--runner=BundleBasedDirectRunner",
+            "--streaming",
+            f"--subscription=projects/{PROJECT}/subscriptions/visits-dos-alert",
+            "--timestamp-attribute=",
+            f"--warehouse={warehouse}",
+            f"--archive-dir={directory}/archive",
+            "--window-seconds=5",
+            "--allowed-lateness-seconds=600",
+        ]
         log = open(Path(directory) / "job.log", "w")
-        job = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator.host})
+        job = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PUBSUB_EMULATOR_HOST": emulator.host},
+        )
         try:
             page_views = publish(clients.publisher, clients.publisher.topic_path(PROJECT, "visits"), args.visits)
             started = time.perf_counter()
@@ -93,8 +117,10 @@ def main() -> None:
             os.killpg(job.pid, signal.SIGKILL)
             job.wait()
             log.close()
-    print(f"DoS-alert job, direct runner: {args.visits:,} visits ({page_views:,} page views) counted in "
-          f"{elapsed:.1f}s = {args.visits / elapsed:,.0f} visits/s (including the job's start-up)")
+    print(
+        f"DoS-alert job, direct runner: {args.visits:,} visits ({page_views:,} page views) counted in "
+        f"{elapsed:.1f}s = {args.visits / elapsed:,.0f} visits/s (including the job's start-up)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/local_build.py [--visits 100000] [--with-beam]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,11 +16,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from glue import settings as settings_module
-from glue.runner import Translator
-from glue.runner import RunReport
 from glue.landing import landing_query
-from glue.runner import connect
-from glue.runner import RunOptions, compile_graph, run_workflow
+from glue.runner import RunOptions, RunReport, Translator, compile_graph, connect, run_workflow
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.targets import FileSink
 
@@ -81,26 +79,31 @@ def snapshot(warehouse: Path, copy: Path):
     def restore():
         remove_warehouse(warehouse)
         shutil.copy(copy, warehouse)
+
     return restore
 
 
 def simulate(directory: Path, visits: int, start: datetime, seed: int) -> None:
-    Simulator(Plan(600, visits, "backfill", start, timedelta(days=visits / 600 / 1440), seed),
-              FileSink(directory, "day")).run()
+    Simulator(
+        Plan(600, visits, "backfill", start, timedelta(days=visits / 600 / 1440), seed), FileSink(directory, "day")
+    ).run()
 
 
 def bare_scan(landing: Path) -> tuple[float, int]:
     db = connect()
     started = time.perf_counter()
     events = db.execute(
-        f"SELECT SUM(len(events)) FROM read_json('{landing}/**/*.jsonl', format='newline_delimited')").fetchone()[0]
+        f"SELECT SUM(len(events)) FROM read_json('{landing}/**/*.jsonl', format='newline_delimited')"
+    ).fetchone()[0]
     return time.perf_counter() - started, events
 
 
 # The events' fields as DuckDB's typed JSON reader takes them: one parse per document, no checks.
-EVENT_SHAPE = ('{"session_id": "VARCHAR", "events": [{"event_type": "VARCHAR", "timestamp": "VARCHAR", '
-               '"details": {"page_url": "VARCHAR", "referrer_url": "VARCHAR", "order_id": "VARCHAR", '
-               '"amount": "DOUBLE", "currency": "VARCHAR", "product_id": "VARCHAR", "price": "DOUBLE"}}]}')
+EVENT_SHAPE = (
+    '{"session_id": "VARCHAR", "events": [{"event_type": "VARCHAR", "timestamp": "VARCHAR", '
+    '"details": {"page_url": "VARCHAR", "referrer_url": "VARCHAR", "order_id": "VARCHAR", '
+    '"amount": "DOUBLE", "currency": "VARCHAR", "product_id": "VARCHAR", "price": "DOUBLE"}}]}'
+)
 
 
 def duckdb_floor(settings, directory: Path) -> tuple[float, int]:
@@ -112,7 +115,9 @@ def duckdb_floor(settings, directory: Path) -> tuple[float, int]:
     lines = landing_query(settings.landing_dir, f"{settings.landing_bucket}/{settings.landing_prefix}")
     trimmed = Translator().condition("TRIM(line)")  # BigQuery's TRIM, as fast as the workflow's
     started = time.perf_counter()
-    db.execute("CREATE TABLE payloads (payload_hash VARCHAR, source_ref VARCHAR, payload VARCHAR USING COMPRESSION zstd)")
+    db.execute(
+        "CREATE TABLE payloads (payload_hash VARCHAR, source_ref VARCHAR, payload VARCHAR USING COMPRESSION zstd)"
+    )
     db.execute(f"""INSERT INTO payloads
         SELECT md5({trimmed}) AS payload_hash, _FILE_NAME AS source_ref, line AS payload
         FROM ({lines}) WHERE {trimmed} != ''
@@ -155,24 +160,37 @@ def beam_flatten(landing: Path, out: Path, same_work: bool) -> tuple[float, int]
         try:
             visit = contract.parse_visit(line)
         except contract.InvalidVisit as invalid:
-            yield beam.pvalue.TaggedOutput("rejected", json.dumps(
-                {"visit_id": payload_hash, "payload": line, "reasons": invalid.reasons}))
+            yield beam.pvalue.TaggedOutput(
+                "rejected", json.dumps({"visit_id": payload_hash, "payload": line, "reasons": invalid.reasons})
+            )
             return
         for index, event in enumerate(visit.events):
-            yield json.dumps({"visit_id": payload_hash, "session_id": visit.session_id, "user_id": visit.user_id,
-                              "event_index": index, "event_type": event.event_type,
-                              "event_timestamp": event.timestamp.isoformat()})
+            yield json.dumps(
+                {
+                    "visit_id": payload_hash,
+                    "session_id": visit.session_id,
+                    "user_id": visit.user_id,
+                    "event_index": index,
+                    "event_type": event.event_type,
+                    "event_timestamp": event.timestamp.isoformat(),
+                }
+            )
 
     count_file = out / "beam_count"
     started = time.perf_counter()
     with beam.Pipeline(options=PipelineOptions(flags=[], runner="DirectRunner")) as pipeline:
-        lines = (pipeline | beam.io.ReadFromText(f"{landing}/*.jsonl")
-                 | beam.Filter(lambda line: line.strip(contract.WHITESPACE) != ""))
+        lines = (
+            pipeline
+            | beam.io.ReadFromText(f"{landing}/*.jsonl")
+            | beam.Filter(lambda line: line.strip(contract.WHITESPACE) != "")
+        )
         if same_work:
-            flattened = (lines
-                         | beam.Map(lambda line: (hashlib.md5(line.strip(contract.WHITESPACE).encode()).hexdigest(), line))
-                         | beam.GroupByKey()
-                         | beam.FlatMap(checked).with_outputs("rejected", main="events"))
+            flattened = (
+                lines
+                | beam.Map(lambda line: (hashlib.md5(line.strip(contract.WHITESPACE).encode()).hexdigest(), line))
+                | beam.GroupByKey()
+                | beam.FlatMap(checked).with_outputs("rejected", main="events")
+            )
             flattened.rejected | "rejected" >> beam.io.WriteToText(str(out / "rejected"), ".jsonl")
             flattened.events | "events" >> beam.io.WriteToText(str(out / "events"), ".jsonl")
             counted = flattened.events
@@ -203,51 +221,69 @@ def main():
         # The first run translates the SQL and caches it (.local/translations.json), as a user's
         # first build does once; the flatten's throughput is measured on fresh warehouses after it.
         first_seconds, _ = timed_run(settings, graph, actions=tuple(FLATTEN))
-        flatten_seconds, _ = median_run(settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse),
-                                        actions=tuple(FLATTEN))
+        flatten_seconds, _ = median_run(
+            settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse), actions=tuple(FLATTEN)
+        )
         db = connect(settings.warehouse)
         flattened = db.execute("SELECT COUNT(*) FROM clickstream.events").fetchone()[0]
         db.close()
         assert flattened == events, (flattened, events)
-        print(f"flatten {args.visits:,} visits ({events:,} events): local workflow {flatten_seconds:.2f}s "
-              f"= {args.visits / flatten_seconds:,.0f} visits/s (first run, translating its SQL: {first_seconds:.2f}s)")
-        print(f"  bare DuckDB read_json scan of the same files: {scan_seconds:.2f}s "
-              f"-> workflow is {flatten_seconds / scan_seconds:.1f}x the bare scan")
+        print(
+            f"flatten {args.visits:,} visits ({events:,} events): local workflow {flatten_seconds:.2f}s "
+            f"= {args.visits / flatten_seconds:,.0f} visits/s (first run, translating its SQL: {first_seconds:.2f}s)"
+        )
+        print(
+            f"  bare DuckDB read_json scan of the same files: {scan_seconds:.2f}s "
+            f"-> workflow is {flatten_seconds / scan_seconds:.1f}x the bare scan"
+        )
         floor_seconds, floor_events = duckdb_floor(settings, work)
         assert floor_events == events, (floor_events, events)
-        print(f"  hand-written DuckDB floor (dedup kept, events unpacked, no validation): {floor_seconds:.2f}s "
-              f"= {floor_seconds / scan_seconds:.1f}x the bare scan; the workflow is {flatten_seconds / floor_seconds:.1f}x it")
+        print(
+            f"  hand-written DuckDB floor (dedup kept, events unpacked, no validation): {floor_seconds:.2f}s "
+            f"= {floor_seconds / scan_seconds:.1f}x the bare scan; the workflow is {flatten_seconds / floor_seconds:.1f}x it"
+        )
         if args.with_beam:
-            for same_work, label in ((False, "parse, validate and flatten, nothing written"),
-                                     (True, "the same work: also dedup by MD5, rejections kept, events written")):
+            for same_work, label in (
+                (False, "parse, validate and flatten, nothing written"),
+                (True, "the same work: also dedup by MD5, rejections kept, events written"),
+            ):
                 out = Path(tempfile.mkdtemp(dir=work))
                 beam_seconds, beam_events = beam_flatten(settings.landing_path, out, same_work)
                 assert beam_events == flattened, (beam_events, flattened)
-                print(f"  Beam DirectRunner ({label}): {beam_seconds:.2f}s "
-                      f"-> workflow is {beam_seconds / flatten_seconds:.1f}x faster")
+                print(
+                    f"  Beam DirectRunner ({label}): {beam_seconds:.2f}s "
+                    f"-> workflow is {beam_seconds / flatten_seconds:.1f}x faster"
+                )
 
         # The hourly schedule, with the clock set: the build at T0, the +1% an hour later, runs with
         # nothing new an hour after that. Each hourly assertion then checks its hour, as on BigQuery.
         t0 = datetime.now(timezone.utc).replace(minute=10, second=0, microsecond=0)
-        full_seconds, _ = median_run(settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse),
-                                     clock=t0)
+        full_seconds, _ = median_run(
+            settings, graph, RUNS, before=lambda: remove_warehouse(settings.warehouse), clock=t0
+        )
         # The first incremental run translates the incremental variants and caches them, as an
         # hourly schedule's first run does; it has nothing new to load.
         first_incremental, _ = timed_run(settings, graph, clock=t0 + timedelta(minutes=1))
         restore = snapshot(settings.warehouse, work / "before-increment.duckdb")
         # A later month, so the new day files do not share names with the ones already loaded.
         # Landed an hour later: its own hive partition, as the next hour's objects are.
-        simulate(settings.landing_hour_path(t0 + timedelta(hours=1)), args.visits // 100,
-                 START + timedelta(days=30), seed=2)
-        incremental_seconds, increment = median_run(settings, graph, RUNS, before=restore,
-                                                    clock=t0 + timedelta(hours=1))
+        simulate(
+            settings.landing_hour_path(t0 + timedelta(hours=1)), args.visits // 100, START + timedelta(days=30), seed=2
+        )
+        incremental_seconds, increment = median_run(
+            settings, graph, RUNS, before=restore, clock=t0 + timedelta(hours=1)
+        )
         # Runs after the increment find nothing new: what every run pays whatever the data.
         unchanged_seconds, _ = median_run(settings, graph, RUNS, clock=t0 + timedelta(hours=2))
-        print(f"whole graph on {args.visits:,} visits, hourly: full build {full_seconds:.2f}s, "
-              f"an hour later +1% {incremental_seconds:.2f}s = {incremental_seconds / full_seconds:.1%} of a build "
-              f"(first incremental run, nothing new, translating: {first_incremental:.2f}s)")
-        print(f"  of which every run pays, new data or none: {unchanged_seconds:.2f}s = "
-              f"{unchanged_seconds / full_seconds:.1%} of a build (a run with nothing new, an hour after that)")
+        print(
+            f"whole graph on {args.visits:,} visits, hourly: full build {full_seconds:.2f}s, "
+            f"an hour later +1% {incremental_seconds:.2f}s = {incremental_seconds / full_seconds:.1%} of a build "
+            f"(first incremental run, nothing new, translating: {first_incremental:.2f}s)"
+        )
+        print(
+            f"  of which every run pays, new data or none: {unchanged_seconds:.2f}s = "
+            f"{unchanged_seconds / full_seconds:.1%} of a build (a run with nothing new, an hour after that)"
+        )
         print(f"  the increment's action time: {where_the_time_went(increment, settings.staging_dataset)}")
         print(f"(workflow figures: median of {RUNS} runs each)")
     finally:

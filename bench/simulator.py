@@ -1,7 +1,8 @@
 """Simulator benchmark: visits/s to files, Pub/Sub emulator publish rate next to the raw client, pacing.
 
-    .venv/bin/python bench/simulator.py [--messages 20000] [--pacing-seconds 60]
+.venv/bin/python bench/simulator.py [--messages 20000] [--pacing-seconds 60]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,10 +12,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.stack import PubSubEmulator
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.targets import FileSink, PubSubSink
 from glue.simulator.visits import VisitFactory
+from glue.stack import PubSubEmulator
 
 START = datetime(2024, 7, 1, tzinfo=timezone.utc)
 
@@ -37,9 +38,9 @@ def file_rate(count: int) -> float:
 
 
 def pubsub_rates(count: int) -> tuple[float, float]:
-    from google.cloud import pubsub_v1
-
     import random
+
+    from google.cloud import pubsub_v1
 
     factory = VisitFactory(random.Random(1))
     payloads = [json.dumps(factory.visit(START)).encode() for _ in range(count)]
@@ -92,10 +93,14 @@ def main():
     raw, simulated, sink_only = pubsub_rates(args.messages)
     print(f"pubsub raw client:{raw:>10,.0f} msg/s  ({args.messages:,} messages, emulator)")
     print(f"pubsub sink only: {sink_only:>10,.0f} msg/s  = {sink_only / raw:.0%} of the raw client (same payloads)")
-    print(f"pubsub simulator: {simulated:>10,.0f} msg/s  = {simulated / raw:.0%} of the raw client (generating visits too)")
+    print(
+        f"pubsub simulator: {simulated:>10,.0f} msg/s  = {simulated / raw:.0%} of the raw client (generating visits too)"
+    )
     asked, achieved = pacing(args.pacing_seconds)
-    print(f"pacing:           asked {asked}/min, achieved {achieved:.1f}/min over {args.pacing_seconds}s "
-          f"({(achieved - asked) / asked:+.2%})")
+    print(
+        f"pacing:           asked {asked}/min, achieved {achieved:.1f}/min over {args.pacing_seconds}s "
+        f"({(achieved - asked) / asked:+.2%})"
+    )
 
 
 if __name__ == "__main__":

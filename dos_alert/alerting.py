@@ -1,4 +1,5 @@
 """Alerts: a window's count above its dimension's threshold, once per key and window."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ class _AlertOnce(beam.DoFn):
             return
         alerted.write(True)
         self.alerts.inc()
-        yield Alert(count.dimension, count.key, count.window_start, count.window_end, count.count, threshold,
-                    count.timing)
+        yield Alert(
+            count.dimension, count.key, count.window_start, count.window_end, count.count, threshold, count.timing
+        )
 
 
 class DetectBursts(beam.PTransform):
@@ -42,10 +44,12 @@ class DetectBursts(beam.PTransform):
         self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
 
     def expand(self, counts):
-        return (counts
-                | "Key by dimension and key" >> beam.Map(lambda c: ((c.dimension, c.key), c)).with_output_types(
-                    tuple[tuple[str, str], WindowCount])
-                | "Alert once per window" >> beam.ParDo(_AlertOnce(self.thresholds)))
+        return (
+            counts
+            | "Key by dimension and key"
+            >> beam.Map(lambda c: ((c.dimension, c.key), c)).with_output_types(tuple[tuple[str, str], WindowCount])
+            | "Alert once per window" >> beam.ParDo(_AlertOnce(self.thresholds))
+        )
 
 
 def log_alert(alert: Alert) -> Alert:

@@ -13,6 +13,7 @@ Windows and triggers (the choices a reader of the counts needs to know):
   than `allowed_lateness` late) is dropped by the GroupByKey uncounted. Its messages are still
   in the raw archive, which takes late messages for a day.
 """
+
 from __future__ import annotations
 
 import apache_beam as beam
@@ -69,8 +70,9 @@ class _LatenessGate(beam.DoFn):
 class _ToWindowCount(beam.DoFn):
     def process(self, element, win=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
         (dimension, key), count = element
-        yield WindowCount(dimension, key, float(win.start), float(win.end), count,
-                          trigger_timing(pane.timing), pane.index)
+        yield WindowCount(
+            dimension, key, float(win.start), float(win.end), count, trigger_timing(pane.timing), pane.index
+        )
 
 
 def trigger_timing(timing: int) -> str:
@@ -91,16 +93,20 @@ class CountPageViews(beam.PTransform):
         gated = (
             page_views
             | "Key by window" >> beam.Map(lambda v: (int(v.event_time // size) * size, v))
-            | "Divert too-late views" >> beam.ParDo(_LatenessGate(size, self.allowed_lateness)).with_outputs(
-                TOO_LATE, main="in_time"))
+            | "Divert too-late views"
+            >> beam.ParDo(_LatenessGate(size, self.allowed_lateness)).with_outputs(TOO_LATE, main="in_time")
+        )
         counts = (
             gated.in_time
             | "Key by dimension" >> beam.FlatMap(dimension_keys)
-            | "Window" >> beam.WindowInto(
+            | "Window"
+            >> beam.WindowInto(
                 window.FixedWindows(size),
                 trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
                 accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
-                allowed_lateness=Duration(seconds=self.allowed_lateness))
+                allowed_lateness=Duration(seconds=self.allowed_lateness),
+            )
             | "Count" >> beam.CombinePerKey(sum)
-            | "As records" >> beam.ParDo(_ToWindowCount()))
+            | "As records" >> beam.ParDo(_ToWindowCount())
+        )
         return {"counts": counts, TOO_LATE: gated[TOO_LATE]}

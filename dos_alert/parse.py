@@ -3,6 +3,7 @@
 Every message is parsed with the shared data contract (glue/contract.py). A message that is
 not a valid visit goes to the `dead_letter` output with every reason; nothing is dropped.
 """
+
 from __future__ import annotations
 
 import apache_beam as beam
@@ -28,7 +29,9 @@ class _ParseVisit(beam.DoFn):
             visit = contract.parse_visit(data)
         except contract.InvalidVisit as invalid:
             self.malformed.inc()
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, RawMessage(raw.payload, raw.attributes, "; ".join(invalid.reasons)))
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTER, RawMessage(raw.payload, raw.attributes, "; ".join(invalid.reasons))
+            )
             return
         # The archive keeps the message at the source's timestamp (its arrival, or the
         # timestamp attribute on Dataflow), so archive windows follow the stream's watermark.
@@ -39,7 +42,8 @@ class _ParseVisit(beam.DoFn):
                 self.page_views.inc()
                 moment = event.timestamp.timestamp()
                 yield TimestampedValue(
-                    PageView(event.details.page_url, visit.user_id, visit.session_id, client_ip, moment), moment)
+                    PageView(event.details.page_url, visit.user_id, visit.session_id, client_ip, moment), moment
+                )
 
 
 def _unpack(message) -> tuple[bytes, dict[str, str]]:
@@ -58,5 +62,4 @@ class ParseVisits(beam.PTransform):
     """
 
     def expand(self, messages):
-        return messages | beam.ParDo(_ParseVisit()).with_outputs(
-            DEAD_LETTER, RAW, main="page_views")
+        return messages | beam.ParDo(_ParseVisit()).with_outputs(DEAD_LETTER, RAW, main="page_views")

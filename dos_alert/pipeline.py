@@ -6,6 +6,7 @@ the counts in the warehouse and the raw messages archived per window.
 
 `clickstream dos-alert run` builds these flags from the project settings.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,36 +23,59 @@ from dos_alert.sinks import ArchiveWindows, PublishAlerts, WriteCounts
 class DosAlertOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument("--subscription", required=True,
-                            help="Pub/Sub subscription on the visits topic: projects/P/subscriptions/S.")
+        parser.add_argument(
+            "--subscription",
+            required=True,
+            help="Pub/Sub subscription on the visits topic: projects/P/subscriptions/S.",
+        )
         parser.add_argument("--alerts-topic", help="Topic for alert messages (projects/P/topics/T).")
-        parser.add_argument("--window-seconds", type=int, default=60,
-                            help="Event-time window of the counts (default 60: per minute).")
-        parser.add_argument("--allowed-lateness-seconds", type=int, default=120,
-                            help="How long after a window ends a late page view still corrects it (default 120).")
+        parser.add_argument(
+            "--window-seconds", type=int, default=60, help="Event-time window of the counts (default 60: per minute)."
+        )
+        parser.add_argument(
+            "--allowed-lateness-seconds",
+            type=int,
+            default=120,
+            help="How long after a window ends a late page view still corrects it (default 120).",
+        )
         for dimension, default in DEFAULT_THRESHOLDS.items():
-            parser.add_argument(f"--threshold-{dimension}", type=int, default=default,
-                                help=f"Alert when {dimension} page views in a window exceed this (default {default}).")
-        parser.add_argument("--timestamp-attribute", default="event_time",
-                            help="Message attribute the source takes event time from (epoch ms or RFC 3339); "
-                                 "'' for publish time. `clickstream dos-alert run` leaves it off on the "
-                                 "DirectRunner, whose Pub/Sub source stops the pipeline on a malformed value.")
-        parser.add_argument("--counts-table", default="clickstream.page_views_per_minute_stream",
-                            help="Where the counts go: DATASET.TABLE locally, PROJECT:DATASET.TABLE on BigQuery.")
+            parser.add_argument(
+                f"--threshold-{dimension}",
+                type=int,
+                default=default,
+                help=f"Alert when {dimension} page views in a window exceed this (default {default}).",
+            )
+        parser.add_argument(
+            "--timestamp-attribute",
+            default="event_time",
+            help="Message attribute the source takes event time from (epoch ms or RFC 3339); "
+            "'' for publish time. `clickstream dos-alert run` leaves it off on the "
+            "DirectRunner, whose Pub/Sub source stops the pipeline on a malformed value.",
+        )
+        parser.add_argument(
+            "--counts-table",
+            default="clickstream.page_views_per_minute_stream",
+            help="Where the counts go: DATASET.TABLE locally, PROJECT:DATASET.TABLE on BigQuery.",
+        )
         parser.add_argument("--warehouse", help="Local DuckDB warehouse file; without it, counts go to BigQuery.")
         parser.add_argument("--archive-dir", required=True, help="Where raw and dead-letter JSONL go (local or gs://).")
-        parser.add_argument("--archive-window-seconds", type=int, default=300,
-                            help="One set of archive files per this many seconds (default 300).")
+        parser.add_argument(
+            "--archive-window-seconds",
+            type=int,
+            default=300,
+            help="One set of archive files per this many seconds (default 300).",
+        )
 
 
 def build(pipeline: beam.Pipeline, options: DosAlertOptions) -> dict:
     """The whole graph; returns the named PCollections (tests and the CLI look at them)."""
     messages = pipeline | "Read visits" >> beam.io.ReadFromPubSub(
-        subscription=options.subscription, with_attributes=True,
-        timestamp_attribute=options.timestamp_attribute or None)
+        subscription=options.subscription, with_attributes=True, timestamp_attribute=options.timestamp_attribute or None
+    )
     parsed = messages | "Parse" >> ParseVisits()
     counted = parsed.page_views | "Count page views" >> CountPageViews(
-        options.window_seconds, options.allowed_lateness_seconds)
+        options.window_seconds, options.allowed_lateness_seconds
+    )
     thresholds = {d: getattr(options, f"threshold_{d}") for d in DEFAULT_THRESHOLDS}
     alerts = counted["counts"] | "Detect bursts" >> DetectBursts(thresholds)
     alerts_table = f"{options.counts_table.split(':')[-1].rsplit('.', 1)[0]}.dos_alerts_stream"
@@ -60,8 +84,12 @@ def build(pipeline: beam.Pipeline, options: DosAlertOptions) -> dict:
     seconds = options.archive_window_seconds
     parsed.raw | "Archive raw" >> ArchiveWindows(options.archive_dir, "raw", seconds)
     parsed[DEAD_LETTER] | "Archive dead letters" >> ArchiveWindows(options.archive_dir, "dead_letter", seconds)
-    return {"counts": counted["counts"], "alerts": published, "dead_letter": parsed[DEAD_LETTER],
-            TOO_LATE: counted[TOO_LATE]}
+    return {
+        "counts": counted["counts"],
+        "alerts": published,
+        "dead_letter": parsed[DEAD_LETTER],
+        TOO_LATE: counted[TOO_LATE],
+    }
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
 """What flows between the DoS-alert job's transforms: small, picklable, comparable records."""
+
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ from dataclasses import asdict, dataclass
 @dataclass(frozen=True)
 class PageView:
     """One page_view event, timestamped (in the pipeline) by its own event time."""
+
     page_url: str
     user_id: str
     session_id: str
@@ -18,6 +20,7 @@ class PageView:
 @dataclass(frozen=True)
 class RawMessage:
     """A message as received, kept for the archive and, if unparseable, the dead letters."""
+
     payload: str
     attributes: tuple[tuple[str, str], ...]
     error: str | None = None
@@ -32,7 +35,8 @@ class RawMessage:
 @dataclass(frozen=True)
 class WindowCount:
     """Page views of one key in one window, as of one pane (ON_TIME, LATE or EARLY)."""
-    dimension: str      # all | page | user | ip
+
+    dimension: str  # all | page | user | ip
     key: str
     window_start: float
     window_end: float

@@ -1,4 +1,5 @@
 """Where the DoS-alert job's results go: the warehouse, Pub/Sub, the logs, the archive."""
+
 from __future__ import annotations
 
 import apache_beam as beam
@@ -8,14 +9,18 @@ from apache_beam.utils.timestamp import Duration
 
 from dos_alert.alerting import log_alert
 
-COUNT_COLUMNS = ("dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
-                 "count BIGINT, timing VARCHAR, pane_index BIGINT, written_at TIMESTAMPTZ, "
-                 "PRIMARY KEY (dimension, key, window_start)")
+COUNT_COLUMNS = (
+    "dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+    "count BIGINT, timing VARCHAR, pane_index BIGINT, written_at TIMESTAMPTZ, "
+    "PRIMARY KEY (dimension, key, window_start)"
+)
 
 ARCHIVE_LATENESS = 24 * 60 * 60
 
-BIGQUERY_SCHEMA = ("dimension:STRING,key:STRING,window_start:TIMESTAMP,window_end:TIMESTAMP,count:INTEGER,"
-                   "timing:STRING,pane_index:INTEGER")
+BIGQUERY_SCHEMA = (
+    "dimension:STRING,key:STRING,window_start:TIMESTAMP,window_end:TIMESTAMP,count:INTEGER,"
+    "timing:STRING,pane_index:INTEGER"
+)
 
 
 class _Upsert(beam.DoFn):
@@ -28,8 +33,10 @@ class _Upsert(beam.DoFn):
 
     # Both records it writes are window-shaped: dimension, key, window start and end (epoch
     # seconds), three values of their own; each row is stamped with the time of writing.
-    SELECT = ("SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
-              "unnest($6), unnest($7), now()")
+    SELECT = (
+        "SELECT unnest($1), unnest($2), to_timestamp(unnest($3)), to_timestamp(unnest($4)), unnest($5), "
+        "unnest($6), unnest($7), now()"
+    )
 
     def __init__(self, warehouse: str, table: str, columns: str, row):
         self.warehouse, self.table, self.columns, self.row = warehouse, table, columns, row
@@ -50,8 +57,10 @@ class _Upsert(beam.DoFn):
         try:
             ensure_schema(connection, schema)
             connection.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{name}" ({self.columns})')
-            connection.execute(f'INSERT OR REPLACE INTO "{schema}"."{name}" {self.SELECT}',
-                               [list(column) for column in zip(*self.rows)])
+            connection.execute(
+                f'INSERT OR REPLACE INTO "{schema}"."{name}" {self.SELECT}',
+                [list(column) for column in zip(*self.rows)],
+            )
         finally:
             connection.close()
 
@@ -64,9 +73,11 @@ def _alert_row(a):
     return a.dimension, a.key, a.window_start, a.window_end, a.count, a.threshold, a.timing
 
 
-ALERT_COLUMNS = ("dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
-                 "count BIGINT, threshold BIGINT, timing VARCHAR, raised_at TIMESTAMPTZ, "
-                 "PRIMARY KEY (dimension, key, window_start)")
+ALERT_COLUMNS = (
+    "dimension VARCHAR, key VARCHAR, window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+    "count BIGINT, threshold BIGINT, timing VARCHAR, raised_at TIMESTAMPTZ, "
+    "PRIMARY KEY (dimension, key, window_start)"
+)
 
 
 class WriteCounts(beam.PTransform):
@@ -79,7 +90,8 @@ class WriteCounts(beam.PTransform):
     def expand(self, counts):
         if self.warehouse:
             return counts | "Upsert into DuckDB" >> beam.ParDo(
-                _Upsert(self.warehouse, self.table, COUNT_COLUMNS, _count_row))
+                _Upsert(self.warehouse, self.table, COUNT_COLUMNS, _count_row)
+            )
         from datetime import datetime, timezone
 
         def to_row(count):
@@ -89,13 +101,18 @@ class WriteCounts(beam.PTransform):
             return row
 
         # Every pane is appended; readers take the highest pane_index of a window.
-        return (counts
-                | "As BigQuery rows" >> beam.Map(to_row)
-                | "Stream into BigQuery" >> beam.io.WriteToBigQuery(
-                    self.table, schema=BIGQUERY_SCHEMA,
-                    method=beam.io.WriteToBigQuery.Method.STREAMING_INSERTS,
-                    create_disposition=beam.io.BigQueryDisposition.CREATE_IF_NEEDED,
-                    write_disposition=beam.io.BigQueryDisposition.WRITE_APPEND))
+        return (
+            counts
+            | "As BigQuery rows" >> beam.Map(to_row)
+            | "Stream into BigQuery"
+            >> beam.io.WriteToBigQuery(
+                self.table,
+                schema=BIGQUERY_SCHEMA,
+                method=beam.io.WriteToBigQuery.Method.STREAMING_INSERTS,
+                create_disposition=beam.io.BigQueryDisposition.CREATE_IF_NEEDED,
+                write_disposition=beam.io.BigQueryDisposition.WRITE_APPEND,
+            )
+        )
 
 
 class PublishAlerts(beam.PTransform):
@@ -111,9 +128,11 @@ class PublishAlerts(beam.PTransform):
         if self.warehouse:
             logged | "Record in DuckDB" >> beam.ParDo(_Upsert(self.warehouse, self.table, ALERT_COLUMNS, _alert_row))
         if self.topic:
-            (logged
-             | "As JSON" >> beam.Map(lambda alert: alert.to_json().encode())
-             | "To the alerts topic" >> beam.io.WriteToPubSub(self.topic))
+            (
+                logged
+                | "As JSON" >> beam.Map(lambda alert: alert.to_json().encode())
+                | "To the alerts topic" >> beam.io.WriteToPubSub(self.topic)
+            )
         return logged
 
 
@@ -130,14 +149,20 @@ class ArchiveWindows(beam.PTransform):
         self.directory, self.kind, self.window_seconds = directory, kind, window_seconds
 
     def expand(self, records):
-        return (records
-                | "Archive window" >> beam.WindowInto(
-                    window.FixedWindows(self.window_seconds),
-                    trigger=trigger.AfterWatermark(late=trigger.AfterProcessingTime(60)),
-                    accumulation_mode=trigger.AccumulationMode.DISCARDING,
-                    allowed_lateness=Duration(seconds=ARCHIVE_LATENESS))
-                | "As JSON lines" >> beam.Map(lambda record: record.to_json())
-                | "Write files" >> fileio.WriteToFiles(
-                    path=f"{self.directory.rstrip('/')}/{self.kind}",
-                    file_naming=fileio.default_file_naming(prefix=self.kind, suffix=".jsonl"),
-                    shards=1))
+        return (
+            records
+            | "Archive window"
+            >> beam.WindowInto(
+                window.FixedWindows(self.window_seconds),
+                trigger=trigger.AfterWatermark(late=trigger.AfterProcessingTime(60)),
+                accumulation_mode=trigger.AccumulationMode.DISCARDING,
+                allowed_lateness=Duration(seconds=ARCHIVE_LATENESS),
+            )
+            | "As JSON lines" >> beam.Map(lambda record: record.to_json())
+            | "Write files"
+            >> fileio.WriteToFiles(
+                path=f"{self.directory.rstrip('/')}/{self.kind}",
+                file_naming=fileio.default_file_naming(prefix=self.kind, suffix=".jsonl"),
+                shards=1,
+            )
+        )

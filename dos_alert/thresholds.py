@@ -4,4 +4,5 @@ Page views per minute above which a key is suspicious. Normal simulated traffic 
 minute) gives about 200 page views a minute site-wide, under 100 per page and under 15 per
 user; `clickstream simulate --burst 600` gives one client 600.
 """
+
 DEFAULT_THRESHOLDS = {"all": 3000, "page": 1500, "user": 300, "ip": 300}

@@ -9,6 +9,7 @@ without fractional seconds.
 part of the contract: the staging SQL (definitions/staging/stg_visit_checks.sqlx and friends)
 produces the same strings, and tests/definitions/test_contract_parity.py holds the two together.
 """
+
 from __future__ import annotations
 
 import json

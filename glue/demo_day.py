@@ -2,6 +2,7 @@
 
 `clickstream demo` (glue/cli/demo.py) runs these; `make demo` and `make demo-stream` run it.
 """
+
 from __future__ import annotations
 
 import time
@@ -10,21 +11,21 @@ from datetime import timedelta
 import click
 
 from glue import stack
-from glue.text_tables import print_table
 from glue.dashboard.data import reconciliation
 from glue.dashboard.publish import write_dashboard
 from glue.runner import connect, relation_exists
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.targets import GcsSink, PubSubSink
+from glue.text_tables import print_table
 
 MARTS = {
     "visits_by_page": "SELECT page_url, page_views, visits FROM clickstream.visits_by_page ORDER BY page_views DESC",
     "popular_items (top 5)": "SELECT sales_rank, product_name, category, units_sold, revenue "
-                             "FROM clickstream.popular_items ORDER BY sales_rank, product_name LIMIT 5",
+    "FROM clickstream.popular_items ORDER BY sales_rank, product_name LIMIT 5",
     "sales_by_category": "SELECT category, orders, units_sold, revenue FROM clickstream.sales_by_category "
-                         "ORDER BY revenue DESC",
+    "ORDER BY revenue DESC",
     "visits_by_device": "SELECT device_type, visits, share_of_visits, conversion_rate, revenue "
-                        "FROM clickstream.visits_by_device ORDER BY visits DESC",
+    "FROM clickstream.visits_by_device ORDER BY visits DESC",
 }
 
 
@@ -34,16 +35,27 @@ def show_results(settings) -> bool:
     db = connect(settings.warehouse)
     for title, sql in MARTS.items():
         print_table(title, db.execute(sql))
-    print_table("busiest minute (page views)", db.execute(
-        "SELECT minute, SUM(page_views) AS page_views FROM clickstream.page_views_per_minute "
-        "GROUP BY minute ORDER BY page_views DESC, minute LIMIT 1"))
-    print_table("rejected visits by first reason", db.execute(
-        "SELECT first_reason, COUNT(*) AS visits FROM clickstream.rejected_visits GROUP BY 1 ORDER BY 2 DESC LIMIT 5"))
+    print_table(
+        "busiest minute (page views)",
+        db.execute(
+            "SELECT minute, SUM(page_views) AS page_views FROM clickstream.page_views_per_minute "
+            "GROUP BY minute ORDER BY page_views DESC, minute LIMIT 1"
+        ),
+    )
+    print_table(
+        "rejected visits by first reason",
+        db.execute(
+            "SELECT first_reason, COUNT(*) AS visits FROM clickstream.rejected_visits GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
+        ),
+    )
     r = reconciliation(db, settings.curated_dataset, settings.raw_dataset, settings.staging_dataset)
     click.secho(
         f"\nreconciliation: {r.received:,} lines and messages received, {r.duplicates:,} duplicates removed, "
         f"{r.distinct:,} distinct visits in = {r.sessions:,} sessions + {r.rejected:,} rejected "
-        f"{'✓' if r.balanced else '✗ MISMATCH'}", fg="green" if r.balanced else "red", bold=True)
+        f"{'✓' if r.balanced else '✗ MISMATCH'}",
+        fg="green" if r.balanced else "red",
+        bold=True,
+    )
     click.echo(f"warehouse: {settings.warehouse} (DuckDB; schemas clickstream, clickstream_staging, ...)")
     db.close()
     click.secho(f"dashboard: {write_dashboard(settings.warehouse, settings.local_dir / 'dashboard.html')}", bold=True)
@@ -74,16 +86,23 @@ def wait_for_the_subscription_sink(settings, published: int, limit: float = 300)
     while time.monotonic() < deadline:
         db = connect(settings.warehouse)
         try:
-            written = db.execute(f'SELECT COUNT(DISTINCT message_id) FROM "{settings.raw_dataset}".visits_pubsub'
-                                 ).fetchone()[0] if relation_exists(db, settings.raw_dataset, "visits_pubsub") else 0
+            written = (
+                db.execute(f'SELECT COUNT(DISTINCT message_id) FROM "{settings.raw_dataset}".visits_pubsub').fetchone()[
+                    0
+                ]
+                if relation_exists(db, settings.raw_dataset, "visits_pubsub")
+                else 0
+            )
         finally:
             db.close()
         if written >= published:
             click.echo(f"  {written:,} messages in {settings.raw_dataset}.visits_pubsub")
             return
         time.sleep(0.2)
-    raise click.ClickException(f"the subscription sink wrote {written:,} of {published:,} messages in {limit:.0f}s; "
-                               f"see {settings.local_dir / 'stack' / 'sink.log'}")
+    raise click.ClickException(
+        f"the subscription sink wrote {written:,} of {published:,} messages in {limit:.0f}s; "
+        f"see {settings.local_dir / 'stack' / 'sink.log'}"
+    )
 
 
 def announce_and_show(settings) -> None:

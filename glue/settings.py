@@ -6,6 +6,7 @@ settings), so the SQL and the glue can never disagree. Names and policies of the
 environment-specific comes from environment variables or flags; no project id, region or
 credential is written into the code.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,6 +37,7 @@ def landing_hour_partition(moment: datetime | None = None) -> str:
     """The landing partition of an object written at `moment` (default now): hour=YYYY-MM-DDTHH."""
     moment = moment or datetime.now(timezone.utc)
     return f"hour={moment.astimezone(timezone.utc).strftime(LANDING_HOUR_FORMAT)}"
+
 
 @dataclass(frozen=True)
 class Settings:

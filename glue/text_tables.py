@@ -1,4 +1,5 @@
 """Query results as aligned text tables, for the terminal."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -7,6 +7,7 @@ object is announced once, and again only if more lines are appended to it. The r
 written after Pub/Sub accepted the message: a crash in between announces it twice, never zero
 times.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,16 @@ class ObjectProcessed:
         return self.object_uri.removeprefix("gs://").split("/", 1)[1]
 
     def to_json(self) -> bytes:
-        body = {"object": self.object_uri, "bucket": self.bucket, "name": self.name, "lines": self.lines,
-                "visits": self.visits, "rejected": self.rejected, "duplicate_lines": self.duplicate_lines,
-                "processed_at": self.processed_at.isoformat() if self.processed_at else None}
+        body = {
+            "object": self.object_uri,
+            "bucket": self.bucket,
+            "name": self.name,
+            "lines": self.lines,
+            "visits": self.visits,
+            "rejected": self.rejected,
+            "duplicate_lines": self.duplicate_lines,
+            "processed_at": self.processed_at.isoformat() if self.processed_at else None,
+        }
         return json.dumps(body).encode()
 
     @classmethod
@@ -46,8 +54,10 @@ class ObjectProcessed:
         return cls(body["object"], body["lines"], body["visits"], body["rejected"], body["duplicate_lines"], processed)
 
     def describe(self) -> str:
-        return (f"{self.object_uri}: {self.visits:,} visits, {self.rejected:,} rejected, "
-                f"{self.duplicate_lines:,} duplicate lines of {self.lines:,}")
+        return (
+            f"{self.object_uri}: {self.visits:,} visits, {self.rejected:,} rejected, "
+            f"{self.duplicate_lines:,} duplicate lines of {self.lines:,}"
+        )
 
 
 def pending(connection, curated: str, raw: str) -> list[ObjectProcessed]:
@@ -65,13 +75,16 @@ def pending(connection, curated: str, raw: str) -> list[ObjectProcessed]:
 
 def announce(connection, publisher, topic: str, objects: list[ObjectProcessed], raw: str) -> list[str]:
     """Publish one message per object, then record them; returns the message ids."""
-    futures = [publisher.publish(topic, item.to_json(), bucket=item.bucket, object=item.name,
-                                 event_type="VISITS_PROCESSED") for item in objects]
+    futures = [
+        publisher.publish(topic, item.to_json(), bucket=item.bucket, object=item.name, event_type="VISITS_PROCESSED")
+        for item in objects
+    ]
     ids = [future.result(timeout=60) for future in futures]
     if objects:
         connection.execute(
             f'INSERT INTO "{raw}".notified_objects SELECT unnest($1), unnest($2), unnest($3), now()',
-            [[o.object_uri for o in objects], [o.lines for o in objects], ids])
+            [[o.object_uri for o in objects], [o.lines for o in objects], ids],
+        )
     return ids
 
 

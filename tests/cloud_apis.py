@@ -6,6 +6,7 @@ every request so that tests assert what would be sent; both answer only the call
 is meant to make (dataset and table get/insert/patch, get/set IAM policy) and fail the test on
 anything else.
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,8 +36,12 @@ def _response(method: str, url: str, status: int, body: dict) -> requests.Respon
 
 
 def _error(method: str, url: str, status: int, reason: str, message: str) -> requests.Response:
-    return _response(method, url, status, {"error": {"code": status, "message": message,
-                                                     "errors": [{"reason": reason, "message": message}]}})
+    return _response(
+        method,
+        url,
+        status,
+        {"error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message}]}},
+    )
 
 
 class BigQueryApi:
@@ -46,7 +51,7 @@ class BigQueryApi:
         self.datasets: dict[str, dict] = {}
         self.tables: dict[str, dict] = {}
         self.requests: list[tuple[str, str, dict | None]] = []
-        self.deny: tuple[int, str, str] | None = None   # (status, reason, message) for every call
+        self.deny: tuple[int, str, str] | None = None  # (status, reason, message) for every call
 
     is_mtls = False  # the requests.Session surface the client uses: this and request()
 
@@ -56,8 +61,12 @@ class BigQueryApi:
         self.requests.append((method, path, body))
         if self.deny:
             return _error(method, url, *self.deny)
-        for pattern, handler in ((DATASETS, self._datasets), (DATASET, self._dataset),
-                                 (TABLES, self._tables), (TABLE, self._table)):
+        for pattern, handler in (
+            (DATASETS, self._datasets),
+            (DATASET, self._dataset),
+            (TABLES, self._tables),
+            (TABLE, self._table),
+        ):
             match = pattern.match(path)
             if match:
                 return handler(method, url, body, *match.groups())
@@ -84,14 +93,18 @@ class BigQueryApi:
         if f"{project}.{dataset}" not in self.datasets:
             return _error(method, url, 404, "notFound", f"Not found: Dataset {project}:{dataset}")
         key = f"{project}.{dataset}.{body['tableReference']['tableId']}"
-        stored = {**copy.deepcopy(body), "type": "EXTERNAL" if "externalDataConfiguration" in body else "TABLE",
-                  "etag": "1"}
+        stored = {
+            **copy.deepcopy(body),
+            "type": "EXTERNAL" if "externalDataConfiguration" in body else "TABLE",
+            "etag": "1",
+        }
         self.tables[key] = stored
         return _response(method, url, 200, stored)
 
     def _table(self, method, url, body, project, dataset, table):
-        return self._existing(self.tables, f"{project}.{dataset}.{table}", f"Table {project}:{dataset}.{table}",
-                              method, url, body)
+        return self._existing(
+            self.tables, f"{project}.{dataset}.{table}", f"Table {project}:{dataset}.{table}", method, url, body
+        )
 
     @staticmethod
     def _existing(store: dict, key: str, label: str, method, url, body):
@@ -140,8 +153,10 @@ class IamPolicyServer(iam_policy_pb2_grpc.IAMPolicyServicer):
         from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
 
         channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        return (pubsub_v1.PublisherClient(transport=PublisherGrpcTransport(channel=channel)),
-                pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)))
+        return (
+            pubsub_v1.PublisherClient(transport=PublisherGrpcTransport(channel=channel)),
+            pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)),
+        )
 
 
 class GrpcApi:
@@ -156,6 +171,7 @@ class GrpcApi:
 
     def method(self, service: str, name: str, request_type, response_type):
         """Decorator: `handler(request, context) -> response` for /service/name (proto-plus types)."""
+
         def register(handler):
             # proto-plus types are wrapped and unwrapped; raw protobuf types (IAM, Operation) pass as they are.
             plus_request, plus_response = hasattr(request_type, "wrap"), hasattr(response_type, "wrap")
@@ -167,9 +183,12 @@ class GrpcApi:
                 return response_type.pb(response) if plus_response else response
 
             self._services.setdefault(service, {})[name] = grpc.unary_unary_rpc_method_handler(
-                recorded, request_deserializer=(request_type.pb() if plus_request else request_type).FromString,
-                response_serializer=lambda response: response.SerializeToString())
+                recorded,
+                request_deserializer=(request_type.pb() if plus_request else request_type).FromString,
+                response_serializer=lambda response: response.SerializeToString(),
+            )
             return handler
+
         return register
 
     def start(self):
@@ -191,8 +210,11 @@ def logging_and_monitoring_api() -> tuple[GrpcApi, dict]:
     from google.cloud.logging_v2 import types as logging_types
 
     api, state = GrpcApi(), {"metrics": {}, "channels": {}, "policies": {}}
-    metrics, channels, policies = ("google.logging.v2.MetricsServiceV2", "google.monitoring.v3.NotificationChannelService",
-                                   "google.monitoring.v3.AlertPolicyService")
+    metrics, channels, policies = (
+        "google.logging.v2.MetricsServiceV2",
+        "google.monitoring.v3.NotificationChannelService",
+        "google.monitoring.v3.AlertPolicyService",
+    )
 
     @api.method(metrics, "GetLogMetric", logging_types.GetLogMetricRequest, logging_types.LogMetric)
     def get_metric(request, context):
@@ -210,26 +232,36 @@ def logging_and_monitoring_api() -> tuple[GrpcApi, dict]:
         state["metrics"][request.metric_name] = request.metric
         return request.metric
 
-    @api.method(channels, "ListNotificationChannels", monitoring_v3.ListNotificationChannelsRequest,
-                monitoring_v3.ListNotificationChannelsResponse)
+    @api.method(
+        channels,
+        "ListNotificationChannels",
+        monitoring_v3.ListNotificationChannelsRequest,
+        monitoring_v3.ListNotificationChannelsResponse,
+    )
     def list_channels(request, context):
         assert request.filter == 'type="email"', request.filter
         return monitoring_v3.ListNotificationChannelsResponse(notification_channels=list(state["channels"].values()))
 
-    @api.method(channels, "CreateNotificationChannel", monitoring_v3.CreateNotificationChannelRequest,
-                monitoring_v3.NotificationChannel)
+    @api.method(
+        channels,
+        "CreateNotificationChannel",
+        monitoring_v3.CreateNotificationChannelRequest,
+        monitoring_v3.NotificationChannel,
+    )
     def create_channel(request, context):
         channel = monitoring_v3.NotificationChannel(request.notification_channel)
         channel.name = f"{request.name}/notificationChannels/{len(state['channels']) + 1}"
         state["channels"][channel.name] = channel
         return channel
 
-    @api.method(policies, "ListAlertPolicies", monitoring_v3.ListAlertPoliciesRequest,
-                monitoring_v3.ListAlertPoliciesResponse)
+    @api.method(
+        policies, "ListAlertPolicies", monitoring_v3.ListAlertPoliciesRequest, monitoring_v3.ListAlertPoliciesResponse
+    )
     def list_policies(request, context):
         wanted = re.fullmatch(r'display_name="(.*)"', request.filter).group(1)
         return monitoring_v3.ListAlertPoliciesResponse(
-            alert_policies=[p for p in state["policies"].values() if p.display_name == wanted])
+            alert_policies=[p for p in state["policies"].values() if p.display_name == wanted]
+        )
 
     @api.method(policies, "CreateAlertPolicy", monitoring_v3.CreateAlertPolicyRequest, monitoring_v3.AlertPolicy)
     def create_policy(request, context):
@@ -252,12 +284,16 @@ def logging_and_monitoring_clients(channel):
     from google.cloud.logging_v2.services.metrics_service_v2.transports import MetricsServiceV2GrpcTransport
     from google.cloud.monitoring_v3.services.alert_policy_service.transports import AlertPolicyServiceGrpcTransport
     from google.cloud.monitoring_v3.services.notification_channel_service.transports import (
-        NotificationChannelServiceGrpcTransport)
+        NotificationChannelServiceGrpcTransport,
+    )
 
-    return (MetricsServiceV2Client(transport=MetricsServiceV2GrpcTransport(channel=channel)),
-            monitoring_v3.NotificationChannelServiceClient(
-                transport=NotificationChannelServiceGrpcTransport(channel=channel)),
-            monitoring_v3.AlertPolicyServiceClient(transport=AlertPolicyServiceGrpcTransport(channel=channel)))
+    return (
+        MetricsServiceV2Client(transport=MetricsServiceV2GrpcTransport(channel=channel)),
+        monitoring_v3.NotificationChannelServiceClient(
+            transport=NotificationChannelServiceGrpcTransport(channel=channel)
+        ),
+        monitoring_v3.AlertPolicyServiceClient(transport=AlertPolicyServiceGrpcTransport(channel=channel)),
+    )
 
 
 def connection_api() -> tuple[GrpcApi, dict]:
@@ -283,7 +319,8 @@ def connection_api() -> tuple[GrpcApi, dict]:
         connection.name = name
         if "cloud_resource" in connection:
             connection.cloud_resource.service_account_id = (
-                f"bqcx-123456789012-{request.connection_id[:4]}@gcp-sa-bigquery-condel.iam.gserviceaccount.com")
+                f"bqcx-123456789012-{request.connection_id[:4]}@gcp-sa-bigquery-condel.iam.gserviceaccount.com"
+            )
         state["connections"][name] = connection
         return connection
 
@@ -293,7 +330,8 @@ def connection_api() -> tuple[GrpcApi, dict]:
 def connection_client(channel):
     from google.cloud import bigquery_connection_v1
     from google.cloud.bigquery_connection_v1.services.connection_service.transports import (
-        ConnectionServiceGrpcTransport)
+        ConnectionServiceGrpcTransport,
+    )
 
     return bigquery_connection_v1.ConnectionServiceClient(transport=ConnectionServiceGrpcTransport(channel=channel))
 
@@ -304,8 +342,15 @@ def dataform_api() -> tuple[GrpcApi, dict]:
     from google.cloud import dataform_v1 as df
 
     api = GrpcApi()
-    state = {"compilations": {}, "invocations": {}, "release_configs": {}, "workflow_configs": {},
-             "compile_errors": [], "script": {"states": ["RUNNING", "SUCCEEDED"], "actions": []}, "polls": {}}
+    state = {
+        "compilations": {},
+        "invocations": {},
+        "release_configs": {},
+        "workflow_configs": {},
+        "compile_errors": [],
+        "script": {"states": ["RUNNING", "SUCCEEDED"], "actions": []},
+        "polls": {},
+    }
     service = "google.cloud.dataform.v1.Dataform"
 
     def method(name, request_type, response_type):
@@ -316,8 +361,9 @@ def dataform_api() -> tuple[GrpcApi, dict]:
         result = df.CompilationResult(request.compilation_result)
         result.name = f"{request.parent}/compilationResults/{len(state['compilations']) + 1}"
         result.resolved_git_commit_sha = "0123abc"
-        result.compilation_errors = [df.CompilationResult.CompilationError(path=p, message=m)
-                                     for p, m in state["compile_errors"]]
+        result.compilation_errors = [
+            df.CompilationResult.CompilationError(path=p, message=m) for p, m in state["compile_errors"]
+        ]
         state["compilations"][result.name] = result
         return result
 
@@ -337,23 +383,32 @@ def dataform_api() -> tuple[GrpcApi, dict]:
         invocation.state = df.WorkflowInvocation.State[states[min(poll, len(states) - 1)]]
         return invocation
 
-    @method("QueryWorkflowInvocationActions", df.QueryWorkflowInvocationActionsRequest,
-            df.QueryWorkflowInvocationActionsResponse)
+    @method(
+        "QueryWorkflowInvocationActions",
+        df.QueryWorkflowInvocationActionsRequest,
+        df.QueryWorkflowInvocationActionsResponse,
+    )
     def query_actions(request, context):
         poll = state["polls"].get(request.name, 0)
-        actions = [df.WorkflowInvocationAction(
-            target=df.Target(database="acme", schema=schema, name=name),
-            state=df.WorkflowInvocationAction.State[states[min(poll, len(states) - 1)]],
-            bigquery_action=df.WorkflowInvocationAction.BigQueryAction(job_id=job), failure_reason=reason)
-            for schema, name, states, job, reason in state["script"]["actions"]]
+        actions = [
+            df.WorkflowInvocationAction(
+                target=df.Target(database="acme", schema=schema, name=name),
+                state=df.WorkflowInvocationAction.State[states[min(poll, len(states) - 1)]],
+                bigquery_action=df.WorkflowInvocationAction.BigQueryAction(job_id=job),
+                failure_reason=reason,
+            )
+            for schema, name, states, job, reason in state["script"]["actions"]
+        ]
         return df.QueryWorkflowInvocationActionsResponse(workflow_invocation_actions=actions)
 
     @method("ListWorkflowInvocations", df.ListWorkflowInvocationsRequest, df.ListWorkflowInvocationsResponse)
     def list_invocations(request, context):
         return df.ListWorkflowInvocationsResponse(workflow_invocations=list(state["invocations"].values())[::-1])
 
-    for kind, singular, message in (("release_configs", "ReleaseConfig", df.ReleaseConfig),
-                                    ("workflow_configs", "WorkflowConfig", df.WorkflowConfig)):
+    for kind, singular, message in (
+        ("release_configs", "ReleaseConfig", df.ReleaseConfig),
+        ("workflow_configs", "WorkflowConfig", df.WorkflowConfig),
+    ):
         field = kind[:-1]
         plural = f"{singular}s"
 
@@ -401,8 +456,7 @@ def governance_api() -> tuple[GrpcApi, dict]:
     from google.protobuf import any_pb2
 
     api = GrpcApi()
-    state = {"lakes": {}, "zones": {}, "assets": {}, "aspect_types": {}, "entries": {}, "policies": {},
-             "services": {}}
+    state = {"lakes": {}, "zones": {}, "assets": {}, "aspect_types": {}, "entries": {}, "policies": {}, "services": {}}
 
     def done(message) -> operations_pb2.Operation:
         response = any_pb2.Any()
@@ -414,6 +468,7 @@ def governance_api() -> tuple[GrpcApi, dict]:
             if request.name not in state[kind]:
                 context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
             return state[kind][request.name]
+
         return handler
 
     def create(kind, field, plural):
@@ -422,24 +477,31 @@ def governance_api() -> tuple[GrpcApi, dict]:
             resource.name = f"{request.parent}/{plural}/{getattr(request, field + '_id')}"
             state[kind][resource.name] = resource
             return done(resource)
+
         return handler
 
     dataplex, catalog = "google.cloud.dataplex.v1.DataplexService", "google.cloud.dataplex.v1.CatalogService"
-    for kind, field, plural, singular in (("lakes", "lake", "lakes", "Lake"), ("zones", "zone", "zones", "Zone"),
-                                          ("assets", "asset", "assets", "Asset")):
+    for kind, field, plural, singular in (
+        ("lakes", "lake", "lakes", "Lake"),
+        ("zones", "zone", "zones", "Zone"),
+        ("assets", "asset", "assets", "Asset"),
+    ):
         api.method(dataplex, f"Get{singular}", getattr(dp, f"Get{singular}Request"), getattr(dp, singular))(get(kind))
-        api.method(dataplex, f"Create{singular}", getattr(dp, f"Create{singular}Request"),
-                   operations_pb2.Operation)(create(kind, field, plural))
+        api.method(dataplex, f"Create{singular}", getattr(dp, f"Create{singular}Request"), operations_pb2.Operation)(
+            create(kind, field, plural)
+        )
     api.method(catalog, "GetAspectType", dp.GetAspectTypeRequest, dp.AspectType)(get("aspect_types"))
     api.method(catalog, "CreateAspectType", dp.CreateAspectTypeRequest, operations_pb2.Operation)(
-        create("aspect_types", "aspect_type", "aspectTypes"))
+        create("aspect_types", "aspect_type", "aspectTypes")
+    )
 
     @api.method(catalog, "GetEntry", dp.GetEntryRequest, dp.Entry)
     def get_entry(request, context):
         # BigQuery tables are catalogued automatically: an entry exists with no aspects of ours.
         entry = state["entries"].get(request.name, dp.Entry(name=request.name))
-        return dp.Entry(name=entry.name, aspects={k: v for k, v in entry.aspects.items()
-                                                  if v.aspect_type in request.aspect_types})
+        return dp.Entry(
+            name=entry.name, aspects={k: v for k, v in entry.aspects.items() if v.aspect_type in request.aspect_types}
+        )
 
     @api.method(catalog, "UpdateEntry", dp.UpdateEntryRequest, dp.Entry)
     def update_entry(request, context):
@@ -486,7 +548,8 @@ def governance_clients(channel):
     return GovernanceClients(
         dataplex_v1.DataplexServiceClient(transport=DataplexServiceGrpcTransport(channel=channel)),
         dataplex_v1.CatalogServiceClient(transport=CatalogServiceGrpcTransport(channel=channel)),
-        service_usage_v1.ServiceUsageClient(transport=ServiceUsageGrpcTransport(channel=channel)))
+        service_usage_v1.ServiceUsageClient(transport=ServiceUsageGrpcTransport(channel=channel)),
+    )
 
 
 def command_lines(args: list[str]) -> list[str]:

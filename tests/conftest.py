@@ -1,4 +1,5 @@
 """Shared fixtures: the compiled Dataform graph (compiled once per session) and visit builders."""
+
 from __future__ import annotations
 
 import copy
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from glue.dataform import Graph
-from glue.runner import Harness
-from glue.runner import compile_graph
+from glue.runner import Harness, compile_graph
 from glue.settings import get_settings
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
@@ -35,6 +35,7 @@ def workspace(tmp_path, monkeypatch):
     """A fresh local directory (warehouse, landing bucket, caches) for a command under test."""
     monkeypatch.setenv("CLICKSTREAM_LOCAL_DIR", str(tmp_path / "local"))
     from glue import settings
+
     settings.get_settings.cache_clear()
     yield tmp_path
     settings.get_settings.cache_clear()
@@ -59,8 +60,9 @@ def copy_project(settings, destination: Path) -> Path:
     for name in ("workflow_settings.yaml", "package.json", "package-lock.json"):
         shutil.copy(settings.root / name, destination / name)
     # Dataform's sandbox loads @dataform/core only from inside the project: a copy, not a link.
-    shutil.copytree(settings.root / "node_modules" / "@dataform" / "core",
-                    destination / "node_modules" / "@dataform" / "core")
+    shutil.copytree(
+        settings.root / "node_modules" / "@dataform" / "core", destination / "node_modules" / "@dataform" / "core"
+    )
     return destination
 
 
@@ -78,18 +80,53 @@ BASE_VISIT = {
     "geolocation": "37.774900,-122.419400",
     "user_agent": "Mozilla/5.0 (iPhone)",
     "events": [
-        {"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:00",
-                   "details": {"page_url": "https://example.com/home", "referrer_url": None}}},
-        {"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:20",
-                   "details": {"page_url": "https://example.com/products",
-                               "referrer_url": "https://example.com/home"}}},
-        {"event": {"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05",
-                   "details": {"product_id": "PER-001", "product_name": "Wireless Mouse",
-                               "category": "peripherals", "price": 29.99, "quantity": 2}}},
-        {"event": {"event_type": "purchase", "timestamp": "2024-07-01T09:01:40",
-                   "details": {"order_id": "ORD-1", "amount": 59.98, "currency": "USD",
-                               "items": [{"product_id": "PER-001", "product_name": "Wireless Mouse",
-                                          "category": "peripherals", "price": 29.99, "quantity": 2}]}}},
+        {
+            "event": {
+                "event_type": "page_view",
+                "timestamp": "2024-07-01T09:00:00",
+                "details": {"page_url": "https://example.com/home", "referrer_url": None},
+            }
+        },
+        {
+            "event": {
+                "event_type": "page_view",
+                "timestamp": "2024-07-01T09:00:20",
+                "details": {"page_url": "https://example.com/products", "referrer_url": "https://example.com/home"},
+            }
+        },
+        {
+            "event": {
+                "event_type": "add_item_to_cart",
+                "timestamp": "2024-07-01T09:01:05",
+                "details": {
+                    "product_id": "PER-001",
+                    "product_name": "Wireless Mouse",
+                    "category": "peripherals",
+                    "price": 29.99,
+                    "quantity": 2,
+                },
+            }
+        },
+        {
+            "event": {
+                "event_type": "purchase",
+                "timestamp": "2024-07-01T09:01:40",
+                "details": {
+                    "order_id": "ORD-1",
+                    "amount": 59.98,
+                    "currency": "USD",
+                    "items": [
+                        {
+                            "product_id": "PER-001",
+                            "product_name": "Wireless Mouse",
+                            "category": "peripherals",
+                            "price": 29.99,
+                            "quantity": 2,
+                        }
+                    ],
+                },
+            }
+        },
     ],
 }
 

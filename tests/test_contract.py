@@ -1,4 +1,5 @@
 """The data contract: both event shapes, timestamps, every reason, the JSON Schema file."""
+
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -18,12 +19,15 @@ def test_parses_wrapped_and_flat_events_alike(visit):
     assert contract.parse_visit(json.dumps(visit)) == contract.parse_visit(flat)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2024-07-01T09:00:00", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
-    ("2024-07-01T09:00:00Z", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
-    ("2024-07-01T11:00:00+02:00", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
-    ("2024-07-01 09:00:00.125", datetime(2024, 7, 1, 9, 0, 0, 125000, tzinfo=timezone.utc)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024-07-01T09:00:00", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
+        ("2024-07-01T09:00:00Z", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
+        ("2024-07-01T11:00:00+02:00", datetime(2024, 7, 1, 9, tzinfo=timezone.utc)),
+        ("2024-07-01 09:00:00.125", datetime(2024, 7, 1, 9, 0, 0, 125000, tzinfo=timezone.utc)),
+    ],
+)
 def test_timestamps(text, expected):
     assert contract.parse_timestamp(text) == expected
 
@@ -57,12 +61,15 @@ def test_validation_returns_every_reason(visit):
     assert len(error.value.reasons) == 4
 
 
-@pytest.mark.parametrize("field, value, flag", [
-    ("geolocation", "abc", 'geolocation: not "latitude,longitude"'),
-    ("geolocation", "91,0", 'geolocation: not "latitude,longitude"'),
-    ("geolocation", 12, 'geolocation: not "latitude,longitude"'),
-    ("user_agent", ["Mozilla"], "user_agent: not a string"),
-])
+@pytest.mark.parametrize(
+    "field, value, flag",
+    [
+        ("geolocation", "abc", 'geolocation: not "latitude,longitude"'),
+        ("geolocation", "91,0", 'geolocation: not "latitude,longitude"'),
+        ("geolocation", 12, 'geolocation: not "latitude,longitude"'),
+        ("user_agent", ["Mozilla"], "user_agent: not a string"),
+    ],
+)
 def test_a_malformed_descriptive_attribute_keeps_the_visit_with_a_flag(visit, field, value, flag):
     visit[field] = value
     assert contract.validate(visit) == []

@@ -1,4 +1,5 @@
 """The generated data docs: committed docs/ match the graph, and every column of every table is described."""
+
 import pytest
 
 from glue.data_dictionary import relations, render, stale
@@ -17,15 +18,23 @@ def test_the_committed_docs_match_the_compiled_graph(graph, settings, schemas):
 
 
 def test_every_column_of_every_table_is_described(graph, schemas):
-    missing = [f"{r.action.name}.{name}" for r in relations(graph, schemas)
-               for name, _, description in r.columns if not description.strip()]
+    missing = [
+        f"{r.action.name}.{name}"
+        for r in relations(graph, schemas)
+        for name, _, description in r.columns
+        if not description.strip()
+    ]
     assert missing == []
 
 
 def test_a_description_names_a_column_the_table_has(graph, schemas):
     outputs = {r.action.name: {name for name, _, _ in r.columns} for r in relations(graph, schemas)}
-    stray = [f"{name}.{column}" for name, columns in outputs.items()
-             for column in graph.actions[name].columns if column not in columns]
+    stray = [
+        f"{name}.{column}"
+        for name, columns in outputs.items()
+        for column in graph.actions[name].columns
+        if column not in columns
+    ]
     assert stray == []
 
 

@@ -1,4 +1,5 @@
 """The layout's rules: the runner is used through its public API, and module names are unique."""
+
 import ast
 from collections import defaultdict
 from pathlib import Path

@@ -3,6 +3,7 @@
 Each test provisions its own project on the shared emulator with the same code as
 `clickstream provision`, so topics, subscriptions and dead-letter policy are the real ones.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,14 +20,13 @@ import pytest
 from google.cloud import pubsub_v1
 
 from glue import contract
-from glue.stack import SubscriptionSink
-from glue.runner import connect
-from glue.runner import RunOptions, run_workflow
 from glue.provision.landing import Clients, pubsub_resources
 from glue.provision.plan import apply, make_plan
+from glue.runner import RunOptions, connect, run_workflow
 from glue.simulator.faults import FaultConfig
 from glue.simulator.run import Plan, Simulator
 from glue.simulator.targets import PubSubSink
+from glue.stack import SubscriptionSink
 
 pytestmark = pytest.mark.emulator
 _ids = itertools.count(1)
@@ -39,15 +39,23 @@ def streaming(settings, pubsub_emulator, tmp_path):
     # A short ack deadline: messages held by a killed sink come back in seconds, not a minute.
     infra = {**settings.infra, "pubsub": {**settings.pubsub, "ack_deadline_seconds": 10}}
     local = dataclasses.replace(settings, infra=infra, local_dir=tmp_path / "local")
-    clients = Clients(publisher=pubsub_v1.PublisherClient(), subscriber=pubsub_v1.SubscriberClient(),
-                      schemas=pubsub_v1.SchemaServiceClient())
+    clients = Clients(
+        publisher=pubsub_v1.PublisherClient(),
+        subscriber=pubsub_v1.SubscriberClient(),
+        schemas=pubsub_v1.SchemaServiceClient(),
+    )
     apply(make_plan(pubsub_resources(local, project, clients)))
     names = local.pubsub
-    return dataclasses.make_dataclass("Streaming", ["project", "settings", "clients", "topic", "subscription",
-                                                    "dead_letter_hold"])(
-        project, local, clients, clients.publisher.topic_path(project, names["visits_topic"]),
+    return dataclasses.make_dataclass(
+        "Streaming", ["project", "settings", "clients", "topic", "subscription", "dead_letter_hold"]
+    )(
+        project,
+        local,
+        clients,
+        clients.publisher.topic_path(project, names["visits_topic"]),
         clients.subscriber.subscription_path(project, names["bigquery_subscription"]),
-        clients.subscriber.subscription_path(project, names["dead_letter_subscription"]))
+        clients.subscriber.subscription_path(project, names["dead_letter_subscription"]),
+    )
 
 
 def publish_simulated(topic: str, count: int, seed: int, **faults) -> list[str]:
@@ -60,16 +68,22 @@ def publish_simulated(topic: str, count: int, seed: int, **faults) -> list[str]:
             super().write(delivery)
 
     sink = Recording(topic)
-    plan = Plan(60, count, "backfill", contract.parse_timestamp("2024-07-01T09:00:00"), seed=seed,
-                faults=FaultConfig(**faults))
+    plan = Plan(
+        60, count, "backfill", contract.parse_timestamp("2024-07-01T09:00:00"), seed=seed, faults=FaultConfig(**faults)
+    )
     stats = Simulator(plan, sink).run()
     assert stats.errors == 0
     return sent
 
 
 def sink_for(streaming, **kwargs) -> SubscriptionSink:
-    return SubscriptionSink(streaming.subscription, streaming.settings.warehouse, streaming.settings.raw_dataset,
-                            max_delivery_attempts=streaming.settings.pubsub["max_delivery_attempts"], **kwargs)
+    return SubscriptionSink(
+        streaming.subscription,
+        streaming.settings.warehouse,
+        streaming.settings.raw_dataset,
+        max_delivery_attempts=streaming.settings.pubsub["max_delivery_attempts"],
+        **kwargs,
+    )
 
 
 def run_sink(sink: SubscriptionSink, until, limit: float = 120):
@@ -96,8 +110,10 @@ def test_every_published_visit_reaches_the_tables_once(streaming):
     stats = run_sink(sink_for(streaming), until=lambda s: s.written >= len(sent))
     assert stats.written == len(sent) and stats.nacked == 0
 
-    rows = raw_rows(streaming.settings, "SELECT subscription_name, message_id, publish_time, data, attributes "
-                                        "FROM {raw}.visits_pubsub")
+    rows = raw_rows(
+        streaming.settings,
+        "SELECT subscription_name, message_id, publish_time, data, attributes FROM {raw}.visits_pubsub",
+    )
     assert sorted(r[3] for r in rows) == sorted(sent)
     assert {r[0] for r in rows} == {"visits-to-bigquery"}
     assert len({r[1] for r in rows}) == len(sent)
@@ -107,8 +123,10 @@ def test_every_published_visit_reaches_the_tables_once(streaming):
     assert not report.failed(), [r.message for r in report.failed()]
     connection = connect(streaming.settings.warehouse)
     distinct = len(set(p.strip() for p in sent))
-    sessions, rejected = (connection.execute(f"SELECT COUNT(*) FROM clickstream.{t}").fetchone()[0]
-                          for t in ("sessions", "rejected_visits"))
+    sessions, rejected = (
+        connection.execute(f"SELECT COUNT(*) FROM clickstream.{t}").fetchone()[0]
+        for t in ("sessions", "rejected_visits")
+    )
     malformed = sum(bool(contract.validate_payload(p)) for p in set(sent))
     assert (sessions, rejected) == (distinct - malformed, malformed)
     assert malformed > 0 and distinct < len(sent)
@@ -131,8 +149,9 @@ def test_a_message_that_cannot_be_written_is_dead_lettered_and_blocks_nothing(st
     deadline, held = time.monotonic() + 60, []
     try:
         while not held and time.monotonic() < deadline:
-            held = subscriber.pull(subscription=streaming.dead_letter_hold, max_messages=10,
-                                   timeout=5).received_messages
+            held = subscriber.pull(
+                subscription=streaming.dead_letter_hold, max_messages=10, timeout=5
+            ).received_messages
     finally:
         stop.set()
         worker.join()
@@ -147,12 +166,21 @@ def test_a_message_that_cannot_be_written_is_dead_lettered_and_blocks_nothing(st
 def test_killing_the_sink_mid_stream_loses_nothing(streaming, tmp_path):
     settings = streaming.settings
     first = publish_simulated(streaming.topic, 2000, seed=13)
-    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": streaming.project,
-           "CLICKSTREAM_LOCAL_DIR": str(settings.local_dir), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "GOOGLE_CLOUD_PROJECT": streaming.project,
+        "CLICKSTREAM_LOCAL_DIR": str(settings.local_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
     log_path = tmp_path / "sink.log"
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "glue", "local", "sink", "--max-batch", "500"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glue", "local", "sink", "--max-batch", "500"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline, written = time.monotonic() + 60, 0
         while written < len(first) and time.monotonic() < deadline and process.poll() is None:
@@ -186,6 +214,7 @@ def test_killing_the_sink_mid_stream_loses_nothing(streaming, tmp_path):
     assert sorted(data for _, data in rows) == sorted(sent)
     report, _, _ = run_workflow(settings, RunOptions(tags=("staging",)))
     assert not report.failed()
-    staged = connect(settings.warehouse).execute(
-        "SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads").fetchone()[0]
+    staged = (
+        connect(settings.warehouse).execute("SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads").fetchone()[0]
+    )
     assert staged == len(set(p.strip() for p in sent))

@@ -4,6 +4,7 @@ Subcommands are imported when they are run, not when `clickstream` starts: the G
 operations pull in large client libraries (close to a second of imports together) that
 `clickstream local run` or `simulate` never need.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """`clickstream alerts provision`: the log-based metric, email channel and alert policy."""
+
 from __future__ import annotations
 
 import sys
@@ -9,6 +10,7 @@ from glue.cli.options import cloud_clients
 from glue.cli.plans import run_plan
 from glue.provision.alert_policies import alert_resources, real_clients
 
+
 @click.group()
 def alerts():
     """Alerting on the DoS-alert job's entries in Cloud Logging and Monitoring."""
@@ -17,8 +19,13 @@ def alerts():
 @alerts.command()
 @click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
 @click.option("--email", required=True, help="Where the alert policy sends its notifications.")
-@click.option("--threshold", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Alert when more than this many DoS alert entries are logged in a minute.")
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Alert when more than this many DoS alert entries are logged in a minute.",
+)
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
 def provision(project, email, threshold, dry_run):
     """Create or reconcile the log-based metric `clickstream_dos_alerts` (counting the job's

@@ -1,4 +1,5 @@
 """`clickstream dashboard`: the local dashboard, and the Looker Studio hand-off for BigQuery."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,14 +9,23 @@ import click
 from glue.dashboard.publish import looker_studio_url, make_server, write_dashboard
 from glue.settings import get_settings
 
+
 @click.group(invoke_without_command=True)
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file (default: .local/warehouse.duckdb).")
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file (default: .local/warehouse.duckdb).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: .local/dashboard.html.")
 @click.option("--serve", is_flag=True, help="Serve it on 127.0.0.1 instead, rebuilt on every load.")
 @click.option("--port", type=int, default=8050, show_default=True)
-@click.option("--refresh", type=click.IntRange(min=1), default=5, show_default=True,
-              help="With --serve: seconds between the page's reloads.")
+@click.option(
+    "--refresh",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="With --serve: seconds between the page's reloads.",
+)
 @click.pass_context
 def dashboard(ctx, warehouse, out, serve, port, refresh):
     """A self-contained HTML dashboard from the local warehouse: the lab's four views, page

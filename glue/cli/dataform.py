@@ -1,4 +1,5 @@
 """`clickstream dataform ...`: compile, run, schedule and watch the workflow on Dataform."""
+
 from __future__ import annotations
 
 import sys
@@ -13,6 +14,7 @@ from glue.dataform_api.invocations import real_client
 from glue.dataform_api.schedule import repository_path, schedule_resources, undeclared
 from glue.provision.remedies import api_disabled
 from glue.settings import get_settings
+
 
 def _repository(project: str, region: str) -> str:
     return repository_path(project, region, get_settings().infra["dataform"]["repository"])
@@ -32,16 +34,23 @@ def _explain(error: exceptions.GoogleAPICallError, project: str) -> str:
     if api_disabled(error):
         return f"the Dataform API is not enabled: gcloud services enable dataform.googleapis.com --project {project}"
     if isinstance(error, (exceptions.Forbidden, exceptions.PermissionDenied)):
-        return f"permission denied: grant the caller roles/dataform.editor on project {project} ({text.splitlines()[0]})"
+        return (
+            f"permission denied: grant the caller roles/dataform.editor on project {project} ({text.splitlines()[0]})"
+        )
     if isinstance(error, exceptions.NotFound):
         return f"{text.splitlines()[0]} (is the repository created and connected to this git repo?)"
     return text
 
 
-project_option = click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True,
-                              help="Default: $GOOGLE_CLOUD_PROJECT.")
-region_option = click.option("--region", envvar="CLICKSTREAM_REGION", required=True,
-                             help="The repository's region, e.g. us-central1 (default: $CLICKSTREAM_REGION).")
+project_option = click.option(
+    "--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT."
+)
+region_option = click.option(
+    "--region",
+    envvar="CLICKSTREAM_REGION",
+    required=True,
+    help="The repository's region, e.g. us-central1 (default: $CLICKSTREAM_REGION).",
+)
 
 
 @click.group()
@@ -88,8 +97,9 @@ def run(project, region, compilation_result, git_commitish, workflow_config, tag
         targets.append((project, schema, name))
     try:
         if workflow_config:
-            invocation = ops.start_run(client, repository, None,
-                                       workflow_config=f"{repository}/workflowConfigs/{workflow_config}")
+            invocation = ops.start_run(
+                client, repository, None, workflow_config=f"{repository}/workflowConfigs/{workflow_config}"
+            )
         else:
             if not compilation_result:
                 compilation_result = ops.compile_result(client, repository, git_commitish).name
@@ -108,7 +118,9 @@ def run(project, region, compilation_result, git_commitish, workflow_config, tag
     click.secho(f"{invocation.name}: {state}", fg="green" if state == "SUCCEEDED" else "red")
     for action in failed:
         job = action.bigquery_action.job_id or "no job id"
-        click.echo(f"  failed {action.target.schema}.{action.target.name} (BigQuery job {job}): {action.failure_reason}")
+        click.echo(
+            f"  failed {action.target.schema}.{action.target.name} (BigQuery job {job}): {action.failure_reason}"
+        )
     if state != "SUCCEEDED":
         sys.exit(1)
 
@@ -131,11 +143,12 @@ def status(project, region, limit):
     if not runs:
         click.echo("no workflow invocations yet")
     for invocation in runs:
-        started = invocation.invocation_timing.start_time   # a protobuf Timestamp (google.type.Interval)
+        started = invocation.invocation_timing.start_time  # a protobuf Timestamp (google.type.Interval)
         when = started.ToDatetime().strftime("%Y-%m-%d %H:%M:%S") if started.seconds else "not started"
         source = invocation.workflow_config or invocation.compilation_result
-        click.echo(f"{when:<19}  {invocation.state.name:<10} {invocation.name.rsplit('/', 1)[-1]}  "
-                   f"{source.rsplit('/', 1)[-1]}")
+        click.echo(
+            f"{when:<19}  {invocation.state.name:<10} {invocation.name.rsplit('/', 1)[-1]}  {source.rsplit('/', 1)[-1]}"
+        )
 
 
 @dataform.group()

@@ -1,4 +1,5 @@
 """`clickstream demo`: a day of simulated traffic through the whole local workflow."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,9 +25,12 @@ from glue.simulator.targets import FileSink
 @click.option("--duplicate-rate", type=float, default=0.02, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the existing local warehouse and landing zone.")
-@click.option("--streaming", is_flag=True,
-              help="Go through the local stack: the morning lands as objects in the Cloud Storage emulator, "
-                   "the afternoon is published to the Pub/Sub emulator and written by the subscription sink.")
+@click.option(
+    "--streaming",
+    is_flag=True,
+    help="Go through the local stack: the morning lands as objects in the Cloud Storage emulator, "
+    "the afternoon is published to the Pub/Sub emulator and written by the subscription sink.",
+)
 def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, streaming):
     """Simulate a day of traffic, run the Dataform workflow on DuckDB, print the marts.
 
@@ -52,8 +56,10 @@ def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, str
 
     click.secho("\nrunning the Dataform workflow on DuckDB", bold=True)
     report, _, compile_seconds = run_workflow(settings, RunOptions(), on_result=_quiet_progress)
-    click.echo(f"compiled in {compile_seconds:.2f}s, {len(report.results)} actions in {report.seconds:.2f}s, "
-               f"{len(report.failed())} failed")
+    click.echo(
+        f"compiled in {compile_seconds:.2f}s, {len(report.results)} actions in {report.seconds:.2f}s, "
+        f"{len(report.failed())} failed"
+    )
     if not report.ok:
         for result in report.failed():
             print_result(result)

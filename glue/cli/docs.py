@@ -1,4 +1,5 @@
 """`clickstream docs`: write (or check) the generated data docs under docs/."""
+
 from __future__ import annotations
 
 import sys
@@ -37,7 +38,9 @@ def docs(check, out):
     outdated = stale(directory, rendered)
     if check:
         if outdated:
-            click.secho(f"out of date in {directory}: {', '.join(outdated)} (run `clickstream docs`)", fg="red", err=True)
+            click.secho(
+                f"out of date in {directory}: {', '.join(outdated)} (run `clickstream docs`)", fg="red", err=True
+            )
             sys.exit(1)
         click.echo(f"{directory}: up to date")
         return

@@ -1,4 +1,5 @@
 """`clickstream dos-alert run`: the Beam DoS-alert job, locally on the emulator or on Dataflow."""
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,13 @@ def dos_alert():
 
 
 @dos_alert.command()
-@click.option("--runner", type=click.Choice(RUNNERS), default="DirectRunner", show_default=True,
-              help="DirectRunner: on this machine, reading the local stack's Pub/Sub emulator. "
-                   "DataflowRunner: on Google Cloud.")
+@click.option(
+    "--runner",
+    type=click.Choice(RUNNERS),
+    default="DirectRunner",
+    show_default=True,
+    help="DirectRunner: on this machine, reading the local stack's Pub/Sub emulator. DataflowRunner: on Google Cloud.",
+)
 @click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", help="Dataflow: the project (default $GOOGLE_CLOUD_PROJECT).")
 @click.option("--region", envvar="CLICKSTREAM_REGION", help="Dataflow: the region, e.g. us-central1.")
 @click.option("--temp-location", help="Dataflow: gs:// staging and temp path (default gs://<landing bucket>/dataflow).")
@@ -30,12 +35,28 @@ def dos_alert():
 @click.option("--max-workers", type=int, help="Dataflow: autoscaling ceiling (default from clickstream.yaml).")
 @click.option("--window-seconds", type=int, default=60, show_default=True)
 @click.option("--allowed-lateness-seconds", type=int, default=120, show_default=True)
-@click.option("--threshold", "thresholds", multiple=True, metavar="DIMENSION=N",
-              help="Override a threshold: all, page, user or ip (repeatable), e.g. --threshold user=200.")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="DIMENSION=N",
+    help="Override a threshold: all, page, user or ip (repeatable), e.g. --threshold user=200.",
+)
 @click.option("--archive-window-seconds", type=int, default=300, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the job's command line and exit.")
-def run(runner, project, region, temp_location, service_account, max_workers, window_seconds,
-        allowed_lateness_seconds, thresholds, archive_window_seconds, dry_run):
+def run(
+    runner,
+    project,
+    region,
+    temp_location,
+    service_account,
+    max_workers,
+    window_seconds,
+    allowed_lateness_seconds,
+    thresholds,
+    archive_window_seconds,
+    dry_run,
+):
     """Run the DoS-alert job until interrupted.
 
     \b
@@ -47,9 +68,12 @@ def run(runner, project, region, temp_location, service_account, max_workers, wi
     crash loses what was pulled. Use it to watch the job work, not to test exactly-once.
     """
     settings = get_settings()
-    common = [f"--window-seconds={window_seconds}", f"--allowed-lateness-seconds={allowed_lateness_seconds}",
-              f"--archive-window-seconds={archive_window_seconds}",
-              *(f"--threshold-{_threshold(t)}" for t in thresholds)]
+    common = [
+        f"--window-seconds={window_seconds}",
+        f"--allowed-lateness-seconds={allowed_lateness_seconds}",
+        f"--archive-window-seconds={archive_window_seconds}",
+        *(f"--threshold-{_threshold(t)}" for t in thresholds),
+    ]
     if runner == "DirectRunner":
         argv, env = _direct(settings), _local_env(settings, dry_run)
     else:
@@ -74,15 +98,18 @@ def _threshold(text: str) -> str:
 def _direct(settings) -> list[str]:
     project, names = settings.local_project, settings.pubsub
     # Pinned: "DirectRunner" first tries to download the Prism runner, which fails offline.
-    return ["--runner=BundleBasedDirectRunner", "--streaming",
-            f"--subscription=projects/{project}/subscriptions/{names['dos_alert_subscription']}",
-            f"--alerts-topic=projects/{project}/topics/{names['alerts_topic']}",
-            # The DirectRunner's source stops the pipeline on a malformed timestamp attribute
-            # and its watermark is the wall clock anyway: take publish time.
-            "--timestamp-attribute=",
-            f"--warehouse={settings.warehouse}",
-            f"--counts-table={settings.curated_dataset}.{settings.infra['dos_alert']['counts_table']}",
-            f"--archive-dir={settings.local_dir / 'archive'}"]
+    return [
+        "--runner=BundleBasedDirectRunner",
+        "--streaming",
+        f"--subscription=projects/{project}/subscriptions/{names['dos_alert_subscription']}",
+        f"--alerts-topic=projects/{project}/topics/{names['alerts_topic']}",
+        # The DirectRunner's source stops the pipeline on a malformed timestamp attribute
+        # and its watermark is the wall clock anyway: take publish time.
+        "--timestamp-attribute=",
+        f"--warehouse={settings.warehouse}",
+        f"--counts-table={settings.curated_dataset}.{settings.infra['dos_alert']['counts_table']}",
+        f"--archive-dir={settings.local_dir / 'archive'}",
+    ]
 
 
 def _local_env(settings, dry_run: bool) -> dict[str, str]:
@@ -100,17 +127,24 @@ def _dataflow(settings, project, region, temp_location, service_account, max_wor
     names, job = settings.pubsub, settings.infra["dos_alert"]
     bucket = settings.landing_bucket_for(project)
     temp = temp_location or f"gs://{bucket}/dataflow"
-    argv = ["--runner=DataflowRunner", "--streaming", f"--project={project}", f"--region={region}",
-            f"--temp_location={temp}/temp", f"--staging_location={temp}/staging",
-            "--job_name=clickstream-dos-alert", "--enable_streaming_engine",
-            f"--max_num_workers={max_workers or job['dataflow']['max_workers']}",
-            f"--machine_type={job['dataflow']['machine_type']}",
-            # The job imports the glue package (the data contract): ship this project with it.
-            f"--setup_file={Path(settings.root, 'setup.py')}",
-            f"--subscription=projects/{project}/subscriptions/{names['dos_alert_subscription']}",
-            f"--alerts-topic=projects/{project}/topics/{names['alerts_topic']}",
-            f"--counts-table={project}:{settings.curated_dataset}.{job['counts_table']}",
-            f"--archive-dir=gs://{bucket}/{job['archive_prefix']}"]
+    argv = [
+        "--runner=DataflowRunner",
+        "--streaming",
+        f"--project={project}",
+        f"--region={region}",
+        f"--temp_location={temp}/temp",
+        f"--staging_location={temp}/staging",
+        "--job_name=clickstream-dos-alert",
+        "--enable_streaming_engine",
+        f"--max_num_workers={max_workers or job['dataflow']['max_workers']}",
+        f"--machine_type={job['dataflow']['machine_type']}",
+        # The job imports the glue package (the data contract): ship this project with it.
+        f"--setup_file={Path(settings.root, 'setup.py')}",
+        f"--subscription=projects/{project}/subscriptions/{names['dos_alert_subscription']}",
+        f"--alerts-topic=projects/{project}/topics/{names['alerts_topic']}",
+        f"--counts-table={project}:{settings.curated_dataset}.{job['counts_table']}",
+        f"--archive-dir=gs://{bucket}/{job['archive_prefix']}",
+    ]
     if service_account:
         argv.append(f"--service_account_email={service_account}")
     return argv

@@ -1,4 +1,5 @@
 """`clickstream governance apply`: the Dataplex lake, zones, sharing, aspects and lineage."""
+
 from __future__ import annotations
 
 import sys
@@ -7,8 +8,8 @@ import click
 
 from glue.cli.options import cloud_clients
 from glue.cli.plans import run_plan
-from glue.governance.declared import governance_resources, real_clients
 from glue.dataform import CliMissing, CompilationError
+from glue.governance.declared import governance_resources, real_clients
 from glue.runner import compile_graph
 from glue.settings import get_settings
 

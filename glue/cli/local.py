@@ -1,4 +1,5 @@
 """`clickstream local ...`: the Dataform workflow on this machine, on an embedded DuckDB."""
+
 from __future__ import annotations
 
 import sys
@@ -8,12 +9,21 @@ from pathlib import Path
 import click
 
 from glue.cli.options import parse_vars
-from glue.runner import UntranslatableSQL
 from glue.dataform import CliMissing, CompilationError
-from glue.runner import run_dataform_tests
 from glue.landing import LandingLayoutError, landing_target
-from glue.runner import WarehouseBusy, connect
-from glue.runner import RunOptions, compile_graph, expand_inputs, format_step, plan_workflow, print_result, run_workflow
+from glue.runner import (
+    RunOptions,
+    UntranslatableSQL,
+    WarehouseBusy,
+    compile_graph,
+    connect,
+    expand_inputs,
+    format_step,
+    plan_workflow,
+    print_result,
+    run_dataform_tests,
+    run_workflow,
+)
 from glue.settings import get_settings
 
 
@@ -34,28 +44,66 @@ def _fail(error: Exception | str) -> None:
 
 
 @local.command()
-@click.option("--input", "inputs", multiple=True, metavar="FILE_OR_GLOB",
-              help="JSONL visit files to land in the local bucket first (repeatable; globs and directories).")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              help="DuckDB file (default: .local/warehouse.duckdb).")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="FILE_OR_GLOB",
+    help="JSONL visit files to land in the local bucket first (repeatable; globs and directories).",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file (default: .local/warehouse.duckdb).",
+)
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental tables from scratch.")
 @click.option("--tags", multiple=True, help="Run actions with these tags (and their dependencies).")
 @click.option("--actions", multiple=True, help="Run these actions, by name or schema.name (and their dependencies).")
 @click.option("--no-dependencies", is_flag=True, help="With --tags/--actions: run only what was named.")
 @click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
-@click.option("--concurrency", type=click.IntRange(min=1), metavar="N",
-              help="Actions to run side by side (default: local.concurrency in clickstream.yaml; 1 runs them in order).")
-@click.option("--notify/--no-notify", default=True, show_default=True,
-              help="When the local stack is up, announce processed objects on the visits-processed topic.")
-@click.option("--dry-run", is_flag=True,
-              help="Print what the run would do, action by action, and the files it would land; change nothing.")
-@click.option("--check/--no-check", default=True, show_default=True,
-              help="First analyze every action as BigQuery would (`clickstream local check`); stop if one fails.")
-@click.option("--bigquery-cost", is_flag=True,
-              help="Print, for each action, the bytes BigQuery would bill for it: the columns and partitions "
-                   "it reads, by BigQuery's pruning and pricing rules, over the local tables. Implies --check.")
-def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variables, concurrency, notify, dry_run,
-        check, bigquery_cost):
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Actions to run side by side (default: local.concurrency in clickstream.yaml; 1 runs them in order).",
+)
+@click.option(
+    "--notify/--no-notify",
+    default=True,
+    show_default=True,
+    help="When the local stack is up, announce processed objects on the visits-processed topic.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what the run would do, action by action, and the files it would land; change nothing.",
+)
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="First analyze every action as BigQuery would (`clickstream local check`); stop if one fails.",
+)
+@click.option(
+    "--bigquery-cost",
+    is_flag=True,
+    help="Print, for each action, the bytes BigQuery would bill for it: the columns and partitions "
+    "it reads, by BigQuery's pruning and pricing rules, over the local tables. Implies --check.",
+)
+def run(
+    inputs,
+    warehouse,
+    full_refresh,
+    tags,
+    actions,
+    no_dependencies,
+    variables,
+    concurrency,
+    notify,
+    dry_run,
+    check,
+    bigquery_cost,
+):
     """Land input files, compile the project and execute the graph on DuckDB.
 
     Prints one line per action, as it finishes, with its time and row count. An action starts
@@ -71,8 +119,9 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
       clickstream local run --tags curated --bigquery-cost
     """
     settings = get_settings()
-    options = RunOptions(inputs, warehouse, full_refresh, tags, actions, not no_dependencies,
-                         parse_vars(variables) or None, concurrency)
+    options = RunOptions(
+        inputs, warehouse, full_refresh, tags, actions, not no_dependencies, parse_vars(variables) or None, concurrency
+    )
     if dry_run:
         _print_plan(settings, options)
         return
@@ -91,8 +140,10 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
         report = _run(settings, options, graph, types)
     failed = report.failed()
     skipped = sum(r.status == "skipped" for r in report.results)
-    summary = (f"compiled in {compile_seconds:.2f}s, ran {len(report.results)} actions in {report.seconds:.2f}s: "
-               f"{len(report.results) - len(failed) - skipped} ok, {len(failed)} failed, {skipped} skipped")
+    summary = (
+        f"compiled in {compile_seconds:.2f}s, ran {len(report.results)} actions in {report.seconds:.2f}s: "
+        f"{len(report.results) - len(failed) - skipped} ok, {len(failed)} failed, {skipped} skipped"
+    )
     click.secho(summary, fg="red" if failed else "green", err=True)
     if failed:
         sys.exit(1)
@@ -103,8 +154,9 @@ def run(inputs, warehouse, full_refresh, tags, actions, no_dependencies, variabl
 
 def _run(settings, options: RunOptions, graph, types, observer=None):
     try:
-        report, _, _ = run_workflow(settings, options, on_result=print_result, graph=graph, bigquery_types=types,
-                                    observer=observer)
+        report, _, _ = run_workflow(
+            settings, options, on_result=print_result, graph=graph, bigquery_types=types, observer=observer
+        )
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL, LandingLayoutError) as error:
         _fail(error)
     return report
@@ -140,8 +192,11 @@ def _print_plan(settings, options: RunOptions) -> None:
         click.echo(f"  land {path} -> gs://{settings.landing_bucket}/{settings.landing_prefix}/{name}{note}")
     for action, step in steps:
         click.echo(format_step(action, step))
-    click.secho(f"dry run: {len(steps)} actions and {len(inputs)} input files; nothing landed, nothing written",
-                fg="green", err=True)
+    click.secho(
+        f"dry run: {len(steps)} actions and {len(inputs)} input files; nothing landed, nothing written",
+        fg="green",
+        err=True,
+    )
 
 
 def _announce_processed(settings, warehouse: Path) -> None:
@@ -170,8 +225,10 @@ def _checked(settings, graph, oracle=None):
         click.secho(problem.format(), fg="red", err=True)
     for name, needs in report.not_checked.items():
         click.echo(f"  not checked: {name} (needs {', '.join(needs)})", err=True)
-    summary = (f"BigQuery (ZetaSQL) analyzed {report.statements} statements of {report.actions} actions "
-               f"in {report.seconds:.2f}s: ")
+    summary = (
+        f"BigQuery (ZetaSQL) analyzed {report.statements} statements of {report.actions} actions "
+        f"in {report.seconds:.2f}s: "
+    )
     if report.problems:
         click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 These are subcommands of `clickstream local` (glue/cli/local.py adds them to its group).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,16 +32,17 @@ def up(no_sink):
     `clickstream simulate --to pubsub:visits` publishes to it, `--to gcs:gs://BUCKET/visits`
     writes objects the local `visits_gcs` table reads.
     """
-    from glue.stack import EmulatorUnavailable
     from glue import stack
     from glue.provision.plan import ResourceError
+    from glue.stack import EmulatorUnavailable
 
     try:
         stack.up(get_settings(), with_sink=not no_sink, say=click.echo)
     except (EmulatorUnavailable, ResourceError) as error:
         _fail(f"{error}\n(what did start is recorded: `clickstream local down` stops it)")
-    click.secho("local stack up: `clickstream local status` to check, `clickstream local down` to stop",
-                fg="green", err=True)
+    click.secho(
+        "local stack up: `clickstream local status` to check, `clickstream local down` to stop", fg="green", err=True
+    )
 
 
 @click.command()
@@ -81,8 +83,12 @@ def status():
 
 
 @click.command()
-@click.option("--drain", type=float, metavar="SECONDS",
-              help="Exit once nothing has arrived for this long (default: run until stopped).")
+@click.option(
+    "--drain",
+    type=float,
+    metavar="SECONDS",
+    help="Exit once nothing has arrived for this long (default: run until stopped).",
+)
 @click.option("--max-batch", type=int, default=2000, show_default=True, help="Messages per warehouse write.")
 @click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path))
 def sink(drain, max_batch, warehouse):
@@ -104,13 +110,20 @@ def sink(drain, max_batch, warehouse):
     if stack.use_running_stack(settings) is None and not os.environ.get("PUBSUB_EMULATOR_HOST"):
         _fail("no local stack: run `clickstream local up` (or set PUBSUB_EMULATOR_HOST)")
     subscription = pubsub_v1.SubscriberClient.subscription_path(
-        os.environ.get("GOOGLE_CLOUD_PROJECT", settings.local_project), settings.pubsub["bigquery_subscription"])
+        os.environ.get("GOOGLE_CLOUD_PROJECT", settings.local_project), settings.pubsub["bigquery_subscription"]
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    worker = SubscriptionSink(subscription, warehouse or settings.warehouse, settings.raw_dataset,
-                              settings.raw["pubsub_table"], settings.pubsub["max_delivery_attempts"], max_batch,
-                              say=lambda line: click.echo(f"sink: {line}"))
+    worker = SubscriptionSink(
+        subscription,
+        warehouse or settings.warehouse,
+        settings.raw_dataset,
+        settings.raw["pubsub_table"],
+        settings.pubsub["max_delivery_attempts"],
+        max_batch,
+        say=lambda line: click.echo(f"sink: {line}"),
+    )
     click.echo(f"sink: pulling {subscription} into {worker.warehouse}:{worker.target}", err=False)
     last = [0.0]
 
@@ -119,6 +132,7 @@ def sink(drain, max_batch, warehouse):
             last[0] = time.monotonic()
             click.echo(f"sink: {stats.line()}")
 
-    stats = worker.run(stop, idle_timeout=drain, on_batch=report,
-                       on_idle=lambda stats: click.echo(f"sink: idle; {stats.line()}"))
+    stats = worker.run(
+        stop, idle_timeout=drain, on_batch=report, on_idle=lambda stats: click.echo(f"sink: idle; {stats.line()}")
+    )
     click.echo(f"sink: stopped; {stats.line()}")

@@ -1,4 +1,5 @@
 """`clickstream notifications watch`: print visits-processed messages as they arrive."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ import sys
 
 import click
 
-from glue.visits_processed import ObjectProcessed
 from glue.settings import get_settings
+from glue.visits_processed import ObjectProcessed
 
 
 @click.group()

@@ -1,4 +1,5 @@
 """Parameter types shared by the commands: durations, timestamps, key=value pairs."""
+
 from __future__ import annotations
 
 import re
@@ -64,6 +65,10 @@ def cloud_clients(factory):
     try:
         return factory()
     except DefaultCredentialsError:
-        click.secho("no Google Cloud credentials: run `gcloud auth application-default login` "
-                    "(or set GOOGLE_APPLICATION_CREDENTIALS)", fg="red", err=True)
+        click.secho(
+            "no Google Cloud credentials: run `gcloud auth application-default login` "
+            "(or set GOOGLE_APPLICATION_CREDENTIALS)",
+            fg="red",
+            err=True,
+        )
         sys.exit(2)

@@ -1,11 +1,12 @@
 """A provisioning plan on the terminal: each step in colour, then applied unless it is a dry run.
 The provision, alerts, governance and dataform schedule commands share it."""
+
 from __future__ import annotations
 
 import click
 
-from glue.provision.remedies import explain
 from glue.provision.plan import ResourceError, Step, apply, make_plan
+from glue.provision.remedies import explain
 
 
 def print_step(step: Step) -> None:

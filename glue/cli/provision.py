@@ -1,4 +1,5 @@
 """`clickstream provision`: create or reconcile the landing side on Google Cloud."""
+
 from __future__ import annotations
 
 import os
@@ -7,22 +8,35 @@ import sys
 import click
 
 from glue.cli.options import cloud_clients
-from glue.provision.remedies import explain_project_lookup
 from glue.cli.plans import run_plan
 from glue.provision.landing import landing_resources, lookup_project_number, real_clients
+from glue.provision.remedies import explain_project_lookup
 from glue.settings import get_settings
 
 PARTS = ("storage", "bigquery", "pubsub", "iam")
 
 
 @click.command()
-@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True,
-              help="Google Cloud project id (default: $GOOGLE_CLOUD_PROJECT).")
-@click.option("--region", envvar="CLICKSTREAM_REGION", default=None,
-              help="BigQuery and bucket location (default: workflow_settings.yaml defaultLocation).")
+@click.option(
+    "--project",
+    envvar="GOOGLE_CLOUD_PROJECT",
+    required=True,
+    help="Google Cloud project id (default: $GOOGLE_CLOUD_PROJECT).",
+)
+@click.option(
+    "--region",
+    envvar="CLICKSTREAM_REGION",
+    default=None,
+    help="BigQuery and bucket location (default: workflow_settings.yaml defaultLocation).",
+)
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
-@click.option("--only", "only", multiple=True, type=click.Choice(PARTS),
-              help="Provision only these parts (repeatable). Default: all.")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(PARTS),
+    help="Provision only these parts (repeatable). Default: all.",
+)
 @click.option("--project-number", help="Skip the Resource Manager lookup of the project number (IAM grants need it).")
 def provision(project, region, dry_run, only, project_number):
     """Create or reconcile the landing side: bucket, datasets, raw tables (the Pub/Sub table,
@@ -42,8 +56,12 @@ def provision(project, region, dry_run, only, project_number):
     region = region or settings.region
     parts = set(only or PARTS)
     if os.environ.get("PUBSUB_EMULATOR_HOST") or os.environ.get("STORAGE_EMULATOR_HOST"):
-        click.secho("an emulator host is set (PUBSUB_EMULATOR_HOST / STORAGE_EMULATOR_HOST): `provision` "
-                    "targets Google Cloud; the local stack is provisioned by `clickstream local up`", fg="red", err=True)
+        click.secho(
+            "an emulator host is set (PUBSUB_EMULATOR_HOST / STORAGE_EMULATOR_HOST): `provision` "
+            "targets Google Cloud; the local stack is provisioned by `clickstream local up`",
+            fg="red",
+            err=True,
+        )
         sys.exit(2)
     clients = cloud_clients(lambda: real_clients(project, region, parts))
     if "iam" in parts and project_number is None:
@@ -53,8 +71,7 @@ def provision(project, region, dry_run, only, project_number):
             click.secho(explain_project_lookup(error, project), fg="red", err=True)
             sys.exit(2)
     click.echo(f"project {project}, location {region}{' (dry run: nothing will change)' if dry_run else ''}")
-    resources = landing_resources(settings, project, region, clients,
-                                  project_number if "iam" in parts else None)
+    resources = landing_resources(settings, project, region, clients, project_number if "iam" in parts else None)
     resources = [r for r in resources if _part(r) in parts]
     sys.exit(run_plan(resources, project, dry_run))
 

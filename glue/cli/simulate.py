@@ -1,4 +1,5 @@
 """`clickstream simulate`: realistic visit traffic into stdout, files, Cloud Storage or Pub/Sub."""
+
 from __future__ import annotations
 
 import sys
@@ -21,37 +22,96 @@ Examples:
 
 
 @click.command(epilog=EPILOG)
-@click.option("--to", "target", default="stdout", show_default=True,
-              help="stdout, file:DIR, gcs:gs://BUCKET/PREFIX or pubsub:TOPIC (name or projects/P/topics/T).")
-@click.option("--visits-per-minute", type=click.FloatRange(min=0, min_open=True), default=60, show_default=True,
-              help="Rate of visits (bursts and duplicates come on top).")
+@click.option(
+    "--to",
+    "target",
+    default="stdout",
+    show_default=True,
+    help="stdout, file:DIR, gcs:gs://BUCKET/PREFIX or pubsub:TOPIC (name or projects/P/topics/T).",
+)
+@click.option(
+    "--visits-per-minute",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60,
+    show_default=True,
+    help="Rate of visits (bursts and duplicates come on top).",
+)
 @click.option("--duration", type=Duration(), help="How long to simulate: 90s, 10m, 2h, 1d.")
 @click.option("--count", type=click.IntRange(min=0), help="Number of visits instead of a duration.")
 @click.option("--start", type=Timestamp(), help="Backfill from this time (UTC unless an offset is given).")
 @click.option("--end", type=Timestamp(), help="Backfill up to this time (instead of --duration).")
-@click.option("--clock", type=click.Choice(["live", "backfill"]),
-              help="live: paced in real time, stamped now. backfill: as fast as possible over "
-                   "--start/--end. Default: backfill when --start is given, else live.")
+@click.option(
+    "--clock",
+    type=click.Choice(["live", "backfill"]),
+    help="live: paced in real time, stamped now. backfill: as fast as possible over "
+    "--start/--end. Default: backfill when --start is given, else live.",
+)
 @click.option("--seed", type=int, help="Same seed, same visits (byte-identical in backfill).")
-@click.option("--rotate", type=click.Choice(["hour", "day"]), default="hour", show_default=True,
-              help="File and object rotation, by event time.")
-@click.option("--malformed-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of visits sent malformed (truncated JSON, wrong types, missing fields).")
-@click.option("--duplicate-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of visits sent twice with the same payload.")
-@click.option("--late-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of visits whose events are stamped --late-by before they are sent.")
+@click.option(
+    "--rotate",
+    type=click.Choice(["hour", "day"]),
+    default="hour",
+    show_default=True,
+    help="File and object rotation, by event time.",
+)
+@click.option(
+    "--malformed-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of visits sent malformed (truncated JSON, wrong types, missing fields).",
+)
+@click.option(
+    "--duplicate-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of visits sent twice with the same payload.",
+)
+@click.option(
+    "--late-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of visits whose events are stamped --late-by before they are sent.",
+)
 @click.option("--late-by", type=Duration(), default="5m", show_default=True)
-@click.option("--burst", "burst_rate", type=click.IntRange(min=1),
-              help="Add a DoS burst: one client requesting this many pages per minute.")
+@click.option(
+    "--burst",
+    "burst_rate",
+    type=click.IntRange(min=1),
+    help="Add a DoS burst: one client requesting this many pages per minute.",
+)
 @click.option("--burst-duration", type=Duration(), default="2m", show_default=True)
-@click.option("--burst-start", type=Duration(), default="0s", show_default=True,
-              help="When the burst starts, after the simulation starts.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress line on stderr (default: when stderr is a terminal).")
-def simulate(target, visits_per_minute, duration, count, start, end, clock, seed, rotate,
-             malformed_rate, duplicate_rate, late_rate, late_by, burst_rate, burst_duration,
-             burst_start, progress):
+@click.option(
+    "--burst-start",
+    type=Duration(),
+    default="0s",
+    show_default=True,
+    help="When the burst starts, after the simulation starts.",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress line on stderr (default: when stderr is a terminal)."
+)
+def simulate(
+    target,
+    visits_per_minute,
+    duration,
+    count,
+    start,
+    end,
+    clock,
+    seed,
+    rotate,
+    malformed_rate,
+    duplicate_rate,
+    late_rate,
+    late_by,
+    burst_rate,
+    burst_duration,
+    burst_start,
+    progress,
+):
     """Simulate visits to the shop, faithful to the lab's sample data.
 
     Visits follow the sample's shape (home, products, cart pages, cart additions, about a
@@ -78,8 +138,14 @@ def simulate(target, visits_per_minute, duration, count, start, end, clock, seed
         count = round(visits_per_minute * length / timedelta(minutes=1))
     burst = Burst(burst_rate, burst_duration, burst_start) if burst_rate else None
     plan = Plan(
-        visits_per_minute=visits_per_minute, count=count, clock=clock, start=start, span=span,
-        seed=seed, faults=FaultConfig(malformed_rate, duplicate_rate, late_rate, late_by), burst=burst,
+        visits_per_minute=visits_per_minute,
+        count=count,
+        clock=clock,
+        start=start,
+        span=span,
+        seed=seed,
+        faults=FaultConfig(malformed_rate, duplicate_rate, late_rate, late_by),
+        burst=burst,
     )
     project = _local_stack_project(target) or get_settings().gcp_project
     try:
@@ -110,6 +176,9 @@ def _local_stack_project(target: str) -> str | None:
     state = use_running_stack(get_settings())
     if state is None:
         return None
-    print(f"to the local stack: pubsub {state.pubsub_host}, storage {state.storage_host} "
-          "(`clickstream local down` to stop it)", file=sys.stderr)
+    print(
+        f"to the local stack: pubsub {state.pubsub_host}, storage {state.storage_host} "
+        "(`clickstream local down` to stop it)",
+        file=sys.stderr,
+    )
     return state.project

@@ -5,6 +5,7 @@
 - `format_bills(bills)`: the bills as text (`clickstream local run --bigquery-cost`);
 - `table_reads`, `rules`, `size_sql`: what a statement reads, the pruning rules, the size rules.
 """
+
 from glue.cost import rules
 from glue.cost.layout import Layout, layouts
 from glue.cost.model import MIN_BILLED, ActionBill, CostModel, StatementBill, TableRead
@@ -24,5 +25,20 @@ def cost_model(oracle, graph, settings, check_report) -> CostModel:
     return CostModel(oracle, Catalog(tables), layouts(graph, settings), views)
 
 
-__all__ = ["ActionBill", "CostModel", "Filter", "Layout", "MIN_BILLED", "Read", "StatementBill", "TableRead",
-           "cost_model", "format_bills", "human", "layouts", "rules", "size_sql", "table_reads"]
+__all__ = [
+    "ActionBill",
+    "CostModel",
+    "Filter",
+    "Layout",
+    "MIN_BILLED",
+    "Read",
+    "StatementBill",
+    "TableRead",
+    "cost_model",
+    "format_bills",
+    "human",
+    "layouts",
+    "rules",
+    "size_sql",
+    "table_reads",
+]

@@ -4,6 +4,7 @@ Models take it from their config (`bigquery.partitionBy`, `clusterBy`); the raw 
 provisioning: the Pub/Sub table is partitioned by publish time with partitions that expire, the
 landing bucket is an external table, the object table holds only object metadata.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ from glue.dataform import Action, Graph
 
 _PARTITION = re.compile(
     r"^\s*(?:(?P<fn>DATE|TIMESTAMP_TRUNC|DATETIME_TRUNC|DATE_TRUNC)\s*\(\s*)?`?(?P<column>\w+)`?"
-    r"\s*(?:,\s*(?P<unit>\w+)\s*)?\)?\s*$", re.IGNORECASE)
+    r"\s*(?:,\s*(?P<unit>\w+)\s*)?\)?\s*$",
+    re.IGNORECASE,
+)
 UNIT_SECONDS = {"HOUR": 3600, "DAY": 86400, "MONTH": 31 * 86400, "YEAR": 366 * 86400}
 
 
@@ -51,10 +54,12 @@ def layouts(graph: Graph, settings) -> dict[str, Layout]:
     found = {name: of_action(a) for name, a in graph.actions.items() if a.kind in ("table", "incremental")}
     raw, names = settings.raw_dataset, settings.raw
     found[f"{raw}.{names['pubsub_table']}"] = Layout(
-        "publish_time", "HOUR", expiration_days=int(names["pubsub_expiration_days"]))
+        "publish_time", "HOUR", expiration_days=int(names["pubsub_expiration_days"])
+    )
     # The landing objects: an external table, hive-partitioned by the hour they landed (a
     # STRING, YYYY-MM-DDTHH, which orders as the hours do), deleted after delete_after_days.
     found[f"{raw}.{names['gcs_table']}"] = Layout(
-        "hour", "HOUR", external=True, expiration_days=settings.infra["landing"].get("delete_after_days"))
+        "hour", "HOUR", external=True, expiration_days=settings.infra["landing"].get("delete_after_days")
+    )
     found[f"{raw}.{names['gcs_objects_table']}"] = Layout()
     return found

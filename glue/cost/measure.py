@@ -1,4 +1,5 @@
 """Bytes of the local tables, per partition and column, by BigQuery's data-size rules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,13 +46,23 @@ def _columns(connection, table: str) -> set[str]:
     """The local relation's columns: a source the local stack models in part (the object table has no
     content type) is measured by the columns it has."""
     dataset, name = table.split(".", 1)
-    return {row[0] for row in connection.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [dataset, name]).fetchall()}
+    return {
+        row[0]
+        for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [dataset, name],
+        ).fetchall()
+    }
 
 
-def partitions(connection: duckdb.DuckDBPyConnection, table: str, layout: Layout,
-               columns: list[tuple[str, str]], where: str = "TRUE", parameters=()) -> list[Partition]:
+def partitions(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    layout: Layout,
+    columns: list[tuple[str, str]],
+    where: str = "TRUE",
+    parameters=(),
+) -> list[Partition]:
     """The table's partitions with their rows and each column's bytes (only rows matching `where`)."""
     present = _columns(connection, table)
     columns = [(name, kind) for name, kind in columns if name in present]
@@ -63,16 +74,15 @@ def partitions(connection: duckdb.DuckDBPyConnection, table: str, layout: Layout
         names = [name for name, _ in columns]
     if layout.partitioned and layout.external:  # a hive key: the hour as YYYY-MM-DDTHH
         unit = "hour"
-        key = f'CAST(strptime("{layout.partition_column}", \'{LANDING_HOUR_FORMAT}\') AS TIMESTAMPTZ)'
+        key = f"CAST(strptime(\"{layout.partition_column}\", '{LANDING_HOUR_FORMAT}') AS TIMESTAMPTZ)"
         select = f"{key}, {key} + INTERVAL 1 hour"
     elif layout.partitioned:
         unit = layout.unit.lower()
-        key = f'date_trunc(\'{unit}\', "{layout.partition_column}")'
+        key = f"date_trunc('{unit}', \"{layout.partition_column}\")"
         select = f"CAST({key} AS TIMESTAMPTZ), CAST({key} + INTERVAL 1 {unit} AS TIMESTAMPTZ)"
     if not layout.partitioned:
         select = "NULL, NULL"
-    sql = (f"SELECT {select}, COUNT(*), {', '.join(sizes)} FROM {_quoted(table)} WHERE {where} "
-           f"GROUP BY ALL")
+    sql = f"SELECT {select}, COUNT(*), {', '.join(sizes)} FROM {_quoted(table)} WHERE {where} GROUP BY ALL"
     found = []
     for start, end, rows, *bytes_ in connection.execute(sql, list(parameters)).fetchall():
         found.append(Partition(start, end, rows, {n: int(b or 0) for n, b in zip(names, bytes_)}))

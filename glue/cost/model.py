@@ -14,6 +14,7 @@ query), has BigQuery's analyzer resolve each, and prices what each reads:
 
 The script variables a statement filters on are set first, as the run sets them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -91,8 +92,9 @@ class CostModel:
     # ------------------------------------------------------------------ the executor's hook
     def __call__(self, action: Action, branch: str, connection, translator) -> None:
         bill = ActionBill(action.name, branch)
-        pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops,
-                   "operations": action.queries}.get(branch, [])
+        pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops, "operations": action.queries}.get(
+            branch, []
+        )
         for script in pre_ops:  # the variables the statements filter on, as the run will set them
             for sql in translator.script(script).statements:
                 if sql.lstrip().upper().startswith("SET VARIABLE"):
@@ -131,9 +133,10 @@ class CostModel:
                 continue
             if declared.default_start is None:
                 continue
-            default = "SELECT " + script[declared.default_start:declared.default_end].rstrip().rstrip(";")
-            bill.statements.append(self.price(f"DECLARE {', '.join(declared.names)}", default, constants,
-                                              connection, translator))
+            default = "SELECT " + script[declared.default_start : declared.default_end].rstrip().rstrip(";")
+            bill.statements.append(
+                self.price(f"DECLARE {', '.join(declared.names)}", default, constants, connection, translator)
+            )
             [(_, kind)] = self.oracle.analyze(default, self.catalog.with_constants(constants))
             constants.update({name: Constant(declared.type or kind) for name in declared.names})
 
@@ -184,9 +187,18 @@ class CostModel:
         partitioned = layout.partitioned
         rows = sum(p.rows for p in whole)
         per_row = sum(p.bytes.get(c, 0) for p in whole for c in (columns if not layout.external else ["*"]))
-        return TableRead(table, sorted(columns), nbytes, len(read_parts) if partitioned else None,
-                         len(total_parts) if partitioned else None, "+".join(sorted(pruning)) or "none",
-                         any(r.target for r in reads), *_widest(scopes), per_row / rows if rows else 0.0, rows)
+        return TableRead(
+            table,
+            sorted(columns),
+            nbytes,
+            len(read_parts) if partitioned else None,
+            len(total_parts) if partitioned else None,
+            "+".join(sorted(pruning)) or "none",
+            any(r.target for r in reads),
+            *_widest(scopes),
+            per_row / rows if rows else 0.0,
+            rows,
+        )
 
     def _surviving(self, table, layout, read: Read, whole: list, connection, translator):
         """[(partition, read?, {how it was pruned})] for each partition, and the read's scope; a clustered
@@ -215,7 +227,8 @@ class CostModel:
         survivors = []
         for start, part in everything.items():
             survives = partition_ranges is None or (
-                part.start is not None and rules.overlaps(part.start, part.end, partition_ranges))
+                part.start is not None and rules.overlaps(part.start, part.end, partition_ranges)
+            )
             matched = kept.get(start)
             survivors.append(((matched or part), bool(survives and matched), how))
         selectivity = 1.0
@@ -238,6 +251,8 @@ def _all_times(values) -> bool:
 
 def _widest(scopes):
     """One scope for several scans of a table: the union of what each allows."""
+
     def union(ranges):
         return None if any(r is None for r in ranges) else [x for r in ranges for x in r]
+
     return union([s[0] for s in scopes]), union([s[1] for s in scopes]), max(s[2] for s in scopes)

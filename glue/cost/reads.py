@@ -8,20 +8,36 @@ parameters, script variables and functions of them (CURRENT_TIMESTAMP() included
 subquery or another column. Whether it prunes is rules.py's question; this module only finds
 the candidates and where they are in the SQL.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 _COMPARISONS = {
-    "$equal": "=", "$less": "<", "$less_or_equal": "<=", "$greater": ">", "$greater_or_equal": ">=",
-    "$between": "between", "$in": "in", "$in_array": "in",
+    "$equal": "=",
+    "$less": "<",
+    "$less_or_equal": "<=",
+    "$greater": ">",
+    "$greater_or_equal": ">=",
+    "$between": "between",
+    "$in": "in",
+    "$in_array": "in",
 }
 # The comparison read from the other side: `x < col` is `col > x`.
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
-_WRAPPERS = {"$extract_date": "DATE", "date": "DATE", "timestamp_trunc": "TIMESTAMP_TRUNC",
-             "date_trunc": "DATE_TRUNC", "datetime_trunc": "DATETIME_TRUNC"}
-_CONSTANT_LEAVES = {"ResolvedLiteralProto", "ResolvedParameterProto", "ResolvedConstantProto",
-                    "ResolvedSystemVariableProto"}
+_WRAPPERS = {
+    "$extract_date": "DATE",
+    "date": "DATE",
+    "timestamp_trunc": "TIMESTAMP_TRUNC",
+    "date_trunc": "DATE_TRUNC",
+    "datetime_trunc": "DATETIME_TRUNC",
+}
+_CONSTANT_LEAVES = {
+    "ResolvedLiteralProto",
+    "ResolvedParameterProto",
+    "ResolvedConstantProto",
+    "ResolvedSystemVariableProto",
+}
 _FILTER_FIELDS = ("filter_expr", "join_expr", "merge_expr", "where_expr")
 
 
@@ -79,7 +95,7 @@ def walk(message):
     for descriptor, value in _fields(message):
         if descriptor.type != descriptor.TYPE_MESSAGE:
             continue
-        for item in (value if hasattr(value, "add") else [value]):
+        for item in value if hasattr(value, "add") else [value]:
             if item.DESCRIPTOR.name.startswith("AnyResolved") or "parent" in item.DESCRIPTOR.fields_by_name:
                 yield from walk(item)
 
@@ -172,7 +188,7 @@ def _column(expression, scans: _Scans):
 
 def _text(expression, sql: str) -> str | None:
     where = _location(node(expression))
-    return sql[where[0]:where[1]] if where else None
+    return sql[where[0] : where[1]] if where else None
 
 
 def _filter(conjunct, scans: _Scans, sql: str) -> tuple[Read, Filter] | None:

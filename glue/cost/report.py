@@ -1,4 +1,5 @@
 """The cost model's bills as text: one block per action, one line per table read."""
+
 from __future__ import annotations
 
 from glue.cost.model import MIN_BILLED, ActionBill
@@ -33,6 +34,7 @@ def format_bills(bills: list[ActionBill]) -> str:
                 target = " [target]" if read.target else ""
                 lines.append(
                     f"      {statement.what:<24} {read.table + target:<46} {human(read.bytes):>10}{floor}  "
-                    f"{_partitions(read)}, pruned by {read.pruning}; columns: {', '.join(read.columns)}")
+                    f"{_partitions(read)}, pruned by {read.pruning}; columns: {', '.join(read.columns)}"
+                )
     lines.append(f"  run total: {human(total)} billed (${total / 2**40 * PRICE_PER_TIB:,.4f} on demand)")
     return "\n".join(lines)

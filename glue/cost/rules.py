@@ -16,6 +16,7 @@ takes them as the bytes of the rows that match: blocks hold one write's rows (ev
 hourly load shares its loaded_at), so a load's rows are read or skipped together. The dry-run
 estimate BigQuery shows before the query is the partition figure, an upper bound.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -33,13 +34,21 @@ _MAX = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def prunes_partitions(layout: Layout, condition: Filter) -> bool:
-    return (layout.partitioned and condition.column == layout.partition_column
-            and condition.wrapper in PARTITION_WRAPPERS and condition.op in _RANGE_OPS)
+    return (
+        layout.partitioned
+        and condition.column == layout.partition_column
+        and condition.wrapper in PARTITION_WRAPPERS
+        and condition.op in _RANGE_OPS
+    )
 
 
 def prunes_blocks(layout: Layout, condition: Filter) -> bool:
-    return bool(layout.cluster) and condition.column == layout.cluster[0] and condition.wrapper == "" \
+    return (
+        bool(layout.cluster)
+        and condition.column == layout.cluster[0]
+        and condition.wrapper == ""
         and condition.op in _RANGE_OPS
+    )
 
 
 def instant(value) -> datetime | None:
@@ -68,10 +77,15 @@ def allowed(condition: Filter, values: list) -> list[tuple[datetime, datetime]]:
     low = bounds[0]
     if condition.op == "between":
         return [(low, bounds[1] + width)]
-    return [{
-        "=": (low, low + width), ">": (low + width, _MAX), ">=": (low, _MAX),
-        "<": (_MIN, low), "<=": (_MIN, low + width),
-    }[condition.op]]
+    return [
+        {
+            "=": (low, low + width),
+            ">": (low + width, _MAX),
+            ">=": (low, _MAX),
+            "<": (_MIN, low),
+            "<=": (_MIN, low + width),
+        }[condition.op]
+    ]
 
 
 def overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datetime]]) -> bool:

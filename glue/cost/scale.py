@@ -16,6 +16,7 @@ when nothing prunes it; each partition that survives, counted whole (the run is 
 last hour of the day, when today's partition is fullest); or, where only a clustered time
 column prunes, the time its filters allow. Each table referenced bills at least 10 MB.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -133,9 +134,13 @@ def _grain(action, connection, read: TableRead, visits: int) -> Grain:
         keys = 1
         if others:
             dataset, name = read.table.split(".", 1)
-            keys = connection.execute(
-                f'SELECT COUNT(DISTINCT ({", ".join(chr(34) + k + chr(34) for k in others)})) '
-                f'FROM "{dataset}"."{name}"').fetchone()[0] or 1
+            keys = (
+                connection.execute(
+                    f"SELECT COUNT(DISTINCT ({', '.join(chr(34) + k + chr(34) for k in others)})) "
+                    f'FROM "{dataset}"."{name}"'
+                ).fetchone()[0]
+                or 1
+            )
         return Grain("minutes", keys)
     if action is not None and not action.partition_by:  # the marts and their running totals
         return Grain("fixed", read.rows)

@@ -6,10 +6,21 @@ JSON the UTF-8 length of its text; an ARRAY the sum of its elements; a STRUCT th
 fields; NULL 0. The local tables hold the same values BigQuery would, so summing these over
 their rows gives the bytes BigQuery would store and read for each column.
 """
+
 from __future__ import annotations
 
-_FIXED = {"INT64": 8, "FLOAT64": 8, "DATE": 8, "DATETIME": 8, "TIME": 8, "TIMESTAMP": 8, "BOOL": 1,
-          "NUMERIC": 16, "BIGNUMERIC": 32, "INTERVAL": 16}
+_FIXED = {
+    "INT64": 8,
+    "FLOAT64": 8,
+    "DATE": 8,
+    "DATETIME": 8,
+    "TIME": 8,
+    "TIMESTAMP": 8,
+    "BOOL": 1,
+    "NUMERIC": 16,
+    "BIGNUMERIC": 32,
+    "INTERVAL": 16,
+}
 
 
 def _split_fields(inner: str) -> list[str]:
@@ -35,15 +46,18 @@ def size_sql(value: str, kind: str) -> str:
     if kind in _FIXED:
         return f"CASE WHEN {value} IS NULL THEN 0 ELSE {_FIXED[kind]} END"
     if kind in ("STRING", "BYTES"):
-        return f"COALESCE(2 + octet_length(CAST({value} AS BLOB)), 0)" if kind == "BYTES" else \
-            f"COALESCE(2 + strlen({value}), 0)"
+        return (
+            f"COALESCE(2 + octet_length(CAST({value} AS BLOB)), 0)"
+            if kind == "BYTES"
+            else f"COALESCE(2 + strlen({value}), 0)"
+        )
     if kind == "JSON":
         return f"COALESCE(strlen(CAST({value} AS VARCHAR)), 0)"
     if kind.startswith("ARRAY<"):
-        element = kind[len("ARRAY<"):-1]
+        element = kind[len("ARRAY<") : -1]
         return f"COALESCE(list_sum(list_transform({value}, lambda x: {size_sql('x', element)})), 0)"
     if kind.startswith("STRUCT<"):
-        fields = _split_fields(kind[len("STRUCT<"):-1])
-        sizes = [size_sql(f"{value}.\"{f.split(' ', 1)[0]}\"", f.split(" ", 1)[1]) for f in fields]
+        fields = _split_fields(kind[len("STRUCT<") : -1])
+        sizes = [size_sql(f'{value}."{f.split(" ", 1)[0]}"', f.split(" ", 1)[1]) for f in fields]
         return f"CASE WHEN {value} IS NULL THEN 0 ELSE {' + '.join(sizes) or '0'} END"
     raise ValueError(f"no BigQuery size rule for type {kind}")

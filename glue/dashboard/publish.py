@@ -1,5 +1,6 @@
 """The dashboard page built from the warehouse, written to a file or served, and the Looker Studio
 report's URL for the same tables on BigQuery."""
+
 from __future__ import annotations
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ def write_dashboard(warehouse: Path, out: Path) -> Path:
 
 def make_server(warehouse: Path, port: int, refresh: int) -> ThreadingHTTPServer:
     """An HTTP server on 127.0.0.1 that rebuilds the page from the warehouse on every load."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
             if self.path not in ("/", "/index.html"):
@@ -56,7 +58,14 @@ def looker_studio_url(project: str, dataset: str) -> str:
     params = {"c.mode": "edit", "r.reportName": "Clickstream"}
     for index, table in enumerate(LOOKER_TABLES):
         alias = f"ds.ds{index}"
-        params.update({f"{alias}.connector": "bigQuery", f"{alias}.type": "TABLE", f"{alias}.projectId": project,
-                       f"{alias}.datasetId": dataset, f"{alias}.tableId": table,
-                       f"{alias}.datasourceName": f"clickstream {table}"})
+        params.update(
+            {
+                f"{alias}.connector": "bigQuery",
+                f"{alias}.type": "TABLE",
+                f"{alias}.projectId": project,
+                f"{alias}.datasetId": dataset,
+                f"{alias}.tableId": table,
+                f"{alias}.datasourceName": f"clickstream {table}",
+            }
+        )
     return "https://lookerstudio.google.com/reporting/create?" + urlencode(params)

@@ -1,6 +1,7 @@
 """The compiled Dataform project: `dataform compile`'s JSON read into actions, their
 dependencies and their SQL. The runner, the oracle, the cost model, the docs and governance
 all read the project through this package."""
+
 from glue.dataform.compiler import CliMissing, CompilationError, compile_project
 from glue.dataform.graph import Action, DataformTest, Graph
 from glue.dataform.tokens import statement_tokens

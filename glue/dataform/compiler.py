@@ -5,6 +5,7 @@ and workflow_settings.yaml carries no `dataformCoreVersion` (which would make ev
 run `npm i`). The CLI leaks an empty temp dir per run, so it gets a private TMPDIR that is
 removed afterwards.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ class CliMissing(Exception):
     pass
 
 
-def compile_project(root: Path, cli: Path, variables: dict[str, str] | None = None,
-                    timeout: float = 120) -> dict:
+def compile_project(root: Path, cli: Path, variables: dict[str, str] | None = None, timeout: float = 120) -> dict:
     """The compiled graph as JSON; raises CompilationError naming each file and message."""
     if not cli.exists():
         raise CliMissing(f"{cli} not found: run `make setup` (npm ci installs the pinned Dataform CLI)")
@@ -37,7 +37,10 @@ def compile_project(root: Path, cli: Path, variables: dict[str, str] | None = No
     scratch = tempfile.mkdtemp(prefix="dataform-compile-")
     try:
         result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout,
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, "TMPDIR": scratch, "NO_COLOR": "1"},
         )
     finally:

@@ -4,6 +4,7 @@ Selection follows `dataform run`: `--actions` and `--tags` pick actions, and the
 dependencies come along unless asked not to; an assertion declared inline runs whenever the
 table it checks runs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,11 +69,14 @@ class Graph:
         for item in compiled.get("tables", []):
             self._add_table(item)
         for item in compiled.get("assertions", []):
-            self._add(item, "assertion", query=item.get("query", ""),
-                      parent=_key(item["parentAction"]) if item.get("parentAction") else None)
+            self._add(
+                item,
+                "assertion",
+                query=item.get("query", ""),
+                parent=_key(item["parentAction"]) if item.get("parentAction") else None,
+            )
         for item in compiled.get("operations", []):
-            self._add(item, "operations", queries=item.get("queries", []),
-                      has_output=bool(item.get("hasOutput")))
+            self._add(item, "operations", queries=item.get("queries", []), has_output=bool(item.get("hasOutput")))
         for item in compiled.get("declarations", []):
             self._add(item, "declaration")
         self.tests = [
@@ -84,7 +88,8 @@ class Graph:
     def _add_table(self, item: dict) -> None:
         bigquery = item.get("bigquery", {})
         self._add(
-            item, item.get("type", "table"),
+            item,
+            item.get("type", "table"),
             query=item.get("query", ""),
             incremental_query=item.get("incrementalQuery", ""),
             pre_ops=item.get("preOps", []),
@@ -102,11 +107,17 @@ class Graph:
         target = item["target"]
         description, columns = _descriptor(item)
         action = Action(
-            name=_key(target), kind=kind, schema=target["schema"], table=target["name"],
+            name=_key(target),
+            kind=kind,
+            schema=target["schema"],
+            table=target["name"],
             file=item.get("fileName", ""),
             dependencies=[_key(t) for t in item.get("dependencyTargets", [])],
-            tags=item.get("tags", []), disabled=bool(item.get("disabled")),
-            description=description, columns=columns, **fields,
+            tags=item.get("tags", []),
+            disabled=bool(item.get("disabled")),
+            description=description,
+            columns=columns,
+            **fields,
         )
         self.actions[action.name] = action
 

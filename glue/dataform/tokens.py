@@ -1,5 +1,6 @@
 """The statements of a BigQuery script as Dataform compiles one (pre-operations, a model, an
 assertion), found with BigQuery's own tokenizer so that semicolons in strings and comments stay put."""
+
 from __future__ import annotations
 
 import sqlglot

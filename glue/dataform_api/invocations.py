@@ -1,4 +1,5 @@
 """Compiling and running the workflow on Dataform (v1 API), and watching a run to its end."""
+
 from __future__ import annotations
 
 import time
@@ -6,8 +7,11 @@ from typing import Callable
 
 from google.cloud import dataform_v1
 
-TERMINAL = {dataform_v1.WorkflowInvocation.State.SUCCEEDED, dataform_v1.WorkflowInvocation.State.FAILED,
-            dataform_v1.WorkflowInvocation.State.CANCELLED}
+TERMINAL = {
+    dataform_v1.WorkflowInvocation.State.SUCCEEDED,
+    dataform_v1.WorkflowInvocation.State.FAILED,
+    dataform_v1.WorkflowInvocation.State.CANCELLED,
+}
 
 
 class CompilationFailed(RuntimeError):
@@ -19,8 +23,12 @@ class CompilationFailed(RuntimeError):
 
 def compile_result(client, repository: str, git_commitish: str, variables: dict[str, str] | None = None):
     """A compilation result for the ref; raises CompilationFailed listing file and message."""
-    result = client.create_compilation_result(parent=repository, compilation_result=dataform_v1.CompilationResult(
-        git_commitish=git_commitish, code_compilation_config=dataform_v1.CodeCompilationConfig(vars=variables or {})))
+    result = client.create_compilation_result(
+        parent=repository,
+        compilation_result=dataform_v1.CompilationResult(
+            git_commitish=git_commitish, code_compilation_config=dataform_v1.CodeCompilationConfig(vars=variables or {})
+        ),
+    )
     if result.compilation_errors:
         raise CompilationFailed(result)
     return result
@@ -29,13 +37,20 @@ def compile_result(client, repository: str, git_commitish: str, variables: dict[
 def invocation_config(tags=(), targets=(), full_refresh: bool = False) -> dataform_v1.InvocationConfig:
     """`targets` are (database, schema, name) triples; dependencies always come along, as locally."""
     return dataform_v1.InvocationConfig(
-        included_tags=list(tags), transitive_dependencies_included=True,
+        included_tags=list(tags),
+        transitive_dependencies_included=True,
         included_targets=[dataform_v1.Target(database=d, schema=s, name=n) for d, s, n in targets],
-        fully_refresh_incremental_tables_enabled=full_refresh)
+        fully_refresh_incremental_tables_enabled=full_refresh,
+    )
 
 
-def start_run(client, repository: str, config: dataform_v1.InvocationConfig, compilation_result: str | None = None,
-              workflow_config: str | None = None):
+def start_run(
+    client,
+    repository: str,
+    config: dataform_v1.InvocationConfig,
+    compilation_result: str | None = None,
+    workflow_config: str | None = None,
+):
     invocation = dataform_v1.WorkflowInvocation(invocation_config=config)
     if workflow_config:
         invocation = dataform_v1.WorkflowInvocation(workflow_config=workflow_config)
@@ -65,8 +80,9 @@ def failed_actions(client, name: str) -> list:
 
 
 def recent(client, repository: str, limit: int = 10) -> list:
-    pager = client.list_workflow_invocations(request={"parent": repository, "order_by": "invocation_timing.start_time desc",
-                                                      "page_size": limit})
+    pager = client.list_workflow_invocations(
+        request={"parent": repository, "order_by": "invocation_timing.start_time desc", "page_size": limit}
+    )
     return list(pager)[:limit]
 
 

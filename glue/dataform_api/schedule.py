@@ -1,4 +1,5 @@
 """Release and workflow configurations as declared in clickstream.yaml, as plan resources."""
+
 from __future__ import annotations
 
 from google.cloud import dataform_v1
@@ -9,8 +10,11 @@ from glue.provision.plan import get_or_none
 
 def _changed(current, wanted, fields: tuple[tuple[str, str], ...]) -> list[str]:
     """`label: old -> new` for each (field, label) whose value differs."""
-    return [f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}"
-            for field, label in fields if getattr(current, field) != getattr(wanted, field)]
+    return [
+        f"{label}: {getattr(current, field) or '-'} -> {getattr(wanted, field) or '-'}"
+        for field, label in fields
+        if getattr(current, field) != getattr(wanted, field)
+    ]
 
 
 def repository_path(project: str, region: str, repository: str) -> str:
@@ -26,29 +30,39 @@ class ReleaseConfig:
 
     def _wanted(self) -> dataform_v1.ReleaseConfig:
         return dataform_v1.ReleaseConfig(
-            name=self.name, git_commitish=self.spec["git_commitish"], cron_schedule=self.spec.get("cron", ""),
+            name=self.name,
+            git_commitish=self.spec["git_commitish"],
+            cron_schedule=self.spec.get("cron", ""),
             time_zone=self.spec.get("time_zone", "Etc/UTC"),
             code_compilation_config=dataform_v1.CodeCompilationConfig(
-                vars={k: str(v) for k, v in (self.spec.get("vars") or {}).items()}))
+                vars={k: str(v) for k, v in (self.spec.get("vars") or {}).items()}
+            ),
+        )
 
     def read(self):
         return get_or_none(self.client.get_release_config, name=self.name)
 
     def differences(self, current) -> list[str]:
         wanted = self._wanted()
-        found = _changed(current, wanted, (("git_commitish", "git ref"), ("cron_schedule", "schedule"),
-                                           ("time_zone", "time zone")))
+        found = _changed(
+            current, wanted, (("git_commitish", "git ref"), ("cron_schedule", "schedule"), ("time_zone", "time zone"))
+        )
         if dict(current.code_compilation_config.vars) != dict(wanted.code_compilation_config.vars):
             found.append(f"vars -> {dict(wanted.code_compilation_config.vars)}")
         return found
 
     def create(self) -> None:
-        self.client.create_release_config(parent=self.repository, release_config=self._wanted(),
-                                          release_config_id=self.config_id)
+        self.client.create_release_config(
+            parent=self.repository, release_config=self._wanted(), release_config_id=self.config_id
+        )
 
     def update(self, current, differences) -> None:
-        self.client.update_release_config(release_config=self._wanted(), update_mask=field_mask_pb2.FieldMask(
-            paths=["git_commitish", "cron_schedule", "time_zone", "code_compilation_config"]))
+        self.client.update_release_config(
+            release_config=self._wanted(),
+            update_mask=field_mask_pb2.FieldMask(
+                paths=["git_commitish", "cron_schedule", "time_zone", "code_compilation_config"]
+            ),
+        )
 
 
 class WorkflowConfig:
@@ -60,21 +74,26 @@ class WorkflowConfig:
 
     def _wanted(self) -> dataform_v1.WorkflowConfig:
         return dataform_v1.WorkflowConfig(
-            name=self.name, release_config=f"{self.repository}/releaseConfigs/{self.spec['release_config']}",
-            cron_schedule=self.spec.get("cron", ""), time_zone=self.spec.get("time_zone", "Etc/UTC"),
+            name=self.name,
+            release_config=f"{self.repository}/releaseConfigs/{self.spec['release_config']}",
+            cron_schedule=self.spec.get("cron", ""),
+            time_zone=self.spec.get("time_zone", "Etc/UTC"),
             invocation_config=dataform_v1.InvocationConfig(
                 included_tags=list(self.spec.get("tags") or []),
                 # The audit runs its assertions alone, against the tables as the hourly runs left them.
                 transitive_dependencies_included=bool(self.spec.get("include_dependencies", True)),
-                fully_refresh_incremental_tables_enabled=bool(self.spec.get("full_refresh"))))
+                fully_refresh_incremental_tables_enabled=bool(self.spec.get("full_refresh")),
+            ),
+        )
 
     def read(self):
         return get_or_none(self.client.get_workflow_config, name=self.name)
 
     def differences(self, current) -> list[str]:
         wanted = self._wanted()
-        found = _changed(current, wanted, (("release_config", "release"), ("cron_schedule", "schedule"),
-                                           ("time_zone", "time zone")))
+        found = _changed(
+            current, wanted, (("release_config", "release"), ("cron_schedule", "schedule"), ("time_zone", "time zone"))
+        )
         have, want = current.invocation_config, wanted.invocation_config
         if list(have.included_tags) != list(want.included_tags):
             found.append(f"tags: {list(have.included_tags) or 'all'} -> {list(want.included_tags) or 'all'}")
@@ -85,19 +104,27 @@ class WorkflowConfig:
         return found
 
     def create(self) -> None:
-        self.client.create_workflow_config(parent=self.repository, workflow_config=self._wanted(),
-                                           workflow_config_id=self.config_id)
+        self.client.create_workflow_config(
+            parent=self.repository, workflow_config=self._wanted(), workflow_config_id=self.config_id
+        )
 
     def update(self, current, differences) -> None:
-        self.client.update_workflow_config(workflow_config=self._wanted(), update_mask=field_mask_pb2.FieldMask(
-            paths=["release_config", "cron_schedule", "time_zone", "invocation_config"]))
+        self.client.update_workflow_config(
+            workflow_config=self._wanted(),
+            update_mask=field_mask_pb2.FieldMask(
+                paths=["release_config", "cron_schedule", "time_zone", "invocation_config"]
+            ),
+        )
 
 
 def schedule_resources(client, repository: str, declared: dict) -> list:
-    releases = [ReleaseConfig(client, repository, name, spec)
-                for name, spec in (declared.get("release_configs") or {}).items()]
-    workflows = [WorkflowConfig(client, repository, name, spec)
-                 for name, spec in (declared.get("workflow_configs") or {}).items()]
+    releases = [
+        ReleaseConfig(client, repository, name, spec) for name, spec in (declared.get("release_configs") or {}).items()
+    ]
+    workflows = [
+        WorkflowConfig(client, repository, name, spec)
+        for name, spec in (declared.get("workflow_configs") or {}).items()
+    ]
     return releases + workflows
 
 

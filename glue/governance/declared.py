@@ -1,11 +1,12 @@
 """Which governance resources a project gets, from clickstream.yaml and the compiled graph."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from glue.governance import resources as gov
 from glue.dataform import Graph
+from glue.governance import resources as gov
 from glue.settings import Settings
 
 CURATED_KINDS = ("table", "incremental", "view")
@@ -13,9 +14,9 @@ CURATED_KINDS = ("table", "incremental", "view")
 
 @dataclass
 class GovernanceClients:
-    dataplex: Any     # DataplexServiceClient: lakes, zones, assets, zone IAM
-    catalog: Any      # CatalogServiceClient: aspect types, entries
-    services: Any     # ServiceUsageClient: the Data Lineage API
+    dataplex: Any  # DataplexServiceClient: lakes, zones, assets, zone IAM
+    catalog: Any  # CatalogServiceClient: aspect types, entries
+    services: Any  # ServiceUsageClient: the Data Lineage API
 
 
 def table_aspect_data(settings: Settings, description: str, columns: dict[str, str]) -> dict:
@@ -23,22 +24,36 @@ def table_aspect_data(settings: Settings, description: str, columns: dict[str, s
     return {**settings.infra["governance"]["data_product"], "description": description, "columns": dict(columns)}
 
 
-def governance_resources(settings: Settings, graph: Graph, project: str, region: str,
-                         clients: GovernanceClients) -> list:
+def governance_resources(
+    settings: Settings, graph: Graph, project: str, region: str, clients: GovernanceClients
+) -> list:
     config = settings.infra["governance"]
     lake = gov.Lake(clients.dataplex, f"projects/{project}/locations/{region}", config["lake"])
     bq_location = settings.region.lower()
     raw_zone = gov.Zone(clients.dataplex, lake.name, "raw", "RAW", bq_location)
     curated_zone = gov.Zone(clients.dataplex, lake.name, "curated", "CURATED", bq_location)
-    aspect_type = gov.DataProductAspectType(clients.catalog, f"projects/{project}/locations/global",
-                                            config["aspect_type"])
+    aspect_type = gov.DataProductAspectType(
+        clients.catalog, f"projects/{project}/locations/global", config["aspect_type"]
+    )
     resources = [
         gov.EnabledService(clients.services, project, "datalineage.googleapis.com"),
-        lake, raw_zone, curated_zone,
-        gov.Asset(clients.dataplex, raw_zone.name, "landing-bucket",
-                  f"projects/{project}/buckets/{settings.landing_bucket_for(project)}", "STORAGE_BUCKET"),
-        gov.Asset(clients.dataplex, curated_zone.name, "curated-dataset",
-                  f"projects/{project}/datasets/{settings.curated_dataset}", "BIGQUERY_DATASET"),
+        lake,
+        raw_zone,
+        curated_zone,
+        gov.Asset(
+            clients.dataplex,
+            raw_zone.name,
+            "landing-bucket",
+            f"projects/{project}/buckets/{settings.landing_bucket_for(project)}",
+            "STORAGE_BUCKET",
+        ),
+        gov.Asset(
+            clients.dataplex,
+            curated_zone.name,
+            "curated-dataset",
+            f"projects/{project}/datasets/{settings.curated_dataset}",
+            "BIGQUERY_DATASET",
+        ),
         gov.ZoneReaders(clients.dataplex, curated_zone.name, _members(config["curated_readers"], project)),
         gov.ZoneReaders(clients.dataplex, raw_zone.name, _members(config["raw_readers"], project)),
         aspect_type,
@@ -47,10 +62,19 @@ def governance_resources(settings: Settings, graph: Graph, project: str, region:
     for action in sorted(graph.actions.values(), key=lambda a: a.table):
         if action.schema != settings.curated_dataset or action.kind not in CURATED_KINDS:
             continue
-        entry = (f"projects/{project}/locations/{bq_location}/entryGroups/@bigquery/entries/"
-                 f"bigquery.googleapis.com/projects/{project}/datasets/{action.schema}/tables/{action.table}")
-        resources.append(gov.TableAspect(clients.catalog, entry, key, aspect_type.name,
-                                         table_aspect_data(settings, action.description, action.columns)))
+        entry = (
+            f"projects/{project}/locations/{bq_location}/entryGroups/@bigquery/entries/"
+            f"bigquery.googleapis.com/projects/{project}/datasets/{action.schema}/tables/{action.table}"
+        )
+        resources.append(
+            gov.TableAspect(
+                clients.catalog,
+                entry,
+                key,
+                aspect_type.name,
+                table_aspect_data(settings, action.description, action.columns),
+            )
+        )
     return resources
 
 
@@ -61,5 +85,6 @@ def _members(members: list[str], project: str) -> list[str]:
 def real_clients() -> GovernanceClients:
     from google.cloud import dataplex_v1, service_usage_v1
 
-    return GovernanceClients(dataplex_v1.DataplexServiceClient(), dataplex_v1.CatalogServiceClient(),
-                             service_usage_v1.ServiceUsageClient())
+    return GovernanceClients(
+        dataplex_v1.DataplexServiceClient(), dataplex_v1.CatalogServiceClient(), service_usage_v1.ServiceUsageClient()
+    )

@@ -1,5 +1,6 @@
 """Dataplex governance as plan resources: the lake and its zones and assets, the data-product
 aspect type and its aspects on the curated tables, zone sharing, and the Data Lineage API."""
+
 from __future__ import annotations
 
 from google.cloud import dataplex_v1
@@ -49,11 +50,16 @@ class Zone:
         return []
 
     def create(self) -> None:
-        location = (dataplex_v1.Zone.ResourceSpec.LocationType.MULTI_REGION if self.multi_region
-                    else dataplex_v1.Zone.ResourceSpec.LocationType.SINGLE_REGION)
-        zone = dataplex_v1.Zone(type_=dataplex_v1.Zone.Type[self.zone_type],
-                                resource_spec=dataplex_v1.Zone.ResourceSpec(location_type=location),
-                                discovery_spec=dataplex_v1.Zone.DiscoverySpec(enabled=True))
+        location = (
+            dataplex_v1.Zone.ResourceSpec.LocationType.MULTI_REGION
+            if self.multi_region
+            else dataplex_v1.Zone.ResourceSpec.LocationType.SINGLE_REGION
+        )
+        zone = dataplex_v1.Zone(
+            type_=dataplex_v1.Zone.Type[self.zone_type],
+            resource_spec=dataplex_v1.Zone.ResourceSpec(location_type=location),
+            discovery_spec=dataplex_v1.Zone.DiscoverySpec(enabled=True),
+        )
         self.client.create_zone(parent=self.lake, zone=zone, zone_id=self.zone_id).result()
 
     def update(self, current, differences) -> None:
@@ -77,17 +83,21 @@ class Asset:
         return []
 
     def create(self) -> None:
-        spec = dataplex_v1.Asset.ResourceSpec(name=self.resource, type_=dataplex_v1.Asset.ResourceSpec.Type[self.asset_type])
-        self.client.create_asset(parent=self.zone, asset=dataplex_v1.Asset(resource_spec=spec),
-                                 asset_id=self.asset_id).result()
+        spec = dataplex_v1.Asset.ResourceSpec(
+            name=self.resource, type_=dataplex_v1.Asset.ResourceSpec.Type[self.asset_type]
+        )
+        self.client.create_asset(
+            parent=self.zone, asset=dataplex_v1.Asset(resource_spec=spec), asset_id=self.asset_id
+        ).result()
 
     def update(self, current, differences) -> None:
         pass
 
 
 def _field(index: int, name: str, kind: str, description: str, **extra) -> dataplex_v1.AspectType.MetadataTemplate:
-    return dataplex_v1.AspectType.MetadataTemplate(index=index, name=name, type_=kind,
-                                                   annotations={"description": description}, **extra)
+    return dataplex_v1.AspectType.MetadataTemplate(
+        index=index, name=name, type_=kind, annotations={"description": description}, **extra
+    )
 
 
 DATA_PRODUCT_FIELDS = [
@@ -98,8 +108,13 @@ DATA_PRODUCT_FIELDS = [
     _field(5, "contains_pii", "bool", "Whether it holds personal data."),
     _field(6, "source", "string", "Where the data comes from."),
     _field(7, "description", "string", "The table's description, from its SQLX."),
-    _field(8, "columns", "map", "Column descriptions, from the SQLX.",
-           map_items=dataplex_v1.AspectType.MetadataTemplate(name="description", type_="string")),
+    _field(
+        8,
+        "columns",
+        "map",
+        "Column descriptions, from the SQLX.",
+        map_items=dataplex_v1.AspectType.MetadataTemplate(name="description", type_="string"),
+    ),
 ]
 
 
@@ -120,16 +135,22 @@ class DataProductAspectType:
 
     def _wanted(self) -> dataplex_v1.AspectType:
         return dataplex_v1.AspectType(
-            name=self.name, description="A clickstream data product: ownership, cadence, PII, and its documentation.",
+            name=self.name,
+            description="A clickstream data product: ownership, cadence, PII, and its documentation.",
             metadata_template=dataplex_v1.AspectType.MetadataTemplate(
-                name="clickstream_data_product", type_="record", record_fields=DATA_PRODUCT_FIELDS))
+                name="clickstream_data_product", type_="record", record_fields=DATA_PRODUCT_FIELDS
+            ),
+        )
 
     def create(self) -> None:
-        self.client.create_aspect_type(parent=self.parent, aspect_type=self._wanted(), aspect_type_id=self.type_id).result()
+        self.client.create_aspect_type(
+            parent=self.parent, aspect_type=self._wanted(), aspect_type_id=self.type_id
+        ).result()
 
     def update(self, current, differences) -> None:
-        self.client.update_aspect_type(aspect_type=self._wanted(),
-                                       update_mask=field_mask_pb2.FieldMask(paths=["metadata_template"])).result()
+        self.client.update_aspect_type(
+            aspect_type=self._wanted(), update_mask=field_mask_pb2.FieldMask(paths=["metadata_template"])
+        ).result()
 
 
 class TableAspect:
@@ -138,12 +159,20 @@ class TableAspect:
     kind = "dataplex table aspect"
 
     def __init__(self, client, entry: str, aspect_key: str, aspect_type: str, data: dict):
-        self.client, self.entry, self.aspect_key, self.aspect_type, self.data = client, entry, aspect_key, aspect_type, data
-        self.name = entry.rsplit("/", 3)[-3] + "." + entry.rsplit("/", 1)[-1]   # dataset.table
+        self.client, self.entry, self.aspect_key, self.aspect_type, self.data = (
+            client,
+            entry,
+            aspect_key,
+            aspect_type,
+            data,
+        )
+        self.name = entry.rsplit("/", 3)[-3] + "." + entry.rsplit("/", 1)[-1]  # dataset.table
 
     def read(self):
-        entry = get_or_none(self.client.get_entry, request={"name": self.entry, "view": dataplex_v1.EntryView.CUSTOM,
-                                                            "aspect_types": [self.aspect_type]})
+        entry = get_or_none(
+            self.client.get_entry,
+            request={"name": self.entry, "view": dataplex_v1.EntryView.CUSTOM, "aspect_types": [self.aspect_type]},
+        )
         if entry is None or self.aspect_key not in entry.aspects:
             return None
         return entry
@@ -156,10 +185,12 @@ class TableAspect:
     def create(self) -> None:
         data = struct_pb2.Struct()
         data.update(self.data)
-        entry = dataplex_v1.Entry(name=self.entry, aspects={
-            self.aspect_key: dataplex_v1.Aspect(aspect_type=self.aspect_type, data=data)})
-        self.client.update_entry(request={"entry": entry, "update_mask": {"paths": ["aspects"]},
-                                          "aspect_keys": [self.aspect_key]})
+        entry = dataplex_v1.Entry(
+            name=self.entry, aspects={self.aspect_key: dataplex_v1.Aspect(aspect_type=self.aspect_type, data=data)}
+        )
+        self.client.update_entry(
+            request={"entry": entry, "update_mask": {"paths": ["aspects"]}, "aspect_keys": [self.aspect_key]}
+        )
 
     def update(self, current, differences) -> None:
         self.create()

@@ -5,6 +5,7 @@ files at <landing dir>/<bucket>/<object name>. Objects land under PREFIX/hour=YY
 hive partition key of the BigQuery external table (glue/settings.py), so that a run reads only
 the new hours.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,10 @@ MAX_LINE_BYTES = 16 << 20
 READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 
 # The landing table of an empty bucket.
-NO_LINES = ("SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
-            "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE")
+NO_LINES = (
+    "SELECT CAST(NULL AS VARCHAR) AS line, CAST(NULL AS VARCHAR) AS hour, "
+    "CAST(NULL AS VARCHAR) AS _FILE_NAME WHERE FALSE"
+)
 # An object in the landing layout: under PREFIX/hour=YYYY-MM-DDTHH/ (glue/settings.py).
 _HOUR_DIR = re.compile(r"/hour=\d{4}-\d\d-\d\dT\d\d/")
 
@@ -50,25 +53,38 @@ def landing_objects(landing_dir: Path, bucket_prefix: str) -> list[tuple]:
             f"gs://{outside[0].relative_to(root).as_posix()}{more} is not under hour=YYYY-MM-DDTHH/: the "
             f"landing table is hive-partitioned by the hour an object landed, so that a run reads only new "
             f"objects. Move it into one, e.g. {outside[0].parent / landing_hour_partition() / outside[0].name} "
-            f"(`clickstream local run --input` and the simulator's gcs: target land objects there)")
+            f"(`clickstream local run --input` and the simulator's gcs: target land objects there)"
+        )
     rows = []
     for path in paths:
         stat = path.stat()
         microseconds = stat.st_mtime_ns // 1000
-        rows.append((f"gs://{path.relative_to(root).as_posix()}", microseconds, stat.st_size,
-                     datetime.fromtimestamp(microseconds / 1e6, tz=timezone.utc)))
+        rows.append(
+            (
+                f"gs://{path.relative_to(root).as_posix()}",
+                microseconds,
+                stat.st_size,
+                datetime.fromtimestamp(microseconds / 1e6, tz=timezone.utc),
+            )
+        )
     return rows
 
 
 def landing_read_error(message: str) -> str | None:
     """DuckDB's error for a landing line longer than MAX_LINE_BYTES, in one line; None for others."""
-    too_long = re.search(r"CSV Error on Line: (\d+).*Maximum line size of \d+ bytes exceeded\. "
-                         r"Actual Size:\s*(\d+) bytes.*?\n\s*file = ([^\n]+)", message, re.S)
+    too_long = re.search(
+        r"CSV Error on Line: (\d+).*Maximum line size of \d+ bytes exceeded\. "
+        r"Actual Size:\s*(\d+) bytes.*?\n\s*file = ([^\n]+)",
+        message,
+        re.S,
+    )
     if not too_long:
         return None
     line, size, path = too_long.groups()
-    return (f"{path.strip()}, line {line}: {int(size):,} bytes long; the local runner reads landing lines "
-            f"of up to {MAX_LINE_BYTES:,} bytes ({MAX_LINE_BYTES >> 20} MB; a Pub/Sub message is at most 10 MB)")
+    return (
+        f"{path.strip()}, line {line}: {int(size):,} bytes long; the local runner reads landing lines "
+        f"of up to {MAX_LINE_BYTES:,} bytes ({MAX_LINE_BYTES >> 20} MB; a Pub/Sub message is at most 10 MB)"
+    )
 
 
 def landing_query(landing_dir: Path, bucket_prefix: str) -> str:

@@ -1,4 +1,5 @@
 """Files copied into the landing bucket's directory, as an upload to the bucket would land them."""
+
 from __future__ import annotations
 
 import filecmp

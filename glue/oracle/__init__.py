@@ -6,6 +6,7 @@
   BigQuery would (`clickstream local check`), with problems placed in the SQLX;
 - `OracleEngine` (glue/oracle/engine.py): the graph's actions run on the reference evaluator.
 """
+
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.check import CheckReport, check_graph
 from glue.oracle.client import Oracle, OracleError
@@ -13,5 +14,15 @@ from glue.oracle.problems import Problem
 from glue.oracle.protos import OracleUnavailable
 from glue.oracle.server import ZetaSQL
 
-__all__ = ["Catalog", "CheckReport", "Constant", "Oracle", "OracleError", "OracleUnavailable", "Problem",
-           "Table", "ZetaSQL", "check_graph"]
+__all__ = [
+    "Catalog",
+    "CheckReport",
+    "Constant",
+    "Oracle",
+    "OracleError",
+    "OracleUnavailable",
+    "Problem",
+    "Table",
+    "ZetaSQL",
+    "check_graph",
+]

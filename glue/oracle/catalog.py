@@ -6,6 +6,7 @@ statement naming one resolves as BigQuery's would. Language: every feature ZetaS
 external product mode (BigQuery's type names: FLOAT64, no unsigned integers), time zone UTC as
 BigQuery's default (the service's own default is America/Los_Angeles).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,11 +17,35 @@ DEFAULT_TIMEZONE = "UTC"
 # The statements a Dataform project of BigQuery SQL runs: queries, the DDL and DML Dataform
 # writes, and what operations and scripts hold. ZetaSQL analyzes only the kinds listed.
 STATEMENT_KINDS = (
-    "QUERY", "CREATE_TABLE_AS_SELECT", "CREATE_TABLE", "CREATE_VIEW", "CREATE_MATERIALIZED_VIEW",
-    "CREATE_EXTERNAL_TABLE", "CREATE_FUNCTION", "CREATE_TABLE_FUNCTION", "CREATE_PROCEDURE",
-    "CREATE_SCHEMA", "CREATE_MODEL", "MERGE", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "ASSERT",
-    "DROP", "ALTER_TABLE", "ALTER_TABLE_SET_OPTIONS", "ALTER_VIEW", "ALTER_SCHEMA", "EXPORT_DATA",
-    "EXPORT_MODEL", "CALL", "BEGIN", "COMMIT", "ROLLBACK", "EXECUTE_IMMEDIATE",
+    "QUERY",
+    "CREATE_TABLE_AS_SELECT",
+    "CREATE_TABLE",
+    "CREATE_VIEW",
+    "CREATE_MATERIALIZED_VIEW",
+    "CREATE_EXTERNAL_TABLE",
+    "CREATE_FUNCTION",
+    "CREATE_TABLE_FUNCTION",
+    "CREATE_PROCEDURE",
+    "CREATE_SCHEMA",
+    "CREATE_MODEL",
+    "MERGE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "ASSERT",
+    "DROP",
+    "ALTER_TABLE",
+    "ALTER_TABLE_SET_OPTIONS",
+    "ALTER_VIEW",
+    "ALTER_SCHEMA",
+    "EXPORT_DATA",
+    "EXPORT_MODEL",
+    "CALL",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "EXECUTE_IMMEDIATE",
 )
 
 
@@ -62,14 +87,25 @@ def language_options(pb, oracle_stub):
 
 def analyzer_options(language, pb):
     return pb.options.AnalyzerOptionsProto(
-        language_options=language, default_timezone=DEFAULT_TIMEZONE,
+        language_options=language,
+        default_timezone=DEFAULT_TIMEZONE,
         error_message_mode=pb.language.ERROR_MESSAGE_ONE_LINE,
-        parameter_mode=pb.language.PARAMETER_NAMED, preserve_column_aliases=True)
+        parameter_mode=pb.language.PARAMETER_NAMED,
+        preserve_column_aliases=True,
+    )
 
 
 # BigQuery's aliases of its types, which ZetaSQL does not know by these names.
-TYPE_ALIASES = {"INT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "BIGINT": "INT64", "TINYINT": "INT64",
-                "BYTEINT": "INT64", "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC"}
+TYPE_ALIASES = {
+    "INT": "INT64",
+    "INTEGER": "INT64",
+    "SMALLINT": "INT64",
+    "BIGINT": "INT64",
+    "TINYINT": "INT64",
+    "BYTEINT": "INT64",
+    "DECIMAL": "NUMERIC",
+    "BIGDECIMAL": "BIGNUMERIC",
+}
 
 
 def _table_proto(name: str, table: Table, pb):
@@ -81,10 +117,11 @@ def _table_proto(name: str, table: Table, pb):
 
 
 def _new_table_proto(name: str, table: Table, pb):
-    columns = [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb))
-               for column, kind in table.columns]
-    columns += [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb), is_pseudo_column=True)
-                for column, kind in table.pseudo_columns]
+    columns = [pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb)) for column, kind in table.columns]
+    columns += [
+        pb.table.SimpleColumnProto(name=column, type=types.to_proto(kind, pb), is_pseudo_column=True)
+        for column, kind in table.pseudo_columns
+    ]
     return pb.table.SimpleTableProto(name=name, column=columns)
 
 
@@ -103,14 +140,18 @@ def to_proto(catalog: Catalog, language, pb):
         whole.serialization_id = 2 * serial + 1
         quoted.append(whole)
     constants = [
-        pb.constant.SimpleConstantProto(name_path=[name], type=types.to_proto(c.type, pb),
-                                        value=values.to_proto(c.value, c.type, pb))
+        pb.constant.SimpleConstantProto(
+            name_path=[name], type=types.to_proto(c.type, pb), value=values.to_proto(c.value, c.type, pb)
+        )
         for name, c in sorted(catalog.constants.items())
     ]
     return pb.catalog.SimpleCatalogProto(
-        name="bigquery", table=quoted,
-        named_type=[pb.catalog.SimpleCatalogProto.NamedTypeProto(name=alias, type=types.to_proto(kind, pb))
-                    for alias, kind in TYPE_ALIASES.items()],
+        name="bigquery",
+        table=quoted,
+        named_type=[
+            pb.catalog.SimpleCatalogProto.NamedTypeProto(name=alias, type=types.to_proto(kind, pb))
+            for alias, kind in TYPE_ALIASES.items()
+        ],
         catalog=[pb.catalog.SimpleCatalogProto(name=dataset, table=tables) for dataset, tables in datasets.items()],
         constant=constants,
         builtin_function_options=pb.options.ZetaSQLBuiltinFunctionOptionsProto(language_options=language),

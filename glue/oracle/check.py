@@ -19,6 +19,7 @@ the declared type; the names become constants of that type for the rest of the a
 script variables are. An action with a problem is left out of the catalog, and what depends
 on it is reported as not checked rather than as a cascade of missing tables.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,13 @@ from glue.oracle.sources import source_tables
 from glue.settings import Settings
 
 # A DECLARE's default may be of a type BigQuery coerces to the declared one.
-_COERCIBLE = {("INT64", "FLOAT64"), ("INT64", "NUMERIC"), ("INT64", "BIGNUMERIC"), ("NUMERIC", "FLOAT64"),
-              ("NUMERIC", "BIGNUMERIC")}
+_COERCIBLE = {
+    ("INT64", "FLOAT64"),
+    ("INT64", "NUMERIC"),
+    ("INT64", "BIGNUMERIC"),
+    ("NUMERIC", "FLOAT64"),
+    ("NUMERIC", "BIGNUMERIC"),
+}
 
 
 @dataclass
@@ -85,8 +91,12 @@ class Checker:
     def _action(self, action: Action) -> None:
         if action.kind == "declaration":
             if action.name not in self.catalog.tables:
-                self._fail(action, "a declared source with no schema: add it to glue/oracle/sources.py "
-                                         "beside the code that provisions it", "declaration")
+                self._fail(
+                    action,
+                    "a declared source with no schema: add it to glue/oracle/sources.py "
+                    "beside the code that provisions it",
+                    "declaration",
+                )
             return
         if action.kind == "operations":
             constants: dict[str, Constant] = {}
@@ -120,8 +130,9 @@ class Checker:
         self.catalog.tables[action.name] = Table(columns)
 
     # ------------------------------------------------------------------ statements
-    def _analyze(self, action: Action, wrapped: statements.Wrapped, constants: dict[str, Constant],
-                 what: str) -> list[tuple[str, str]]:
+    def _analyze(
+        self, action: Action, wrapped: statements.Wrapped, constants: dict[str, Constant], what: str
+    ) -> list[tuple[str, str]]:
         self.report.statements += 1
         try:
             return self.oracle.analyze(wrapped.sql, self.catalog.with_constants(constants))
@@ -135,8 +146,9 @@ class Checker:
                 column -= wrapped.head_columns
             self._fail(action, error.message, what, line, column, query=wrapped.sql)
 
-    def _scripts(self, action: Action, scripts_: list[str], constants: dict[str, Constant],
-                 block: str) -> dict[str, Constant]:
+    def _scripts(
+        self, action: Action, scripts_: list[str], constants: dict[str, Constant], block: str
+    ) -> dict[str, Constant]:
         for script in scripts_:
             constants = self._script(action, script, constants, block)
         return constants
@@ -153,12 +165,19 @@ class Checker:
             else:
                 # The default as a query: SELECT written over the DECLARE keyword, so that the
                 # default keeps its line and column in the script.
-                columns = self._analyze_script(action, script, declared.default_start, declared.default_end,
-                                               "SELECT ", constants, block, prefix_at=statement.start)
+                columns = self._analyze_script(
+                    action,
+                    script,
+                    declared.default_start,
+                    declared.default_end,
+                    "SELECT ",
+                    constants,
+                    block,
+                    prefix_at=statement.start,
+                )
                 kind = self._declared_type(action, script, statement, declared, columns[0][1], block)
             if kind is None:
-                self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default",
-                           block)
+                self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default", block)
             constants.update({name: Constant(kind) for name in declared.names})
         return constants
 
@@ -174,12 +193,18 @@ class Checker:
                 self._fail(action, f"DECLARE {', '.join(declared.names)}: {error.message}", block, **where)
         wanted = self._types[declared.type]
         if default_type != wanted and (default_type, wanted) not in _COERCIBLE:
-            self._fail(action, f"DECLARE {', '.join(declared.names)} {declared.type}: its default is "
-                               f"{default_type}, which BigQuery does not assign to {wanted}", block, **where)
+            self._fail(
+                action,
+                f"DECLARE {', '.join(declared.names)} {declared.type}: its default is "
+                f"{default_type}, which BigQuery does not assign to {wanted}",
+                block,
+                **where,
+            )
         return wanted
 
-    def _analyze_script(self, action, script, start, end, prefix, constants, block,
-                        prefix_at: int | None = None) -> list[tuple[str, str]]:
+    def _analyze_script(
+        self, action, script, start, end, prefix, constants, block, prefix_at: int | None = None
+    ) -> list[tuple[str, str]]:
         self.report.statements += 1
         text = scripts.blanked(script, start, end, prefix, prefix_at)
         try:
@@ -187,8 +212,17 @@ class Checker:
         except OracleError as error:
             self._fail(action, error.message, block, error.line, error.column, query=script, block=block)
 
-    def _fail(self, action: Action, message: str, what: str, line: int | None = None,
-              column: int | None = None, query: str = "", block: str = "body", offset: int | None = None):
+    def _fail(
+        self,
+        action: Action,
+        message: str,
+        what: str,
+        line: int | None = None,
+        column: int | None = None,
+        query: str = "",
+        block: str = "body",
+        offset: int | None = None,
+    ):
         if offset is not None:
             line = query.count("\n", 0, offset) + 1
         problem = locate(self.root, action, message, what, query, line, column, block)

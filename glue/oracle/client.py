@@ -6,6 +6,7 @@
 
 Errors come back as OracleError with BigQuery's message and the line and column it gives.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,13 +29,17 @@ class OracleError(Exception):
 
 
 def _error(error: grpc.RpcError) -> OracleError:
-    if error.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE,
-                            grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.FAILED_PRECONDITION):
+    if error.code() not in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.OUT_OF_RANGE,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    ):
         raise error  # not an answer about the SQL: the service itself failed
     details = error.details() or ""
     where = _AT.search(details)
     if where:
-        return OracleError(details[:where.start()], int(where[1]), int(where[2]))
+        return OracleError(details[: where.start()], int(where[1]), int(where[2]))
     return OracleError(details)
 
 
@@ -63,8 +68,8 @@ class Oracle:
     def analyze(self, sql: str, catalog: catalogs.Catalog) -> list[tuple[str, str]]:
         """The statement's output columns as BigQuery types; raises OracleError when BigQuery would refuse it."""
         request = self.pb.service.AnalyzeRequest(
-            options=self.options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb),
-            sql_statement=sql)
+            options=self.options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb), sql_statement=sql
+        )
         try:
             response = self.server.stub.Analyze(request)
         except grpc.RpcError as error:
@@ -79,31 +84,43 @@ class Oracle:
         options.prune_unused_columns = True
         options.parse_location_record_type = self.pb.language.PARSE_LOCATION_RECORD_FULL_NODE_SCOPE
         request = self.pb.service.AnalyzeRequest(
-            options=options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb), sql_statement=sql)
+            options=options, simple_catalog=catalogs.to_proto(catalog, self.language, self.pb), sql_statement=sql
+        )
         try:
             return self.server.stub.Analyze(request).resolved_statement
         except grpc.RpcError as error:
             raise _error(error) from None
 
-    def evaluate(self, sql: str, catalog: catalogs.Catalog,
-                 contents: dict[str, list[tuple]]) -> tuple[list[tuple[str, str]], list[tuple]]:
+    def evaluate(
+        self, sql: str, catalog: catalogs.Catalog, contents: dict[str, list[tuple]]
+    ) -> tuple[list[tuple[str, str]], list[tuple]]:
         """Runs a query on ZetaSQL's reference evaluator over these tables' rows."""
         pb = self.pb
         table_content = {}
         for name, rows in contents.items():
             table = catalog.tables[name]
-            data = pb.service.TableData(row=[
-                pb.service.TableData.Row(cell=[values.to_proto(v, t, pb) for v, (_, t) in zip(row, table.all_columns)])
-                for row in rows])
+            data = pb.service.TableData(
+                row=[
+                    pb.service.TableData.Row(
+                        cell=[values.to_proto(v, t, pb) for v, (_, t) in zip(row, table.all_columns)]
+                    )
+                    for row in rows
+                ]
+            )
             table_content[name] = pb.service.TableContent(table_data=data)
         request = pb.service.EvaluateQueryRequest(
-            sql=sql, options=self.options, simple_catalog=catalogs.to_proto(catalog, self.language, pb),
-            table_content=table_content)
+            sql=sql,
+            options=self.options,
+            simple_catalog=catalogs.to_proto(catalog, self.language, pb),
+            table_content=table_content,
+        )
         try:
             response = self.server.stub.EvaluateQuery(request)
         except grpc.RpcError as error:
             raise _error(error) from None
         columns = [(c.name, types.to_name(c.type, pb)) for c in response.prepared.columns]
-        rows = [tuple(values.from_proto(cell, kind) for cell, (_, kind) in zip(row.cell, columns))
-                for row in response.content.table_data.row]
+        rows = [
+            tuple(values.from_proto(cell, kind) for cell, (_, kind) in zip(row.cell, columns))
+            for row in response.content.table_data.row
+        ]
         return columns, rows

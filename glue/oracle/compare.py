@@ -5,6 +5,7 @@ that is DOUBLE locally and NUMERIC on BigQuery is a difference. Values are compa
 floats included, after putting both sides in one form: timestamps in UTC, NUMERIC without
 trailing zeros, JSON parsed.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,13 @@ def compare(name: str, local: tuple[list, list], oracle: tuple[list, list], samp
     found = []
     local_types, oracle_types = dict(local_columns), dict(oracle_columns)
     if set(local_types) != set(oracle_types):
-        found.append(Difference(name, f"columns differ: local only {sorted(set(local_types) - set(oracle_types))}, "
-                                      f"BigQuery only {sorted(set(oracle_types) - set(local_types))}"))
+        found.append(
+            Difference(
+                name,
+                f"columns differ: local only {sorted(set(local_types) - set(oracle_types))}, "
+                f"BigQuery only {sorted(set(oracle_types) - set(local_types))}",
+            )
+        )
         return found
     for column, kind in oracle_columns:
         if local_types[column] != kind:
@@ -73,8 +79,14 @@ def compare(name: str, local: tuple[list, list], oracle: tuple[list, list], samp
     mine, theirs = _rows(local_columns, local_rows, order), _rows(oracle_columns, oracle_rows, order)
     if mine != theirs:
         only_local, only_oracle = list((mine - theirs).elements()), list((theirs - mine).elements())
-        found.append(Difference(name, (
-            f"{len(only_local)} row(s) only locally, {len(only_oracle)} only on BigQuery (columns {order})\n"
-            f"    local:    {only_local[:sample]}\n    BigQuery: {only_oracle[:sample]}"),
-            len(only_local) + len(only_oracle)))
+        found.append(
+            Difference(
+                name,
+                (
+                    f"{len(only_local)} row(s) only locally, {len(only_oracle)} only on BigQuery (columns {order})\n"
+                    f"    local:    {only_local[:sample]}\n    BigQuery: {only_oracle[:sample]}"
+                ),
+                len(only_local) + len(only_oracle),
+            )
+        )
     return found

@@ -5,6 +5,7 @@ on the local runner and on BigQuery's reference evaluator; every table is compar
 Batches keep each request to the evaluator under its 4 MB limit, and its joins, which it runs
 as nested loops, small.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from glue.dataform import Graph
-from glue.runner import Harness
 from glue.oracle.client import Oracle
 from glue.oracle.compare import Difference
 from glue.oracle.differential import WRITES
+from glue.runner import Harness
 
 
 @dataclass
@@ -33,23 +34,32 @@ class DifferentialReport:
         return not self.differences
 
     def lines(self) -> list[str]:
-        out = [f"corpus: {sum(self.payloads.values()):,} payloads ("
-               + ", ".join(f"{part} {n:,}" for part, n in self.payloads.items())
-               + f") in {self.batches} batches, {self.seconds:.1f}s"]
-        out += [f"  {table:<50} {self.rows[table]:>8,} rows  {self.differing[table]:>4} differing"
-                for table in sorted(self.rows)]
+        out = [
+            f"corpus: {sum(self.payloads.values()):,} payloads ("
+            + ", ".join(f"{part} {n:,}" for part, n in self.payloads.items())
+            + f") in {self.batches} batches, {self.seconds:.1f}s"
+        ]
+        out += [
+            f"  {table:<50} {self.rows[table]:>8,} rows  {self.differing[table]:>4} differing"
+            for table in sorted(self.rows)
+        ]
         out += [f"  DIFFERENCE {d}" for d in self.differences]
         return out
 
 
-def differential_run(graph: Graph, oracle: Oracle, corpus: dict[str, list[str]], batch_size: int = 200,
-                     on_batch: Callable[[str, int, DifferentialReport], None] | None = None) -> DifferentialReport:
+def differential_run(
+    graph: Graph,
+    oracle: Oracle,
+    corpus: dict[str, list[str]],
+    batch_size: int = 200,
+    on_batch: Callable[[str, int, DifferentialReport], None] | None = None,
+) -> DifferentialReport:
     """Runs each part of the corpus, in batches of `batch_size` payloads, on both engines."""
     report, started = DifferentialReport(), time.perf_counter()
     for part, payloads in corpus.items():
         report.payloads[part] += len(payloads)
         for first in range(0, len(payloads), batch_size):
-            _batch(graph, oracle, payloads[first:first + batch_size], f"{part}-{first}", report)
+            _batch(graph, oracle, payloads[first : first + batch_size], f"{part}-{first}", report)
             if on_batch:
                 on_batch(part, first + batch_size, report)
     report.seconds = time.perf_counter() - started

@@ -4,6 +4,7 @@ JSON edge cases where engines are known to part ways.
 Each edge case is one landing line, named for what it tests; most are a valid visit with one
 thing changed, so that everything downstream of the parse is exercised too.
 """
+
 from __future__ import annotations
 
 import random
@@ -18,8 +19,10 @@ START = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
 def generated(count: int, seed: int = 7, faults: FaultConfig | None = None) -> list[str]:
     """`count` simulated visits as payloads, a minute apart, with malformed, duplicate and late ones."""
     rng = random.Random(seed)
-    factory, injector = VisitFactory(rng), FaultInjector(
-        rng, faults or FaultConfig(malformed_rate=0.05, duplicate_rate=0.03, late_rate=0.05))
+    factory, injector = (
+        VisitFactory(rng),
+        FaultInjector(rng, faults or FaultConfig(malformed_rate=0.05, duplicate_rate=0.03, late_rate=0.05)),
+    )
     payloads = []
     for i in range(count):
         moment = START + timedelta(minutes=i)
@@ -27,18 +30,28 @@ def generated(count: int, seed: int = 7, faults: FaultConfig | None = None) -> l
     return payloads
 
 
-def _visit(amount: str = "59.98", price: str = "29.99", quantity: str = "2", timestamp: str = "2024-07-01T09:01:40",
-           extra: str = "", session: str = '"SID-1"') -> str:
+def _visit(
+    amount: str = "59.98",
+    price: str = "29.99",
+    quantity: str = "2",
+    timestamp: str = "2024-07-01T09:01:40",
+    extra: str = "",
+    session: str = '"SID-1"',
+) -> str:
     """A valid visit as JSON text, with its numbers and timestamp written as given."""
-    item = (f'{{"product_id": "PER-001", "product_name": "Mouse", "category": "peripherals", '
-            f'"price": {price}, "quantity": {quantity}}}')
-    return ('{"session_id": ' + session + ', "user_id": "UID-1", "device_type": "desktop"' + extra + ', "events": ['
-            '{"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:00", '
-            '"details": {"page_url": "https://example.com/home", "referrer_url": null}}}, '
-            '{"event": {"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05", '
-            f'"details": {item}}}}}, '
-            f'{{"event": {{"event_type": "purchase", "timestamp": "{timestamp}", "details": {{"order_id": "O-1", '
-            f'"amount": {amount}, "currency": "USD", "items": [{item}]}}}}}}]}}')
+    item = (
+        f'{{"product_id": "PER-001", "product_name": "Mouse", "category": "peripherals", '
+        f'"price": {price}, "quantity": {quantity}}}'
+    )
+    return (
+        '{"session_id": ' + session + ', "user_id": "UID-1", "device_type": "desktop"' + extra + ', "events": ['
+        '{"event": {"event_type": "page_view", "timestamp": "2024-07-01T09:00:00", '
+        '"details": {"page_url": "https://example.com/home", "referrer_url": null}}}, '
+        '{"event": {"event_type": "add_item_to_cart", "timestamp": "2024-07-01T09:01:05", '
+        f'"details": {item}}}}}, '
+        f'{{"event": {{"event_type": "purchase", "timestamp": "{timestamp}", "details": {{"order_id": "O-1", '
+        f'"amount": {amount}, "currency": "USD", "items": [{item}]}}}}}}]}}'
+    )
 
 
 EDGE_CASES: dict[str, str] = {

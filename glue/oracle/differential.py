@@ -1,16 +1,18 @@
 """A run compared across engines: the local runner's report and tables against the evaluator's."""
+
 from __future__ import annotations
 
-from glue.runner import RunReport
 from glue.dataform import Action
 from glue.oracle.compare import Difference, compare, duckdb_table
 from glue.oracle.engine import OracleEngine
+from glue.runner import RunReport
 
 WRITES = ("table", "incremental", "view")
 
 
-def compare_run(connection, engine: OracleEngine, actions: list[Action], report: RunReport,
-                full_refresh: bool = False) -> list[Difference]:
+def compare_run(
+    connection, engine: OracleEngine, actions: list[Action], report: RunReport, full_refresh: bool = False
+) -> list[Difference]:
     """Runs `actions` on the engine and returns every difference from the local `report` and tables."""
     outcomes = engine.run(actions, full_refresh)
     found: list[Difference] = []
@@ -20,11 +22,17 @@ def compare_run(connection, engine: OracleEngine, actions: list[Action], report:
             continue
         local_ok, oracle_ok = result.status == "ok", outcome.status == "ok"
         if local_ok != oracle_ok:
-            found.append(Difference(name, f"locally {result.status} ({result.message or 'no error'}); "
-                                          f"on BigQuery {outcome.status} ({outcome.message or 'no error'})"))
+            found.append(
+                Difference(
+                    name,
+                    f"locally {result.status} ({result.message or 'no error'}); "
+                    f"on BigQuery {outcome.status} ({outcome.message or 'no error'})",
+                )
+            )
         elif result.action.kind == "assertion" and not local_ok and result.rows != outcome.failing_rows:
-            found.append(Difference(name, f"fails with {result.rows} row(s) locally, "
-                                          f"{outcome.failing_rows} on BigQuery"))
+            found.append(
+                Difference(name, f"fails with {result.rows} row(s) locally, {outcome.failing_rows} on BigQuery")
+            )
         elif local_ok and result.action.kind in WRITES:
             found += compare(name, duckdb_table(connection, name), engine.table(name))
     return found

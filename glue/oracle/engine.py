@@ -10,6 +10,7 @@ BigQuery's MERGE does) or appended; a DECLARE in the pre-operations is evaluated
 constant; an assertion fails when its query returns rows. Rows are written as BigQuery writes
 them: a NULL ARRAY is [], and an ARRAY holding a NULL fails the action.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -110,7 +111,7 @@ class OracleEngine:
                     raise OracleCannotRun(f"{action.file}: the evaluator runs no {statement.text.split()[0]} statement")
                 value, kind = None, declared.type
                 if declared.default_start is not None:
-                    default = text[declared.default_start:declared.default_end]
+                    default = text[declared.default_start : declared.default_end]
                     [(_, found)], [(value,)] = self._query(action, f"SELECT {default}", constants)
                     kind = kind or found
                 constants.update({name: Constant(kind, value) for name in declared.names})
@@ -131,8 +132,9 @@ class OracleEngine:
         clash = [k for k, n in new_keys.items() if n > 1 and k in matched]
         if clash:
             raise OracleError(f"MERGE: a row of {action.name} matched more than one new row, keys {clash[:3]}")
-        self.rows[action.name] = [r for r, inside in comparable
-                                  if not (inside and tuple(r[i] for i in key_at) in new_keys)] + new
+        self.rows[action.name] = [
+            r for r, inside in comparable if not (inside and tuple(r[i] for i in key_at) in new_keys)
+        ] + new
 
     def _rows_within_filter(self, action: Action, constants) -> list[tuple[tuple, bool]]:
         """Each existing row, and whether the merge compares it (its updatePartitionFilter)."""

@@ -1,4 +1,5 @@
 """A problem the check found, placed in the analyst's own SQLX file: line, column and a caret."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ class Problem:
 
 
 def _word_at(line: str, column: int) -> str:
-    match = re.match(r"[`'\"]?[\w.]+", line[column - 1:]) if 0 < column <= len(line) else None
+    match = re.match(r"[`'\"]?[\w.]+", line[column - 1 :]) if 0 < column <= len(line) else None
     return match.group(0) if match else ""
 
 
@@ -41,8 +42,9 @@ def _config_line(sqlx: str) -> int:
     return 1
 
 
-def locate(root: Path, action: Action, message: str, what: str, compiled: str, line: int | None,
-           column: int | None, block: str) -> Problem:
+def locate(
+    root: Path, action: Action, message: str, what: str, compiled: str, line: int | None, column: int | None, block: str
+) -> Problem:
     """The problem at compiled SQL (line, column), moved to the SQLX line it came from. A
     statement Dataform generates (an inline assertion) or a fault in what it writes around
     the query points at the config block."""

@@ -5,6 +5,7 @@ The stubs are generated once per version of those protos (grpcio-tools' protoc),
 them, so no second copy of ZetaSQL's protos is vendored or installed. The generated modules
 are top-level (`local_service_pb2`, `zetasql.*`), as protoc names them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,9 @@ def _generate(protos: Path, target: Path) -> None:
     scratch.mkdir(parents=True)
     files = [p.relative_to(protos).as_posix() for p in sorted(protos.rglob("*.proto"))]
     well_known = Path(protoc.__file__).parent / "_proto"
-    status = protoc.main(["protoc", f"-I{protos}", f"-I{well_known}", f"--python_out={scratch}",
-                          f"--grpc_python_out={scratch}", *files])
+    status = protoc.main(
+        ["protoc", f"-I{protos}", f"-I{well_known}", f"--python_out={scratch}", f"--grpc_python_out={scratch}", *files]
+    )
     if status != 0:
         raise OracleUnavailable(f"protoc could not compile the ZetaSQL protos in {protos}")
     shutil.rmtree(target, ignore_errors=True)

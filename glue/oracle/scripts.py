@@ -6,6 +6,7 @@ was given. Each statement is therefore sent as the whole script with everything 
 A `DECLARE names TYPE DEFAULT expr` is read into its parts: the analyzer has no scripting, so
 the check analyzes the default as a query and declares the names as typed constants.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ class Declare:
 
 def split(script: str) -> list[Statement]:
     """The script's statements in order, split at top-level semicolons (not those in strings)."""
-    return [Statement(s[0].start, s[-1].end + 1, script[s[0].start:s[-1].end + 1]) for s in statement_tokens(script)]
+    return [Statement(s[0].start, s[-1].end + 1, script[s[0].start : s[-1].end + 1]) for s in statement_tokens(script)]
 
 
 def blanked(script: str, start: int, end: int, prefix: str = "", prefix_at: int | None = None) -> str:
@@ -41,9 +42,9 @@ def blanked(script: str, start: int, end: int, prefix: str = "", prefix_at: int 
     kept = re.sub(r"[^\n]", " ", script[:start]) + script[start:end] + re.sub(r"[^\n]", " ", script[end:])
     if prefix:
         at = start - len(prefix) if prefix_at is None else prefix_at
-        if at < 0 or "\n" in kept[at:at + len(prefix)]:
+        if at < 0 or "\n" in kept[at : at + len(prefix)]:
             raise ValueError("no room for the prefix")
-        kept = kept[:at] + prefix + kept[at + len(prefix):]
+        kept = kept[:at] + prefix + kept[at + len(prefix) :]
     return kept
 
 
@@ -58,7 +59,7 @@ def declare(statement: Statement) -> Declare | None:
     names = [n.strip() for n in match["names"].split(",")]
     rest, rest_at = match["rest"], statement.start + match.start("rest")
     default = re.search(r"(?:^|\s)DEFAULT\s", rest, re.I)
-    kind = (rest[:default.start()] if default else rest).strip() or None
+    kind = (rest[: default.start()] if default else rest).strip() or None
     if not default:
         return Declare(names, kind, None, None)
     return Declare(names, kind, rest_at + default.end(), statement.end)

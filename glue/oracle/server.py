@@ -11,6 +11,7 @@ listens, and stops it on exit:
 Why the native binary and not PyPI's `zetasql` (the same library as WebAssembly): its first
 analysis took 43 s here, compiling the module, against under a second to start this server.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from glue.stack import free_port
 from glue.oracle.protos import OracleUnavailable, load
+from glue.stack import free_port
 
 PACKAGE = Path("node_modules", "@fivetrandevelopers", "zetasql", "lib", "zetasql")
 # gRPC's default limit: the server refuses a larger request, so table contents are sent in
@@ -59,8 +60,13 @@ class ZetaSQL:
         executable = binary(root)
         modules = load(root / PACKAGE / "protos", root / ".local" / "zetasql")
         port = free_port()
-        process = subprocess.Popen([str(executable), "127.0.0.1", str(port)], stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(executable), "127.0.0.1", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         seen = _lines_until_listening(process, time.monotonic() + timeout)
         if process.poll() is not None or not seen or "listening" not in seen[-1]:
             _stop(process)
@@ -93,7 +99,7 @@ def _lines_until_listening(process: subprocess.Popen, deadline: float) -> list[s
         *lines, pending = pending.split(b"\n")
         seen += [line.decode(errors="replace").strip() for line in lines]
         if any("listening" in line for line in seen):
-            return seen[:next(i for i, line in enumerate(seen) if "listening" in line) + 1]
+            return seen[: next(i for i, line in enumerate(seen) if "listening" in line) + 1]
     return seen
 
 

@@ -1,8 +1,15 @@
 """The raw sources' BigQuery schemas, as provisioning creates them (glue/provision/bigquery.py)."""
+
 from __future__ import annotations
 
 from glue.oracle.catalog import Table
-from glue.provision.bigquery import LANDING_HIVE_KEYS, LANDING_PSEUDO_COLUMNS, LANDING_SCHEMA, OBJECT_TABLE_SCHEMA, PUBSUB_SCHEMA
+from glue.provision.bigquery import (
+    LANDING_HIVE_KEYS,
+    LANDING_PSEUDO_COLUMNS,
+    LANDING_SCHEMA,
+    OBJECT_TABLE_SCHEMA,
+    PUBSUB_SCHEMA,
+)
 from glue.settings import Settings
 
 

@@ -8,6 +8,7 @@ template string (the `${when(incremental(),` and backtick before the SQL, the ba
 `,` or `)}` after it). A line holding only a placeholder matches anything and may expand to
 several lines (an includes/ helper's SQL); a line with text of its own that matches is surer.
 """
+
 from __future__ import annotations
 
 import re

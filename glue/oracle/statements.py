@@ -4,6 +4,7 @@ Each keeps the model's SQL at its own line numbers: the statement's head is writ
 query's first line, and its tail after the last, so an error's line in the statement is its
 line in the compiled SQL. `head_columns` tells how far the head reaches on that line.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,10 @@ def merge(action: Action, query: str, columns: list[str]) -> Wrapped:
     if action.update_partition_filter:
         on += f" AND T.{action.update_partition_filter}"
     names = ", ".join(f"`{c}`" for c in columns)
-    tail = (f") S ON {on}\nWHEN MATCHED THEN UPDATE SET {', '.join(f'`{c}` = S.{c}' for c in columns)}\n"
-            f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({names})")
+    tail = (
+        f") S ON {on}\nWHEN MATCHED THEN UPDATE SET {', '.join(f'`{c}` = S.{c}' for c in columns)}\n"
+        f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({names})"
+    )
     return _wrap(f"MERGE {_quoted(action.name)} T USING (", query, tail)
 
 

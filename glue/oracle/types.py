@@ -4,19 +4,40 @@ BigQuery's names are the common language: the analyzer's types are written in th
 (`ARRAY<STRUCT<name STRING, value INT64>>`), and so are the local tables' DuckDB types when the
 two engines are compared.
 """
+
 from __future__ import annotations
 
 import re
 
 SCALARS = {
-    "INT64": "TYPE_INT64", "BOOL": "TYPE_BOOL", "FLOAT64": "TYPE_DOUBLE", "STRING": "TYPE_STRING",
-    "BYTES": "TYPE_BYTES", "DATE": "TYPE_DATE", "TIMESTAMP": "TYPE_TIMESTAMP", "TIME": "TYPE_TIME",
-    "DATETIME": "TYPE_DATETIME", "NUMERIC": "TYPE_NUMERIC", "BIGNUMERIC": "TYPE_BIGNUMERIC",
-    "JSON": "TYPE_JSON", "INTERVAL": "TYPE_INTERVAL", "GEOGRAPHY": "TYPE_GEOGRAPHY",
+    "INT64": "TYPE_INT64",
+    "BOOL": "TYPE_BOOL",
+    "FLOAT64": "TYPE_DOUBLE",
+    "STRING": "TYPE_STRING",
+    "BYTES": "TYPE_BYTES",
+    "DATE": "TYPE_DATE",
+    "TIMESTAMP": "TYPE_TIMESTAMP",
+    "TIME": "TYPE_TIME",
+    "DATETIME": "TYPE_DATETIME",
+    "NUMERIC": "TYPE_NUMERIC",
+    "BIGNUMERIC": "TYPE_BIGNUMERIC",
+    "JSON": "TYPE_JSON",
+    "INTERVAL": "TYPE_INTERVAL",
+    "GEOGRAPHY": "TYPE_GEOGRAPHY",
 }
-ALIASES = {"INTEGER": "INT64", "INT": "INT64", "BIGINT": "INT64", "SMALLINT": "INT64", "TINYINT": "INT64",
-           "BYTEINT": "INT64", "BOOLEAN": "BOOL", "FLOAT": "FLOAT64", "DOUBLE": "FLOAT64",
-           "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC"}
+ALIASES = {
+    "INTEGER": "INT64",
+    "INT": "INT64",
+    "BIGINT": "INT64",
+    "SMALLINT": "INT64",
+    "TINYINT": "INT64",
+    "BYTEINT": "INT64",
+    "BOOLEAN": "BOOL",
+    "FLOAT": "FLOAT64",
+    "DOUBLE": "FLOAT64",
+    "DECIMAL": "NUMERIC",
+    "BIGDECIMAL": "BIGNUMERIC",
+}
 _NAMES = {kind: name for name, kind in SCALARS.items()}
 
 
@@ -37,14 +58,16 @@ def to_proto(name: str, pb):
     text = name.strip()
     upper = text.upper()
     if upper.startswith("ARRAY<") and upper.endswith(">"):
-        return pb.type.TypeProto(type_kind=pb.type.TYPE_ARRAY, array_type=pb.type.ArrayTypeProto(
-            element_type=to_proto(text[6:-1], pb)))
+        return pb.type.TypeProto(
+            type_kind=pb.type.TYPE_ARRAY, array_type=pb.type.ArrayTypeProto(element_type=to_proto(text[6:-1], pb))
+        )
     if upper.startswith("STRUCT<") and upper.endswith(">"):
         fields = []
         for part in _split_top_level(text[7:-1]):
             field_name, field_type = part.split(None, 1)
-            fields.append(pb.type.StructFieldProto(field_name=field_name.strip("`"),
-                                                   field_type=to_proto(field_type, pb)))
+            fields.append(
+                pb.type.StructFieldProto(field_name=field_name.strip("`"), field_type=to_proto(field_type, pb))
+            )
         return pb.type.TypeProto(type_kind=pb.type.TYPE_STRUCT, struct_type=pb.type.StructTypeProto(field=fields))
     base = re.sub(r"\(.*\)$", "", upper).strip()  # NUMERIC(10, 2), STRING(20): parameters are not types
     base = ALIASES.get(base, base)
@@ -64,11 +87,26 @@ def to_name(proto, pb) -> str:
     return _NAMES.get(kind, kind.removeprefix("TYPE_"))
 
 
-_DUCKDB = {"VARCHAR": "STRING", "BIGINT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "TINYINT": "INT64",
-           "HUGEINT": "INT64", "UBIGINT": "INT64", "DOUBLE": "FLOAT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL",
-           "DATE": "DATE", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "TIMESTAMPTZ": "TIMESTAMP",
-           "TIMESTAMP": "DATETIME", "TIME": "TIME",
-           "BLOB": "BYTES", "JSON": "JSON", "INTERVAL": "INTERVAL"}
+_DUCKDB = {
+    "VARCHAR": "STRING",
+    "BIGINT": "INT64",
+    "INTEGER": "INT64",
+    "SMALLINT": "INT64",
+    "TINYINT": "INT64",
+    "HUGEINT": "INT64",
+    "UBIGINT": "INT64",
+    "DOUBLE": "FLOAT64",
+    "FLOAT": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "DATE": "DATE",
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+    "TIMESTAMPTZ": "TIMESTAMP",
+    "TIMESTAMP": "DATETIME",
+    "TIME": "TIME",
+    "BLOB": "BYTES",
+    "JSON": "JSON",
+    "INTERVAL": "INTERVAL",
+}
 
 
 def from_duckdb(duckdb_type: str) -> str:

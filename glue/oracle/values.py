@@ -5,6 +5,7 @@ bool, tz-aware datetime (TIMESTAMP), date, list (ARRAY), dict (STRUCT), and JSON
 NUMERIC travels as ZetaSQL serialises it: the value times 10^9 as a little-endian two's
 complement integer of the fewest bytes.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Alerting as code: the log-based metric on the DoS-alert job's entries, an email channel,
 and an alert policy on the metric, through the official Logging and Monitoring clients."""
+
 from __future__ import annotations
 
 from google.api import label_pb2, metric_pb2
@@ -11,8 +12,7 @@ from glue.provision.plan import get_or_none
 
 # The job logs each alert as a WARNING whose message is JSON with "alert": "dos" (dos_alert/alerting.py);
 # on Dataflow, worker logs carry the message in jsonPayload.message.
-ALERT_LOG_FILTER = ('resource.type="dataflow_step" AND severity=WARNING '
-                    'AND jsonPayload.message:"\\"alert\\": \\"dos\\""')
+ALERT_LOG_FILTER = 'resource.type="dataflow_step" AND severity=WARNING AND jsonPayload.message:"\\"alert\\": \\"dos\\""'
 DIMENSION_EXTRACTOR = 'REGEXP_EXTRACT(jsonPayload.message, "\\"dimension\\": \\"([a-z]+)\\"")'
 
 
@@ -26,12 +26,23 @@ class LogMetric:
     def _wanted(self) -> LogMetricMessage:
         descriptor = metric_pb2.MetricDescriptor(
             metric_kind=metric_pb2.MetricDescriptor.MetricKind.DELTA,
-            value_type=metric_pb2.MetricDescriptor.ValueType.INT64, unit="1",
-            labels=[label_pb2.LabelDescriptor(key="dimension", value_type=label_pb2.LabelDescriptor.ValueType.STRING,
-                                              description="all, page, user or ip")])
-        return LogMetricMessage(name=self.metric_id, filter=ALERT_LOG_FILTER,
-                                description="DoS alerts logged by the clickstream DoS-alert job, by dimension.",
-                                metric_descriptor=descriptor, label_extractors={"dimension": DIMENSION_EXTRACTOR})
+            value_type=metric_pb2.MetricDescriptor.ValueType.INT64,
+            unit="1",
+            labels=[
+                label_pb2.LabelDescriptor(
+                    key="dimension",
+                    value_type=label_pb2.LabelDescriptor.ValueType.STRING,
+                    description="all, page, user or ip",
+                )
+            ],
+        )
+        return LogMetricMessage(
+            name=self.metric_id,
+            filter=ALERT_LOG_FILTER,
+            description="DoS alerts logged by the clickstream DoS-alert job, by dimension.",
+            metric_descriptor=descriptor,
+            label_extractors={"dimension": DIMENSION_EXTRACTOR},
+        )
 
     def read(self):
         return get_or_none(self.client.get_log_metric, metric_name=self.name)
@@ -57,11 +68,12 @@ class EmailChannel:
     def __init__(self, client, project: str, email: str):
         self.client, self.project, self.email = client, project, email
         self.name = f"projects/{project}: email {email}"
-        self.channel_name: str | None = None   # known once read or created
+        self.channel_name: str | None = None  # known once read or created
 
     def read(self):
         for channel in self.client.list_notification_channels(
-                request={"name": f"projects/{self.project}", "filter": 'type="email"'}):
+            request={"name": f"projects/{self.project}", "filter": 'type="email"'}
+        ):
             if channel.labels.get("email_address") == self.email:
                 self.channel_name = channel.name
                 return channel
@@ -72,9 +84,11 @@ class EmailChannel:
 
     def create(self) -> None:
         channel = monitoring_v3.NotificationChannel(
-            type_="email", display_name=f"clickstream alerts: {self.email}", labels={"email_address": self.email})
+            type_="email", display_name=f"clickstream alerts: {self.email}", labels={"email_address": self.email}
+        )
         self.channel_name = self.client.create_notification_channel(
-            name=f"projects/{self.project}", notification_channel=channel).name
+            name=f"projects/{self.project}", notification_channel=channel
+        ).name
 
     def update(self, current, differences) -> None:
         pass
@@ -96,22 +110,33 @@ class AlertPolicy:
             display_name="DoS alert entries logged by the job",
             condition_threshold=monitoring_v3.AlertPolicy.Condition.MetricThreshold(
                 filter=f'metric.type="logging.googleapis.com/user/{self.metric_id}" AND resource.type="dataflow_step"',
-                comparison=monitoring_v3.ComparisonType.COMPARISON_GT, threshold_value=self.threshold,
+                comparison=monitoring_v3.ComparisonType.COMPARISON_GT,
+                threshold_value=self.threshold,
                 duration=duration_pb2.Duration(seconds=0),
-                aggregations=[monitoring_v3.Aggregation(
-                    alignment_period=duration_pb2.Duration(seconds=60),
-                    per_series_aligner=monitoring_v3.Aggregation.Aligner.ALIGN_SUM)]))
+                aggregations=[
+                    monitoring_v3.Aggregation(
+                        alignment_period=duration_pb2.Duration(seconds=60),
+                        per_series_aligner=monitoring_v3.Aggregation.Aligner.ALIGN_SUM,
+                    )
+                ],
+            ),
+        )
         return monitoring_v3.AlertPolicy(
-            display_name=self.DISPLAY_NAME, combiner=monitoring_v3.AlertPolicy.ConditionCombinerType.OR,
-            conditions=[condition], notification_channels=[self.channel.channel_name] if self.channel.channel_name else [],
+            display_name=self.DISPLAY_NAME,
+            combiner=monitoring_v3.AlertPolicy.ConditionCombinerType.OR,
+            conditions=[condition],
+            notification_channels=[self.channel.channel_name] if self.channel.channel_name else [],
             documentation=monitoring_v3.AlertPolicy.Documentation(
                 content="Page views per minute from one client, page or the whole site crossed the DoS-alert "
-                        "job's threshold. The alerts topic and the job's WARNING entries name the key and window.",
-                mime_type="text/markdown"))
+                "job's threshold. The alerts topic and the job's WARNING entries name the key and window.",
+                mime_type="text/markdown",
+            ),
+        )
 
     def read(self):
         policies = self.client.list_alert_policies(
-            request={"name": f"projects/{self.project}", "filter": f'display_name="{self.DISPLAY_NAME}"'})
+            request={"name": f"projects/{self.project}", "filter": f'display_name="{self.DISPLAY_NAME}"'}
+        )
         return next(iter(policies), None)
 
     def differences(self, current) -> list[str]:
@@ -139,12 +164,18 @@ def real_clients():
     from google.cloud import monitoring_v3
     from google.cloud.logging_v2.services.metrics_service_v2 import MetricsServiceV2Client
 
-    return (MetricsServiceV2Client(), monitoring_v3.NotificationChannelServiceClient(),
-            monitoring_v3.AlertPolicyServiceClient())
+    return (
+        MetricsServiceV2Client(),
+        monitoring_v3.NotificationChannelServiceClient(),
+        monitoring_v3.AlertPolicyServiceClient(),
+    )
 
 
 def alert_resources(project: str, email: str, threshold: int, clients) -> list:
     metrics, channels, policies = clients
     channel = EmailChannel(channels, project, email)
-    return [LogMetric(metrics, project, METRIC_ID), channel,
-            AlertPolicy(policies, project, METRIC_ID, channel, threshold)]
+    return [
+        LogMetric(metrics, project, METRIC_ID),
+        channel,
+        AlertPolicy(policies, project, METRIC_ID, channel, threshold),
+    ]

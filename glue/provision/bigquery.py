@@ -1,4 +1,5 @@
 """Datasets, the raw tables and the Pub/Sub service agent's dataset grant, through the BigQuery client."""
+
 from __future__ import annotations
 
 from google.cloud import bigquery
@@ -24,8 +25,12 @@ LANDING_SCHEMA = [("line", "STRING")]
 LANDING_HIVE_KEYS = [("hour", "STRING")]
 LANDING_PSEUDO_COLUMNS = [("_FILE_NAME", "STRING")]
 OBJECT_TABLE_SCHEMA = [
-    ("uri", "STRING"), ("generation", "INT64"), ("content_type", "STRING"), ("size", "INT64"),
-    ("md5_hash", "STRING"), ("updated", "TIMESTAMP"),
+    ("uri", "STRING"),
+    ("generation", "INT64"),
+    ("content_type", "STRING"),
+    ("size", "INT64"),
+    ("md5_hash", "STRING"),
+    ("updated", "TIMESTAMP"),
     ("metadata", "ARRAY<STRUCT<name STRING, value STRING>>"),
     ("ref", "STRUCT<uri STRING, version STRING, authorizer STRING, details JSON>"),
 ]
@@ -98,7 +103,9 @@ class PubSubTable:
         if partitioning is None or partitioning.field != "publish_time":
             found.append("not partitioned by publish_time (cannot change in place: recreate the table)")
         elif partitioning.type_ != bigquery.TimePartitioningType.HOUR:
-            found.append(f"partitioned by {partitioning.type_}, settings say HOUR (cannot change in place: recreate the table)")
+            found.append(
+                f"partitioned by {partitioning.type_}, settings say HOUR (cannot change in place: recreate the table)"
+            )
         elif partitioning.expiration_ms != self.expiration_ms:
             found.append(f"partition expiration: {partitioning.expiration_ms} ms -> {self.expiration_ms} ms")
         return found
@@ -106,7 +113,8 @@ class PubSubTable:
     def create(self) -> None:
         table = bigquery.Table(self.name, schema=PUBSUB_SCHEMA)
         table.time_partitioning = bigquery.TimePartitioning(
-            type_=bigquery.TimePartitioningType.HOUR, field="publish_time", expiration_ms=self.expiration_ms)
+            type_=bigquery.TimePartitioningType.HOUR, field="publish_time", expiration_ms=self.expiration_ms
+        )
         table.description = "Raw visits as the Pub/Sub BigQuery subscription writes them (write_metadata)."
         self.client.create_table(table)
 
@@ -196,8 +204,11 @@ class LandingTable(_ExternalTable):
         return config
 
     def _more_differences(self, config: bigquery.ExternalConfig) -> list[str]:
-        if config.source_format != "CSV" or config.options.field_delimiter != LINE_DELIMITER \
-                or config.options.quote_character != "":
+        if (
+            config.source_format != "CSV"
+            or config.options.field_delimiter != LINE_DELIMITER
+            or config.options.quote_character != ""
+        ):
             return ["format: one line per row (CSV, no quoting, delimiter U+0001)"]
         if config.hive_partitioning is None:
             return ["hive partitioning by landing hour: none -> hour=YYYY-MM-DDTHH"]
@@ -218,7 +229,8 @@ class LandingObjectTable(_ExternalTable):
     def _config(self) -> bigquery.ExternalConfig:
         # The client has no field for objectMetadata yet; the REST resource is built as documented.
         return bigquery.ExternalConfig.from_api_repr(
-            {"sourceUris": [self.source_uri], "objectMetadata": "SIMPLE", "connectionId": self.connection})
+            {"sourceUris": [self.source_uri], "objectMetadata": "SIMPLE", "connectionId": self.connection}
+        )
 
     def _same_kind(self, config: bigquery.ExternalConfig) -> bool:
         return config.to_api_repr().get("objectMetadata") == "SIMPLE"
@@ -244,8 +256,10 @@ class DatasetWriter:
         return dataset if dataset is not None and self._granted(dataset) else None
 
     def _granted(self, dataset) -> bool:
-        return any(entry.entity_id == self.email and entry.role in ("WRITER", "OWNER", "roles/bigquery.dataEditor")
-                   for entry in dataset.access_entries)
+        return any(
+            entry.entity_id == self.email and entry.role in ("WRITER", "OWNER", "roles/bigquery.dataEditor")
+            for entry in dataset.access_entries
+        )
 
     def differences(self, current) -> list[str]:
         return []

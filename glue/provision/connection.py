@@ -5,6 +5,7 @@ reads through a Cloud resource connection, whose own service account must be abl
 bucket's objects. That account exists only once the connection does, so the grant asks the
 connection for it when it is carried out.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -32,15 +33,22 @@ class LandingConnection:
 
     def differences(self, current) -> list[str]:
         if not current.cloud_resource.service_account_id:
-            return ["is not a Cloud resource connection (cannot change in place: delete it or rename it "
-                    "in clickstream.yaml raw.landing_connection)"]
+            return [
+                "is not a Cloud resource connection (cannot change in place: delete it or rename it "
+                "in clickstream.yaml raw.landing_connection)"
+            ]
         return []
 
     def create(self) -> None:
-        self.client.create_connection(parent=self.parent, connection_id=self.connection_id, connection=bc.Connection(
-            friendly_name="clickstream landing objects",
-            description="Lets the clickstream_raw object table list the landing bucket's objects.",
-            cloud_resource=bc.CloudResourceProperties()))
+        self.client.create_connection(
+            parent=self.parent,
+            connection_id=self.connection_id,
+            connection=bc.Connection(
+                friendly_name="clickstream landing objects",
+                description="Lets the clickstream_raw object table list the landing bucket's objects.",
+                cloud_resource=bc.CloudResourceProperties(),
+            ),
+        )
 
     def update(self, current, differences) -> None:
         raise RuntimeError(f"{self.name}: {differences[0]}")
@@ -70,8 +78,10 @@ class BucketGrant:
         policy = self._policy() if email else None
         if policy is None:
             return None
-        granted = any(binding["role"] == self.role and f"serviceAccount:{email}" in binding["members"]
-                      for binding in policy.bindings)
+        granted = any(
+            binding["role"] == self.role and f"serviceAccount:{email}" in binding["members"]
+            for binding in policy.bindings
+        )
         return policy if granted else None
 
     def differences(self, current) -> list[str]:

@@ -3,6 +3,7 @@
 Everything is named by clickstream.yaml (topics, bucket, retention) and workflow_settings.yaml
 (datasets); the project and region come from the caller.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ DATASET_DESCRIPTIONS = {
 @dataclass
 class Clients:
     """Official client objects; any left None is not provisioned (the local stack has no BigQuery)."""
+
     storage: Any = None
     bigquery: Any = None
     publisher: Any = None
@@ -44,13 +46,21 @@ def visit_schema_definition(settings: Settings) -> str:
     return (settings.root / "glue" / "schemas" / "visit.proto").read_text(encoding="utf-8")
 
 
-def landing_resources(settings: Settings, project: str, region: str, clients: Clients,
-                      project_number: str | None = None) -> list:
+def landing_resources(
+    settings: Settings, project: str, region: str, clients: Clients, project_number: str | None = None
+) -> list:
     resources: list = []
     if clients.storage is not None:
-        resources.append(Bucket(clients.storage, settings.landing_bucket_for(project), region,
-                                settings.infra["landing"]["storage_class"], LABELS,
-                                settings.infra["landing"].get("delete_after_days")))
+        resources.append(
+            Bucket(
+                clients.storage,
+                settings.landing_bucket_for(project),
+                region,
+                settings.infra["landing"]["storage_class"],
+                LABELS,
+                settings.infra["landing"].get("delete_after_days"),
+            )
+        )
     if clients.bigquery is not None:
         resources += bigquery_resources(settings, project, region, clients.bigquery)
     if clients.bigquery is not None and clients.connections is not None:
@@ -63,8 +73,12 @@ def landing_resources(settings: Settings, project: str, region: str, clients: Cl
 
 
 def bigquery_resources(settings: Settings, project: str, region: str, client) -> list:
-    datasets = {"raw": settings.raw_dataset, "staging": settings.staging_dataset,
-                "curated": settings.curated_dataset, "assertions": settings.assertion_dataset}
+    datasets = {
+        "raw": settings.raw_dataset,
+        "staging": settings.staging_dataset,
+        "curated": settings.curated_dataset,
+        "assertions": settings.assertion_dataset,
+    }
     raw = settings.raw
     # Objects sit under hour=YYYY-MM-DDTHH/ (the hour they landed): a hive partition key that
     # lets a query read only the newest objects.
@@ -83,10 +97,24 @@ def object_table_resources(settings: Settings, project: str, region: str, client
     connection = LandingConnection(clients.connections, project, region, raw["landing_connection"])
     resources = [connection]
     if clients.storage is not None:
-        resources.append(BucketGrant(clients.storage, bucket, OBJECT_VIEWER, connection.service_account,
-                                     f"connection {raw['landing_connection']}'s service account"))
-    resources.append(bq.LandingObjectTable(clients.bigquery, settings.raw_dataset, raw["gcs_objects_table"],
-                                           f"gs://{bucket}/{settings.landing_prefix}/*.jsonl", connection.reference))
+        resources.append(
+            BucketGrant(
+                clients.storage,
+                bucket,
+                OBJECT_VIEWER,
+                connection.service_account,
+                f"connection {raw['landing_connection']}'s service account",
+            )
+        )
+    resources.append(
+        bq.LandingObjectTable(
+            clients.bigquery,
+            settings.raw_dataset,
+            raw["gcs_objects_table"],
+            f"gs://{bucket}/{settings.landing_prefix}/*.jsonl",
+            connection.reference,
+        )
+    )
     return resources
 
 
@@ -100,8 +128,9 @@ def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list
     schema = ps.VisitSchema(clients.schemas, project, names["visits_schema"], visit_schema_definition(settings))
     resources = [
         schema,
-        ps.Topic(publisher, project, names["visits_topic"], LABELS,
-                 schema=schema.name if names["enforce_schema"] else None),
+        ps.Topic(
+            publisher, project, names["visits_topic"], LABELS, schema=schema.name if names["enforce_schema"] else None
+        ),
         ps.Topic(publisher, project, names["dead_letter_topic"], LABELS),
         ps.Subscription(subscriber, project, names["dead_letter_subscription"], dead_letter, LABELS),
         ps.Topic(publisher, project, names["processed_topic"], LABELS),
@@ -113,10 +142,19 @@ def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list
     table = f"{project}.{settings.raw_dataset}.{settings.raw['pubsub_table']}"
     # On Google Cloud the subscription writes BigQuery itself; the emulator accepts the same
     # config and ignores it, and the local stack's subscription sink does the writing instead.
-    resources.append(ps.Subscription(
-        subscriber, project, names["bigquery_subscription"], topic, LABELS,
-        ack_deadline_seconds=names["ack_deadline_seconds"], bigquery_table=table,
-        dead_letter_topic=dead_letter, max_delivery_attempts=names["max_delivery_attempts"]))
+    resources.append(
+        ps.Subscription(
+            subscriber,
+            project,
+            names["bigquery_subscription"],
+            topic,
+            LABELS,
+            ack_deadline_seconds=names["ack_deadline_seconds"],
+            bigquery_table=table,
+            dead_letter_topic=dead_letter,
+            max_delivery_attempts=names["max_delivery_attempts"],
+        )
+    )
     return resources
 
 
@@ -124,13 +162,17 @@ def grants(settings: Settings, project: str, clients: Clients, agent: str) -> li
     names = settings.pubsub
     resources = []
     if clients.bigquery is not None:
-        resources.append(bq.DatasetWriter(clients.bigquery, settings.raw_dataset, agent.removeprefix("serviceAccount:")))
+        resources.append(
+            bq.DatasetWriter(clients.bigquery, settings.raw_dataset, agent.removeprefix("serviceAccount:"))
+        )
     if clients.publisher is not None:
         dead_letter = clients.publisher.topic_path(project, names["dead_letter_topic"])
         subscription = clients.subscriber.subscription_path(project, names["bigquery_subscription"])
         # Dead-lettering needs both: publish to the dead-letter topic, and ack on the source subscription.
-        resources += [ps.IamGrant(clients.publisher, dead_letter, "roles/pubsub.publisher", agent),
-                      ps.IamGrant(clients.subscriber, subscription, "roles/pubsub.subscriber", agent)]
+        resources += [
+            ps.IamGrant(clients.publisher, dead_letter, "roles/pubsub.publisher", agent),
+            ps.IamGrant(clients.subscriber, subscription, "roles/pubsub.subscriber", agent),
+        ]
     return resources
 
 

@@ -4,6 +4,7 @@ Each resource knows how to read itself, how it differs from what settings ask fo
 create or update itself; the plan is what `--dry-run` prints and what `apply` carries out.
 Nothing is ever deleted: a resource that exists but differs is reconciled field by field.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ class Resource(Protocol):
 @dataclass
 class Step:
     resource: Resource
-    action: str                      # create | update | ok | skip
+    action: str  # create | update | ok | skip
     differences: list[str] = field(default_factory=list)
     current: Any = None
     note: str = ""
@@ -58,9 +59,11 @@ class Plan:
         counts = {a: sum(s.action == a for s in self.steps) for a in ("create", "update", "ok", "skip")}
         if not self.pending:
             return f"nothing to change: {counts['ok']} resources already as configured" + (
-                f", {counts['skip']} skipped" if counts["skip"] else "")
-        return (f"{counts['create']} to create, {counts['update']} to update, {counts['ok']} unchanged"
-                + (f", {counts['skip']} skipped" if counts["skip"] else ""))
+                f", {counts['skip']} skipped" if counts["skip"] else ""
+            )
+        return f"{counts['create']} to create, {counts['update']} to update, {counts['ok']} unchanged" + (
+            f", {counts['skip']} skipped" if counts["skip"] else ""
+        )
 
 
 def get_or_none(call: Callable, *args, **kwargs):

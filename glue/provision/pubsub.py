@@ -1,4 +1,5 @@
 """Topics, the visit schema, subscriptions and the service agent's grants, through the Pub/Sub clients."""
+
 from __future__ import annotations
 
 from google.api_core import exceptions
@@ -47,8 +48,7 @@ class VisitSchema:
 class Topic:
     kind = "pubsub topic"
 
-    def __init__(self, publisher, project: str, topic_id: str, labels: dict[str, str],
-                 schema: str | None = None):
+    def __init__(self, publisher, project: str, topic_id: str, labels: dict[str, str], schema: str | None = None):
         self.client, self.name = publisher, publisher.topic_path(project, topic_id)
         self.labels, self.schema = labels, schema
 
@@ -74,8 +74,9 @@ class Topic:
     def update(self, current, differences) -> None:
         topic = self._wanted()
         topic.labels = {**current.labels, **self.labels}
-        self.client.update_topic(request={"topic": topic, "update_mask": field_mask_pb2.FieldMask(
-            paths=["labels", "schema_settings"])})
+        self.client.update_topic(
+            request={"topic": topic, "update_mask": field_mask_pb2.FieldMask(paths=["labels", "schema_settings"])}
+        )
 
 
 class Subscription:
@@ -83,9 +84,18 @@ class Subscription:
 
     kind = "pubsub subscription"
 
-    def __init__(self, subscriber, project: str, subscription_id: str, topic: str, labels: dict[str, str],
-                 ack_deadline_seconds: int = 60, bigquery_table: str | None = None,
-                 dead_letter_topic: str | None = None, max_delivery_attempts: int = 5):
+    def __init__(
+        self,
+        subscriber,
+        project: str,
+        subscription_id: str,
+        topic: str,
+        labels: dict[str, str],
+        ack_deadline_seconds: int = 60,
+        bigquery_table: str | None = None,
+        dead_letter_topic: str | None = None,
+        max_delivery_attempts: int = 5,
+    ):
         self.client, self.name = subscriber, subscriber.subscription_path(project, subscription_id)
         self.topic, self.labels, self.ack_deadline_seconds = topic, labels, ack_deadline_seconds
         self.bigquery_table, self.dead_letter_topic = bigquery_table, dead_letter_topic
@@ -97,15 +107,18 @@ class Subscription:
         return get_or_none(self.client.get_subscription, subscription=self.name)
 
     def _wanted(self) -> types.Subscription:
-        subscription = types.Subscription(name=self.name, topic=self.topic, labels=self.labels,
-                                          ack_deadline_seconds=self.ack_deadline_seconds)
+        subscription = types.Subscription(
+            name=self.name, topic=self.topic, labels=self.labels, ack_deadline_seconds=self.ack_deadline_seconds
+        )
         if self.bigquery_table:
             # No topic schema: the row keeps the message as sent, and staging judges it.
             subscription.bigquery_config = types.BigQueryConfig(
-                table=self.bigquery_table, write_metadata=True, use_topic_schema=False)
+                table=self.bigquery_table, write_metadata=True, use_topic_schema=False
+            )
         if self.dead_letter_topic:
             subscription.dead_letter_policy = types.DeadLetterPolicy(
-                dead_letter_topic=self.dead_letter_topic, max_delivery_attempts=self.max_delivery_attempts)
+                dead_letter_topic=self.dead_letter_topic, max_delivery_attempts=self.max_delivery_attempts
+            )
         return subscription
 
     def _changed_fields(self, current) -> dict[str, str]:
@@ -113,14 +126,16 @@ class Subscription:
         wanted, changed = self._wanted(), {}
         if current.ack_deadline_seconds != wanted.ack_deadline_seconds:
             changed["ack_deadline_seconds"] = (
-                f"ack deadline: {current.ack_deadline_seconds}s -> {wanted.ack_deadline_seconds}s")
-        if self.bigquery_table and (current.bigquery_config.table != self.bigquery_table
-                                    or not current.bigquery_config.write_metadata):
+                f"ack deadline: {current.ack_deadline_seconds}s -> {wanted.ack_deadline_seconds}s"
+            )
+        if self.bigquery_table and (
+            current.bigquery_config.table != self.bigquery_table or not current.bigquery_config.write_metadata
+        ):
             changed["bigquery_config"] = f"bigquery config -> table {self.bigquery_table}, write_metadata on"
         if current.dead_letter_policy != wanted.dead_letter_policy:
-            changed["dead_letter_policy"] = (
-                f"dead-letter policy -> {self.dead_letter_topic or 'none'}"
-                + (f" after {self.max_delivery_attempts} attempts" if self.dead_letter_topic else ""))
+            changed["dead_letter_policy"] = f"dead-letter policy -> {self.dead_letter_topic or 'none'}" + (
+                f" after {self.max_delivery_attempts} attempts" if self.dead_letter_topic else ""
+            )
         for difference in missing_labels(current.labels, self.labels):
             changed["labels"] = difference
         return changed
@@ -140,8 +155,9 @@ class Subscription:
             return
         wanted = self._wanted()
         wanted.labels = {**current.labels, **self.labels}
-        self.client.update_subscription(request={"subscription": wanted,
-                                                 "update_mask": field_mask_pb2.FieldMask(paths=paths)})
+        self.client.update_subscription(
+            request={"subscription": wanted, "update_mask": field_mask_pb2.FieldMask(paths=paths)}
+        )
 
 
 class IamGrant:

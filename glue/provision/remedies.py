@@ -1,4 +1,5 @@
 """What to do about a failed call: the role to grant or the API to enable, by resource kind."""
+
 from __future__ import annotations
 
 from google.api_core import exceptions
@@ -59,19 +60,27 @@ def explain(failure: ResourceError, project: str) -> str:
     text = str(error)
     api = APIS.get(kind) or APIS[kind.split()[0]]
     if api_disabled(error):
-        return (f"{kind} {failure.resource.name}: the {api} API is not enabled.\n"
-                f"  enable it: gcloud services enable {api} --project {project}")
+        return (
+            f"{kind} {failure.resource.name}: the {api} API is not enabled.\n"
+            f"  enable it: gcloud services enable {api} --project {project}"
+        )
     if isinstance(error, (exceptions.Forbidden, exceptions.PermissionDenied)):
-        return (f"{kind} {failure.resource.name}: permission denied.\n"
-                f"  grant the caller {ROLES[kind]} on project {project}\n  ({text.splitlines()[0]})")
+        return (
+            f"{kind} {failure.resource.name}: permission denied.\n"
+            f"  grant the caller {ROLES[kind]} on project {project}\n  ({text.splitlines()[0]})"
+        )
     return f"{kind} {failure.resource.name}: {text}"
 
 
 def explain_project_lookup(error: Exception, project: str) -> str:
     text = str(error)
     if api_disabled(error):
-        return ("looking up the project number: the cloudresourcemanager.googleapis.com API is not enabled.\n"
-                f"  enable it: gcloud services enable cloudresourcemanager.googleapis.com --project {project}\n"
-                "  or pass --project-number")
-    return (f"looking up the project number of {project}: {text.splitlines()[0] if text else error!r}\n"
-            "  the caller needs resourcemanager.projects.get (roles/browser), or pass --project-number")
+        return (
+            "looking up the project number: the cloudresourcemanager.googleapis.com API is not enabled.\n"
+            f"  enable it: gcloud services enable cloudresourcemanager.googleapis.com --project {project}\n"
+            "  or pass --project-number"
+        )
+    return (
+        f"looking up the project number of {project}: {text.splitlines()[0] if text else error!r}\n"
+        "  the caller needs resourcemanager.projects.get (roles/browser), or pass --project-number"
+    )

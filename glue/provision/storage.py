@@ -1,4 +1,5 @@
 """The landing bucket, through the official Cloud Storage client."""
+
 from __future__ import annotations
 
 from glue.provision.plan import get_or_none, missing_labels
@@ -7,8 +8,15 @@ from glue.provision.plan import get_or_none, missing_labels
 class Bucket:
     kind = "storage bucket"
 
-    def __init__(self, client, name: str, location: str, storage_class: str, labels: dict[str, str],
-                 delete_after_days: int | None = None):
+    def __init__(
+        self,
+        client,
+        name: str,
+        location: str,
+        storage_class: str,
+        labels: dict[str, str],
+        delete_after_days: int | None = None,
+    ):
         self.client, self.name = client, name
         self.location, self.storage_class, self.labels = location.upper(), storage_class, labels
         # Objects are a transit area: once loaded, the payload store keeps every visit for good.
@@ -48,7 +56,10 @@ class Bucket:
         current.labels = {**(current.labels or {}), **self.labels}
         current.iam_configuration.uniform_bucket_level_access_enabled = True
         if self.delete_after_days and self._age_rule(current) != self.delete_after_days:
-            current.lifecycle_rules = [r for r in current.lifecycle_rules or []
-                                       if not (r.get("action", {}).get("type") == "Delete" and "age" in r.get("condition", {}))]
+            current.lifecycle_rules = [
+                r
+                for r in current.lifecycle_rules or []
+                if not (r.get("action", {}).get("type") == "Delete" and "age" in r.get("condition", {}))
+            ]
             current.add_lifecycle_delete_rule(age=self.delete_after_days)
         current.patch()

@@ -6,18 +6,47 @@ assertions, protected tables), and the harness runs a model's chain for the SQL 
 module is the runner's public API: code outside the package imports from here only
 (tests/test_layout.py checks it).
 """
+
 from glue.runner.executor import ActionFailed, ActionResult, Executor, RunReport
 from glue.runner.harness import Harness, assert_rows
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
 from glue.runner.unit_tests import run_dataform_tests
-from glue.runner.warehouse import (OBJECT_COLUMNS, PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema,
-                                   relation_exists)
-from glue.runner.workflow import (RunOptions, compile_graph, expand_inputs, format_step, plan_workflow, planned_step,
-                                  print_result, run_workflow)
+from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema, relation_exists
+from glue.runner.workflow import (
+    RunOptions,
+    compile_graph,
+    expand_inputs,
+    format_step,
+    plan_workflow,
+    planned_step,
+    print_result,
+    run_workflow,
+)
 
 __all__ = [
-    "OBJECT_COLUMNS", "PUBSUB_COLUMNS", "ActionFailed", "ActionResult", "Executor", "Harness", "RunOptions", "RunReport",
-    "Script", "TranslationCache", "Translator", "UntranslatableSQL", "WarehouseBusy", "assert_rows",
-    "compile_graph", "connect", "ensure_schema", "expand_inputs", "format_step", "plan_workflow", "planned_step",
-    "print_result", "relation_exists", "run_dataform_tests", "run_workflow",
+    "OBJECT_COLUMNS",
+    "PUBSUB_COLUMNS",
+    "ActionFailed",
+    "ActionResult",
+    "Executor",
+    "Harness",
+    "RunOptions",
+    "RunReport",
+    "Script",
+    "TranslationCache",
+    "Translator",
+    "UntranslatableSQL",
+    "WarehouseBusy",
+    "assert_rows",
+    "compile_graph",
+    "connect",
+    "ensure_schema",
+    "expand_inputs",
+    "format_step",
+    "plan_workflow",
+    "planned_step",
+    "print_result",
+    "relation_exists",
+    "run_dataform_tests",
+    "run_workflow",
 ]

@@ -25,24 +25,25 @@ up to `concurrency` at a time, each on its own connection, the longest chain of 
 that only merges into tables that exist, the running actions share DuckDB's threads rather than
 each asking for all of them (_only_merges says why).
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
-from datetime import datetime
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 import duckdb
 
+from glue.dataform import Action
+from glue.landing import landing_read_error
+from glue.runner.ordering import ActionTimes, start_order
 from glue.runner.translate import TranslationCache, Translator, UntranslatableSQL
 from glue.runner.translate.bigquery.dates import CLOCK
 from glue.runner.translate.errors import missing_function
-from glue.dataform import Action
-from glue.runner.ordering import ActionTimes, start_order
-from glue.landing import landing_read_error
 from glue.runner.warehouse import ensure_schema, relations, session
 from glue.runner.written_columns import differing_types, write_as_bigquery
 
@@ -88,12 +89,20 @@ def _quote(schema: str, name: str) -> str:
 
 
 class Executor:
-    def __init__(self, connection: duckdb.DuckDBPyConnection, full_refresh: bool = False,
-                 on_result: Callable[[ActionResult], None] | None = None, sample_rows: int = 5,
-                 translations: TranslationCache | None = None, concurrency: int = 1,
-                 times: ActionTimes | None = None, zstd_columns: frozenset[tuple[str, str]] = frozenset(),
-                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None, clock: datetime | None = None,
-                 observer: Callable[..., None] | None = None):
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        full_refresh: bool = False,
+        on_result: Callable[[ActionResult], None] | None = None,
+        sample_rows: int = 5,
+        translations: TranslationCache | None = None,
+        concurrency: int = 1,
+        times: ActionTimes | None = None,
+        zstd_columns: frozenset[tuple[str, str]] = frozenset(),
+        bigquery_types: dict[str, list[tuple[str, str]]] | None = None,
+        clock: datetime | None = None,
+        observer: Callable[..., None] | None = None,
+    ):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
         self._local = threading.local()
@@ -176,8 +185,9 @@ class Executor:
             return False
         return all(self._kind(a) == "table" for a in actions if a.kind == "incremental")
 
-    def _schedule(self, actions: list[Action], results: dict[str, ActionResult],
-                  finish: Callable[[ActionResult], None]) -> None:
+    def _schedule(
+        self, actions: list[Action], results: dict[str, ActionResult], finish: Callable[[ActionResult], None]
+    ) -> None:
         """Starts ready actions, longest chain first, up to `concurrency` at once; an action whose
         dependency failed or was skipped is skipped. Dependencies outside the run are taken as done."""
         selected = {a.name for a in actions}
@@ -248,8 +258,9 @@ class Executor:
 
     def _failure(self, action: Action, error: Exception) -> ActionResult:
         if isinstance(error, ActionFailed):
-            return ActionResult(action, "failed", message=str(error), sample=error.sample,
-                                columns=error.columns, rows=error.rows)
+            return ActionResult(
+                action, "failed", message=str(error), sample=error.sample, columns=error.columns, rows=error.rows
+            )
         if isinstance(error, UntranslatableSQL):
             return ActionResult(action, "failed", message=str(error))
         landing = landing_read_error(str(error))
@@ -290,8 +301,12 @@ class Executor:
         found = relations(self.connection)
         self._relations = {key: kind for key, (kind, _) in found.items()}
         self._view_versions = {key: comment for key, (kind, comment) in found.items() if kind == "view"}
-        self._schemas = {row[0] for row in self.connection.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()").fetchall()}
+        self._schemas = {
+            row[0]
+            for row in self.connection.execute(
+                "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()"
+            ).fetchall()
+        }
 
     def _forget_catalog(self) -> None:
         with self._catalog_lock:
@@ -371,7 +386,8 @@ class Executor:
             return self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {body}").fetchone()[0]
         definitions = ", ".join(
             f'"{column}" {kind}' + (" USING COMPRESSION zstd" if column in zstd and kind == "VARCHAR" else "")
-            for column, kind, *_ in columns)
+            for column, kind, *_ in columns
+        )
         self.connection.execute(f"CREATE OR REPLACE TABLE {name} ({definitions})")
         return self.connection.execute(f"INSERT INTO {name} {body}").fetchone()[0]
 
@@ -389,7 +405,8 @@ class Executor:
             # incremental branch reads from the table itself.
             raise ActionFailed(
                 f"{action.file}: {str(error).splitlines()[0]} (if the model's columns changed since "
-                f"{action.name} was built, rerun with --full-refresh)") from None
+                f"{action.name} was built, rerun with --full-refresh)"
+            ) from None
         if new_rows:
             self._columns_as_bigquery_writes_them(action, "__dataform_new")
         self._merge_new_rows(action, target, new_rows, self._partition_filter(action, translator))
@@ -406,8 +423,10 @@ class Executor:
         if expected:
             differing = differing_types(self.connection, relation, expected)
             if differing:
-                raise ActionFailed(f"{action.file}: the local runner wrote {'; '.join(differing)}: a difference "
-                                   f"between the local run and BigQuery, to report as a runner bug")
+                raise ActionFailed(
+                    f"{action.file}: the local runner wrote {'; '.join(differing)}: a difference "
+                    f"between the local run and BigQuery, to report as a runner bug"
+                )
 
     @staticmethod
     def _partition_filter(action: Action, translator: Translator) -> str:
@@ -435,7 +454,8 @@ class Executor:
         except duckdb.BinderException as error:
             raise ActionFailed(
                 f"{action.file}: the incremental query's columns no longer match {action.name} "
-                f"({str(error).splitlines()[0]}); rerun with --full-refresh") from None
+                f"({str(error).splitlines()[0]}); rerun with --full-refresh"
+            ) from None
 
     def _check_one_new_row_per_existing_row(self, action: Action, target: str, matches: str) -> None:
         """BigQuery's MERGE fails when an existing row matches two new rows; two new rows for a
@@ -447,12 +467,15 @@ class Executor:
             return
         clashes = self.connection.execute(
             f"SELECT * FROM ({repeated}) AS S WHERE EXISTS (SELECT 1 FROM {target} AS T WHERE {matches}) "
-            f"LIMIT {self.sample_rows}").fetchall()
+            f"LIMIT {self.sample_rows}"
+        ).fetchall()
         if clashes:
             raise ActionFailed(
                 f"{action.file}: the incremental query returned more than one row for a uniqueKey "
                 f"({', '.join(action.unique_key)}) already in {action.name}; BigQuery's MERGE would fail too",
-                sample=clashes, columns=[*action.unique_key, "n"])
+                sample=clashes,
+                columns=[*action.unique_key, "n"],
+            )
 
     def _assertion(self, action: Action, translator: Translator) -> ActionResult:
         body = translator.query(action.query)
@@ -466,5 +489,12 @@ class Executor:
         failing = self.connection.execute(f"SELECT COUNT(*) FROM ({body})").fetchone()[0]
         what = f" on {action.parent}" if action.parent else ""
         # Returned, not raised: the view is committed, so the failing rows can be queried.
-        return ActionResult(action, "failed", rows=failing, mode="checked", sample=sample, columns=columns,
-                            message=f"assertion {action.name}{what} failed: {failing} row(s) returned")
+        return ActionResult(
+            action,
+            "failed",
+            rows=failing,
+            mode="checked",
+            sample=sample,
+            columns=columns,
+            message=f"assertion {action.name}{what} failed: {failing} row(s) returned",
+        )

@@ -14,6 +14,7 @@ only, a column of another type, a row that differs. Both engines see one frozen 
 CURRENT_TIMESTAMP() is the run's start time, later for each run (the executor's `clock`; the
 evaluator's SQL reads it as a literal). Translations are cached for the process.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,21 +24,34 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from glue.runner.translate import TranslationCache
-from glue.runner.executor import Executor, RunReport
 from glue.dataform import Action, Graph
+from glue.runner.executor import Executor, RunReport
+from glue.runner.translate import TranslationCache
 from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, connect, ensure_schema
 
 T0 = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
-SQL_FIELDS = ("query", "incremental_query", "pre_ops", "incremental_pre_ops", "post_ops",
-              "incremental_post_ops", "queries")
+SQL_FIELDS = (
+    "query",
+    "incremental_query",
+    "pre_ops",
+    "incremental_pre_ops",
+    "post_ops",
+    "incremental_post_ops",
+    "queries",
+)
 _NOW = re.compile(r"\bCURRENT_TIMESTAMP\s*(?:\(\s*\))?", re.I)
 # Translations shared by every harness of the process: tests run the same models again and again.
 _TRANSLATIONS = TranslationCache()
 
 # bool before int: a bool is an int in Python.
-_SQL_TYPES = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (Decimal, "DECIMAL(38, 9)"),
-              (datetime, "TIMESTAMPTZ"), (list, "VARCHAR[]"))
+_SQL_TYPES = (
+    (bool, "BOOLEAN"),
+    (int, "BIGINT"),
+    (float, "DOUBLE"),
+    (Decimal, "DECIMAL(38, 9)"),
+    (datetime, "TIMESTAMPTZ"),
+    (list, "VARCHAR[]"),
+)
 
 
 def _sql_type(values: list) -> str:
@@ -64,7 +78,9 @@ class Harness:
         self.connection = connect(":memory:")
         ensure_schema(self.connection, raw_dataset)
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_pubsub ({PUBSUB_COLUMNS})')
-        self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, hour VARCHAR, _FILE_NAME VARCHAR)')
+        self.connection.execute(
+            f'CREATE TABLE "{raw_dataset}".visits_gcs (line VARCHAR, hour VARCHAR, _FILE_NAME VARCHAR)'
+        )
         self.connection.execute(f'CREATE TABLE "{raw_dataset}".visits_gcs_objects ({OBJECT_COLUMNS})')
         self._messages = 0
         self._objects: dict[str, tuple[int, int]] = {}  # uri -> (generation, size) in visits_gcs_objects
@@ -124,8 +140,10 @@ class Harness:
         """(line, hour, _FILE_NAME): the hour is the object's hive partition, from hour=... in its
         name (NULL outside that layout, as on BigQuery: such an object is never read incrementally)."""
         hour = re.search(r"/hour=([^/]+)/", object_uri)
-        return [(line if isinstance(line, str) else json.dumps(line), hour[1] if hour else None, object_uri)
-                for line in lines]
+        return [
+            (line if isinstance(line, str) else json.dumps(line), hour[1] if hour else None, object_uri)
+            for line in lines
+        ]
 
     def _record_object(self, object_uri: str, generation: int, size: int) -> None:
         self._objects[object_uri] = (generation, size)
@@ -133,8 +151,11 @@ class Harness:
         if self.engine is not None:
             self.engine.delete(f"{self.raw}.visits_gcs_objects", lambda row: row["uri"] != object_uri)
         # The object table's other columns (content type, MD5, metadata, ref) are not read.
-        self._insert("visits_gcs_objects", [(object_uri, generation, size, T0)],
-                     [(object_uri, generation, None, size, None, T0, [], None)])
+        self._insert(
+            "visits_gcs_objects",
+            [(object_uri, generation, size, T0)],
+            [(object_uri, generation, None, size, None, T0, [], None)],
+        )
 
     def expire_raw(self):
         """Every raw row gone, as when Pub/Sub partitions expire and the landing lifecycle deletes
@@ -179,8 +200,10 @@ class Harness:
             differences = compare_run(self.connection, self.engine, frozen, report, full_refresh)
             self.differences += differences
             if differences and self.strict:
-                raise AssertionError("the local runner and BigQuery's evaluator (ZetaSQL) differ:\n  "
-                                     + "\n  ".join(map(str, differences)))
+                raise AssertionError(
+                    "the local runner and BigQuery's evaluator (ZetaSQL) differ:\n  "
+                    + "\n  ".join(map(str, differences))
+                )
         if not report.ok and not with_assertions:
             raise AssertionError("\n".join(r.message for r in report.failed()))
         return report
@@ -188,8 +211,7 @@ class Harness:
     # ------------------------------------------------------------------ outputs
     def rows(self, name: str, columns: str = "*", where: str = "TRUE") -> list[dict]:
         action = self.graph.find(name)
-        cursor = self.connection.execute(
-            f'SELECT {columns} FROM "{action.schema}"."{action.table}" WHERE {where}')
+        cursor = self.connection.execute(f'SELECT {columns} FROM "{action.schema}"."{action.table}" WHERE {where}')
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 

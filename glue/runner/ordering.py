@@ -6,6 +6,7 @@ from cannot, and a long assertion started last finishes alone. As ninja and Baze
 action's chain is weighed with the time it took last run (`ActionTimes`, kept beside the
 warehouse); an action never timed counts as the typical one.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -40,7 +41,7 @@ class ActionTimes:
 def start_order(actions: list[Action], times: ActionTimes | None = None) -> list[Action]:
     """The actions by the work that waits on each (its own time plus its longest chain of
     dependents'), longest first; ties keep the graph's order."""
-    known = (times.seconds if times else {})
+    known = times.seconds if times else {}
     typical = statistics.median(known.values()) if known else 1.0
     position = {a.name: i for i, a in enumerate(actions)}
     dependents: dict[str, list[str]] = {a.name: [] for a in actions}

@@ -1,5 +1,6 @@
 """The small JSON files a local run keeps beside the warehouse for the next one (translations,
 action times): read forgivingly, written whole or not at all."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ inputs (`testQuery`) and the expected rows (`expectedOutputQuery`); both run on 
 are compared as multisets of rows keyed by column name. Given the oracle, the test's query also
 runs on ZetaSQL's reference evaluator, and a difference from the local rows or types fails it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -13,9 +14,9 @@ from decimal import Decimal
 
 import duckdb
 
+from glue.dataform import DataformTest, Graph
 from glue.runner.translate import Translator, UntranslatableSQL
 from glue.runner.translate.errors import missing_function
-from glue.dataform import DataformTest, Graph
 
 
 def normalise(value):
@@ -80,7 +81,8 @@ def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph, orac
 def _as_bigquery(connection, oracle, local_sql: str, bigquery_sql: str) -> str:
     """Empty when BigQuery's evaluator gives the test query's rows and types as DuckDB did."""
     from glue.oracle import Catalog, OracleError
-    from glue.oracle.compare import compare as compare_tables, duckdb_table
+    from glue.oracle.compare import compare as compare_tables
+    from glue.oracle.compare import duckdb_table
 
     connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_test AS {local_sql}")
     try:

@@ -5,6 +5,7 @@ BigQuery subscription writes (write_metadata columns), `visits_gcs` as a view ov
 directory standing in for the external table over the landing bucket (glue/landing reads it),
 and `visits_gcs_objects` as the object table listing that bucket.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,13 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from glue.runner.translate import register_functions
 from glue.landing import NO_LINES, landing_objects, landing_query
+from glue.runner.translate import register_functions
 from glue.settings import Settings
 
 PUBSUB_COLUMNS = (
-    "subscription_name VARCHAR, message_id VARCHAR, publish_time TIMESTAMPTZ, "
-    "data VARCHAR, attributes VARCHAR"
+    "subscription_name VARCHAR, message_id VARCHAR, publish_time TIMESTAMPTZ, data VARCHAR, attributes VARCHAR"
 )
 OBJECT_COLUMNS = "uri VARCHAR, generation BIGINT, size BIGINT, updated TIMESTAMPTZ"
 
@@ -33,8 +33,9 @@ class WarehouseBusy(RuntimeError):
     pass
 
 
-def connect(path: Path | str = ":memory:", lock_timeout: float = 60,
-            functions: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str = ":memory:", lock_timeout: float = 60, functions: bool = True
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds it.
 
     DuckDB lets one process open a file for writing. The local subscription sink holds the
@@ -100,7 +101,8 @@ def relations(connection) -> dict[tuple[str, str], tuple[str, str | None]]:
     """{(schema, name): ("table" | "view", comment)} of the current database's relations."""
     rows = connection.execute(
         "SELECT table_schema, table_name, table_type, table_comment FROM information_schema.tables "
-        "WHERE table_catalog = current_database()").fetchall()
+        "WHERE table_catalog = current_database()"
+    ).fetchall()
     return {(schema, name): ("view" if kind == "VIEW" else "table", comment) for schema, name, kind, comment in rows}
 
 
@@ -137,5 +139,3 @@ def prepare_sources(connection, settings: Settings) -> None:
     connection.execute(f"CREATE OR REPLACE TABLE {objects} ({OBJECT_COLUMNS})")
     if listed:
         connection.executemany(f"INSERT INTO {objects} VALUES (?, ?, ?, ?)", listed)
-
-

@@ -1,4 +1,5 @@
 """A local run of the workflow: land inputs, compile, execute on DuckDB, report."""
+
 from __future__ import annotations
 
 import glob
@@ -9,12 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from glue.runner.translate import TranslationCache
-from glue.dataform import compile_project
-from glue.runner.executor import ActionResult, Executor, RunReport
-from glue.dataform import Action, Graph
-from glue.runner.ordering import ActionTimes
+from glue.dataform import Action, Graph, compile_project
 from glue.landing import land_files
+from glue.runner.executor import ActionResult, Executor, RunReport
+from glue.runner.ordering import ActionTimes
+from glue.runner.translate import TranslationCache
 from glue.runner.warehouse import connect, existing_relations, prepare_sources
 from glue.settings import Settings
 
@@ -48,11 +48,14 @@ def compile_graph(settings: Settings, variables: dict | None = None) -> Graph:
     return Graph(compile_project(settings.root, settings.dataform_cli, variables))
 
 
-def run_workflow(settings: Settings, options: RunOptions,
-                 on_result: Callable[[ActionResult], None] | None = None,
-                 graph: Graph | None = None,
-                 bigquery_types: dict[str, list[tuple[str, str]]] | None = None,
-                 observer: Callable[..., None] | None = None) -> tuple[RunReport, Graph, float]:
+def run_workflow(
+    settings: Settings,
+    options: RunOptions,
+    on_result: Callable[[ActionResult], None] | None = None,
+    graph: Graph | None = None,
+    bigquery_types: dict[str, list[tuple[str, str]]] | None = None,
+    observer: Callable[..., None] | None = None,
+) -> tuple[RunReport, Graph, float]:
     """Returns the report, the graph it ran, and the compile time in seconds. With
     `bigquery_types` (the check's analyzed schemas), each table written is held to them; the
     `observer` sees each action before it runs (the BigQuery cost model)."""
@@ -67,10 +70,18 @@ def run_workflow(settings: Settings, options: RunOptions,
     try:
         prepare_sources(connection, settings)
         selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
-        executor = Executor(connection, options.full_refresh, on_result, translations=translations,
-                            concurrency=options.concurrency or settings.local_concurrency, times=times,
-                            zstd_columns=settings.local_zstd_columns, bigquery_types=bigquery_types,
-                            observer=observer, clock=options.clock)
+        executor = Executor(
+            connection,
+            options.full_refresh,
+            on_result,
+            translations=translations,
+            concurrency=options.concurrency or settings.local_concurrency,
+            times=times,
+            zstd_columns=settings.local_zstd_columns,
+            bigquery_types=bigquery_types,
+            observer=observer,
+            clock=options.clock,
+        )
         report = executor.run(selected)
     finally:
         connection.close()
@@ -79,8 +90,9 @@ def run_workflow(settings: Settings, options: RunOptions,
     return report, graph, compile_seconds
 
 
-def plan_workflow(settings: Settings, options: RunOptions,
-                  graph: Graph | None = None) -> tuple[list[tuple[Action, str]], list[Path]]:
+def plan_workflow(
+    settings: Settings, options: RunOptions, graph: Graph | None = None
+) -> tuple[list[tuple[Action, str]], list[Path]]:
     """What a run with these options would do: each selected action, in the order of the graph,
     with what it would do to the warehouse as it is now, and the input files it would land.
     Lands nothing and writes nothing."""
@@ -88,8 +100,10 @@ def plan_workflow(settings: Settings, options: RunOptions,
     graph = graph or compile_graph(settings, options.variables)
     selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
     existing = existing_relations(options.warehouse or settings.warehouse)
-    return [(action, planned_step(action, existing.get((action.schema, action.table)), options.full_refresh))
-            for action in selected], inputs
+    return [
+        (action, planned_step(action, existing.get((action.schema, action.table)), options.full_refresh))
+        for action in selected
+    ], inputs
 
 
 def planned_step(action: Action, existing: str | None, full_refresh: bool) -> str:

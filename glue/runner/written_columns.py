@@ -14,12 +14,22 @@
   DECIMAL(38, 9) gives a DECIMAL(38, 2), which BigQuery's ROUND does not (its NUMERIC keeps its
   scale). A table's DECIMAL columns are written as DECIMAL(38, 9); the values are unchanged.
 """
+
 from __future__ import annotations
 
 import duckdb
 
-_NARROW_OR_WIDE_INTEGERS = {"HUGEINT", "INTEGER", "SMALLINT", "TINYINT", "UHUGEINT", "UBIGINT", "UINTEGER",
-                            "USMALLINT", "UTINYINT"}
+_NARROW_OR_WIDE_INTEGERS = {
+    "HUGEINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "UHUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+}
 
 
 def _quoted(name: str) -> str:
@@ -32,8 +42,9 @@ def write_as_bigquery(connection, relation: str) -> str | None:
     columns = connection.execute(f"DESCRIBE {relation}").fetchall()
     refused = _integers_as_int64(connection, relation, [(name, kind) for name, kind, *_ in columns])
     _decimals_as_numeric(connection, relation, [(name, kind) for name, kind, *_ in columns])
-    return refused or _arrays_as_bigquery(connection, relation, [name for name, kind, *_ in columns
-                                                                  if kind.endswith("[]")])
+    return refused or _arrays_as_bigquery(
+        connection, relation, [name for name, kind, *_ in columns if kind.endswith("[]")]
+    )
 
 
 def _integers_as_int64(connection, relation: str, columns: list[tuple[str, str]]) -> str | None:
@@ -45,8 +56,10 @@ def _integers_as_int64(connection, relation: str, columns: list[tuple[str, str]]
         try:
             connection.execute(f"ALTER TABLE {relation} ALTER {_quoted(name)} SET DATA TYPE {target}")
         except duckdb.ConversionException:
-            return (f"column {name} holds a value beyond INT64's range, BigQuery's only integer type "
-                    f"(BigQuery's SUM fails on such a total: 'Int64 overflow')")
+            return (
+                f"column {name} holds a value beyond INT64's range, BigQuery's only integer type "
+                f"(BigQuery's SUM fails on such a total: 'Int64 overflow')"
+            )
     return None
 
 
@@ -66,13 +79,16 @@ def _arrays_as_bigquery(connection, relation: str, columns: list[str]) -> str | 
     counts = ", ".join(
         f"count(*) FILTER (WHERE {_quoted(c)} IS NULL), "
         f"count(*) FILTER (WHERE len({_quoted(c)}) > len(list_filter({_quoted(c)}, lambda e: e IS NOT NULL)))"
-        for c in columns)
+        for c in columns
+    )
     found = connection.execute(f"SELECT {counts} FROM {relation}").fetchone()
     for index, column in enumerate(columns):
         null_arrays, holding_null = found[2 * index], found[2 * index + 1]
         if holding_null:
-            return (f"BigQuery cannot write an ARRAY that holds NULL: column {column}, {holding_null:,} row(s) "
-                    f"(filter the NULLs out, e.g. ARRAY_AGG(x IGNORE NULLS))")
+            return (
+                f"BigQuery cannot write an ARRAY that holds NULL: column {column}, {holding_null:,} row(s) "
+                f"(filter the NULLs out, e.g. ARRAY_AGG(x IGNORE NULLS))"
+            )
         if null_arrays:
             connection.execute(f"UPDATE {relation} SET {_quoted(column)} = [] WHERE {_quoted(column)} IS NULL")
     return None
@@ -83,5 +99,8 @@ def differing_types(connection, relation: str, expected: list[tuple[str, str]]) 
     from glue.oracle.types import from_duckdb
 
     local = {name: from_duckdb(kind) for name, kind, *_ in connection.execute(f"DESCRIBE {relation}").fetchall()}
-    return [f"column {name} as {local[name]}, where BigQuery writes {kind}"
-            for name, kind in expected if name in local and local[name] != kind]
+    return [
+        f"column {name} as {local[name]}, where BigQuery writes {kind}"
+        for name, kind in expected
+        if name in local and local[name] != kind
+    ]

@@ -3,6 +3,7 @@
 Each base visit is independently made malformed, duplicated or late with the asked rate;
 the decision comes from the simulator's seeded RNG, so a seed reproduces the faults too.
 """
+
 from __future__ import annotations
 
 import copy

@@ -3,6 +3,7 @@
 Weights are the shares seen in ../shared/data/challenge-lab-visits (60 days, 8,804 visits):
 product weights are add-to-cart counts, device shares are visit counts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ Two clocks:
   accumulates into rate drift.
 - backfill: as fast as possible, visits stamped across [start, end).
 """
+
 from __future__ import annotations
 
 import heapq
@@ -69,8 +70,10 @@ class Stats:
         rate = self.messages / self.elapsed if self.elapsed else 0.0
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.kinds.items()))
         state = "interrupted" if self.interrupted else "done"
-        return (f"{state}: {self.visits} visits simulated, {self.messages} messages sent ({kinds}), "
-                f"{self.errors} errors, {self.elapsed:.1f}s, {rate:,.0f} msg/s")
+        return (
+            f"{state}: {self.visits} visits simulated, {self.messages} messages sent ({kinds}), "
+            f"{self.errors} errors, {self.elapsed:.1f}s, {rate:,.0f} msg/s"
+        )
 
 
 def schedule(plan: Plan) -> Iterator[tuple[float, str]]:
@@ -94,9 +97,15 @@ def _client_ip(rng: random.Random) -> str:
 
 
 class Simulator:
-    def __init__(self, plan: Plan, sink: Sink, progress: Callable[[Stats, float], None] | None = None,
-                 now: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        plan: Plan,
+        sink: Sink,
+        progress: Callable[[Stats, float], None] | None = None,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
         self.plan, self.sink, self.progress = plan, sink, progress
         self.now, self.sleep, self.wall = now, sleep, wall
         self.rng = random.Random(plan.seed)
@@ -145,5 +154,9 @@ class Simulator:
 
 def terminal_progress(stats: Stats, elapsed: float) -> None:
     rate = stats.messages / elapsed if elapsed else 0
-    print(f"\r  sent {stats.messages:,} messages ({stats.visits:,} visits)  {rate:,.0f}/s  "
-          f"errors {stats.errors}", end="", file=sys.stderr, flush=True)
+    print(
+        f"\r  sent {stats.messages:,} messages ({stats.visits:,} visits)  {rate:,.0f}/s  errors {stats.errors}",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )

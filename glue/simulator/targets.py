@@ -5,6 +5,7 @@ them. The Cloud Storage and Pub/Sub sinks use the official client libraries, so 
 code talks to Google Cloud or, through STORAGE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST, to the
 local emulators.
 """
+
 from __future__ import annotations
 
 import sys
@@ -80,8 +81,9 @@ class GcsSink:
     when the buffer is large or the run ends; `run_id` keeps parts of different runs apart.
     """
 
-    def __init__(self, uri: str, rotate: str = "hour", run_id: str | None = None,
-                 max_buffer_bytes: int = 8 << 20, client=None):
+    def __init__(
+        self, uri: str, rotate: str = "hour", run_id: str | None = None, max_buffer_bytes: int = 8 << 20, client=None
+    ):
         from google.cloud import storage
 
         bucket, _, prefix = uri.removeprefix("gs://").partition("/")
@@ -122,8 +124,7 @@ class GcsSink:
                 self.uploaded.append(path)
                 return
             except Exception as error:  # noqa: BLE001 - reported, then retried or counted
-                print(f"upload of gs://{self.bucket.name}/{path} failed (try {attempt}): {error}",
-                      file=sys.stderr)
+                print(f"upload of gs://{self.bucket.name}/{path} failed (try {attempt}): {error}", file=sys.stderr)
                 time.sleep(0.2 * attempt)
         self.errors += len(lines)
 
@@ -140,9 +141,17 @@ class PubSubSink:
     Failed publishes are retried, then counted in `errors` and reported; never dropped silently.
     """
 
-    def __init__(self, topic: str, project: str | None = None, producer: str = "clickstream-simulator",
-                 max_messages: int = 500, max_latency: float = 0.05, retries: int = 3,
-                 max_in_flight: int = 20_000, client=None):
+    def __init__(
+        self,
+        topic: str,
+        project: str | None = None,
+        producer: str = "clickstream-simulator",
+        max_messages: int = 500,
+        max_latency: float = 0.05,
+        retries: int = 3,
+        max_in_flight: int = 20_000,
+        client=None,
+    ):
         from google.cloud import pubsub_v1
 
         if client is None:

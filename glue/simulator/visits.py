@@ -2,6 +2,7 @@
 
 Everything random comes from one `random.Random`, so a seed reproduces a run exactly.
 """
+
 from __future__ import annotations
 
 import random
@@ -76,10 +77,7 @@ class VisitFactory:
 
     def attack(self, start: datetime, page_views: int, client: dict) -> dict:
         """A denial-of-service visit: one client requesting the same pages over and over."""
-        events = [
-            _page_view(start, self.rng.choice(("home", "products")), None)
-            for _ in range(page_views)
-        ]
+        events = [_page_view(start, self.rng.choice(("home", "products")), None) for _ in range(page_views)]
         return {**client, "events": events}
 
 

@@ -9,6 +9,7 @@
 Both bind 127.0.0.1 on a free port. Used as context managers (tests) they set the client
 libraries' *_EMULATOR_HOST variable for the block; `clickstream local up` starts them detached.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,8 +71,9 @@ def pubsub_jar() -> Path:
     gcloud = shutil.which("gcloud")
     if not gcloud:
         raise EmulatorUnavailable("gcloud SDK not found: the Pub/Sub emulator ships with it")
-    root = subprocess.run([gcloud, "info", "--format=value(installation.sdk_root)"],
-                          capture_output=True, text=True, timeout=60).stdout.strip()
+    root = subprocess.run(
+        [gcloud, "info", "--format=value(installation.sdk_root)"], capture_output=True, text=True, timeout=60
+    ).stdout.strip()
     jars = sorted(Path(root, "platform", "pubsub-emulator", "lib").glob("cloud-pubsub-emulator-*.jar"))
     if not jars:
         raise EmulatorUnavailable(f"no Pub/Sub emulator jar under {root}/platform/pubsub-emulator")
@@ -122,9 +124,14 @@ class Emulator:
         command = self.command()
         self._log = open(self.log_path, "w")
         # A session of its own: stopping the group stops the server and anything it forked.
-        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, env=self.environment(),
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self.environment(),
+            start_new_session=True,
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.is_ready():
@@ -167,8 +174,7 @@ class PubSubEmulator(Emulator):
     READY = "Server started, listening on"
 
     def command(self) -> list[str]:
-        return ["java", "-jar", str(pubsub_jar()), "--host=127.0.0.1", f"--port={self.port}",
-                f"--dir={self.data_dir}"]
+        return ["java", "-jar", str(pubsub_jar()), "--host=127.0.0.1", f"--port={self.port}", f"--dir={self.data_dir}"]
 
     def is_ready(self) -> bool:
         return self.READY in self.log_path.read_text(errors="replace")
@@ -189,14 +195,24 @@ class StorageEmulator(Emulator):
         return f"http://{self.host}"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gcp_storage_emulator", "start", "--host=127.0.0.1",
-                f"--port={self.port}", "--quiet"]
+        return [
+            sys.executable,
+            "-m",
+            "gcp_storage_emulator",
+            "start",
+            "--host=127.0.0.1",
+            f"--port={self.port}",
+            "--quiet",
+        ]
 
     def environment(self) -> dict[str, str]:
         # The emulator reads its storage location from these two variables only.
         self.storage_root.parent.mkdir(parents=True, exist_ok=True)
-        return {**os.environ, "STORAGE_BASE": str(self.storage_root.parent.resolve()),
-                "STORAGE_DIR": self.storage_root.name}
+        return {
+            **os.environ,
+            "STORAGE_BASE": str(self.storage_root.parent.resolve()),
+            "STORAGE_DIR": self.storage_root.name,
+        }
 
     def is_ready(self) -> bool:
         try:

@@ -6,6 +6,7 @@ its own; creates the bucket, topics, schema and subscriptions with the same prov
 that runs against Google Cloud; and records addresses and PIDs in .local/stack.json, where
 every other command finds them. `down` stops each process by the PID it recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue.stack.emulators import (EmulatorUnavailable, PubSubEmulator, StorageEmulator, pid_alive,
-                            stop_process_group)
 from glue.settings import Settings
+from glue.stack.emulators import EmulatorUnavailable, PubSubEmulator, StorageEmulator, pid_alive, stop_process_group
 
 SINK_READY = "sink: pulling"
 
@@ -36,12 +36,18 @@ class StackState:
     logs: str
 
     def environment(self) -> dict[str, str]:
-        return {"PUBSUB_EMULATOR_HOST": self.pubsub_host, "STORAGE_EMULATOR_HOST": self.storage_host,
-                "GOOGLE_CLOUD_PROJECT": self.project}
+        return {
+            "PUBSUB_EMULATOR_HOST": self.pubsub_host,
+            "STORAGE_EMULATOR_HOST": self.storage_host,
+            "GOOGLE_CLOUD_PROJECT": self.project,
+        }
 
     def processes(self) -> dict[str, int | None]:
-        return {"pubsub emulator": self.pubsub_pid, "storage emulator": self.storage_pid,
-                "subscription sink": self.sink_pid}
+        return {
+            "pubsub emulator": self.pubsub_pid,
+            "storage emulator": self.storage_pid,
+            "subscription sink": self.sink_pid,
+        }
 
     def alive(self) -> dict[str, bool]:
         return {name: bool(pid) and pid_alive(pid) for name, pid in self.processes().items()}
@@ -83,8 +89,10 @@ def local_clients():
 
     return Clients(
         storage=storage.Client(project=os.environ["GOOGLE_CLOUD_PROJECT"], credentials=AnonymousCredentials()),
-        publisher=pubsub_v1.PublisherClient(), subscriber=pubsub_v1.SubscriberClient(),
-        schemas=pubsub_v1.SchemaServiceClient())
+        publisher=pubsub_v1.PublisherClient(),
+        subscriber=pubsub_v1.SubscriberClient(),
+        schemas=pubsub_v1.SchemaServiceClient(),
+    )
 
 
 def provision_local(settings: Settings, project: str):
@@ -99,9 +107,15 @@ def provision_local(settings: Settings, project: str):
 
 def start_sink(settings: Settings, log_path: Path, env: dict[str, str], timeout: float = 60) -> int:
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "glue", "local", "sink"], cwd=settings.root,
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glue", "local", "sink"],
+        cwd=settings.root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )
     log.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -141,8 +155,16 @@ def up(settings: Settings, with_sink: bool = True, say=print) -> StackState:
         stop_process_group(pubsub.pid)
         raise
     say(f"storage emulator  {storage.env_value}  pid {storage.pid}  objects in {settings.landing_dir}")
-    state = StackState(project, pubsub.host, pubsub.pid, storage.env_value, storage.pid, None,
-                       datetime.now(timezone.utc).isoformat(timespec="seconds"), str(logs))
+    state = StackState(
+        project,
+        pubsub.host,
+        pubsub.pid,
+        storage.env_value,
+        storage.pid,
+        None,
+        datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        str(logs),
+    )
     # Recorded before anything else can fail, so that `down` can always stop what was started.
     state.save(settings.stack_file)
     os.environ.update(state.environment())
@@ -162,8 +184,11 @@ def down(settings: Settings, say=print) -> bool:
         say("the local stack is not up")
         return False
     # The sink first, so that it finishes its batch while Pub/Sub can still take the acks.
-    for name, pid in [("subscription sink", state.sink_pid), ("storage emulator", state.storage_pid),
-                      ("pubsub emulator", state.pubsub_pid)]:
+    for name, pid in [
+        ("subscription sink", state.sink_pid),
+        ("storage emulator", state.storage_pid),
+        ("pubsub emulator", state.pubsub_pid),
+    ]:
         if pid:
             say(f"{name:<18} pid {pid}: {'stopped' if stop_process_group(pid) else 'was not running'}")
     settings.stack_file.unlink()

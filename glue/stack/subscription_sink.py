@@ -13,6 +13,7 @@ attributes). Delivery follows the real subscription's rules:
 - When the warehouse itself cannot be written (held by a run, say), the batch is retried and
   nothing is acknowledged; the sink extends the messages' leases meanwhile.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,10 @@ from typing import Callable
 
 from glue.runner import PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema
 
-PULL_TIMEOUT = 30      # seconds a pull may wait for the emulator
-IDLE_PAUSE = 0.1       # seconds between pulls that came back empty
-MAX_LATENCY = 0.5      # seconds a message may wait in the sink before its batch is written
-LEASE_EXTENSION = 30   # seconds a batch is re-leased for while the warehouse is busy
+PULL_TIMEOUT = 30  # seconds a pull may wait for the emulator
+IDLE_PAUSE = 0.1  # seconds between pulls that came back empty
+MAX_LATENCY = 0.5  # seconds a message may wait in the sink before its batch is written
+LEASE_EXTENSION = 30  # seconds a batch is re-leased for while the warehouse is busy
 
 
 @dataclass
@@ -50,8 +51,10 @@ class SinkStats:
 
     def line(self) -> str:
         rate = self.written / self.seconds if self.seconds else 0.0
-        return (f"received {self.received:,}  written {self.written:,}  nacked {self.nacked:,}  "
-                f"dead-lettered {self.dead_lettered:,}  batches {self.batches:,}  ({rate:,.0f} msg/s since start)")
+        return (
+            f"received {self.received:,}  written {self.written:,}  nacked {self.nacked:,}  "
+            f"dead-lettered {self.dead_lettered:,}  batches {self.batches:,}  ({rate:,.0f} msg/s since start)"
+        )
 
 
 def to_row(subscription_name: str, message) -> tuple | None:
@@ -61,14 +64,27 @@ def to_row(subscription_name: str, message) -> tuple | None:
         data = message.data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return (subscription_name, message.message_id, message.publish_time.ToDatetime(tzinfo=timezone.utc), data,
-            json.dumps(dict(message.attributes), sort_keys=True))
+    return (
+        subscription_name,
+        message.message_id,
+        message.publish_time.ToDatetime(tzinfo=timezone.utc),
+        data,
+        json.dumps(dict(message.attributes), sort_keys=True),
+    )
 
 
 class SubscriptionSink:
-    def __init__(self, subscription: str, warehouse: Path, raw_dataset: str, table: str = "visits_pubsub",
-                 max_delivery_attempts: int = 5, max_batch: int = 2000, subscriber=None,
-                 say: Callable[[str], None] = lambda line: None):
+    def __init__(
+        self,
+        subscription: str,
+        warehouse: Path,
+        raw_dataset: str,
+        table: str = "visits_pubsub",
+        max_delivery_attempts: int = 5,
+        max_batch: int = 2000,
+        subscriber=None,
+        say: Callable[[str], None] = lambda line: None,
+    ):
         from google.cloud import pubsub_v1
 
         self.subscription, self.warehouse = subscription, Path(warehouse)
@@ -81,10 +97,14 @@ class SubscriptionSink:
         self.say = say
         self._table_ready = False
 
-    def run(self, stop: threading.Event | None = None, idle_timeout: float | None = None,
-            until: Callable[[SinkStats], bool] | None = None,
-            on_batch: Callable[[SinkStats], None] | None = None,
-            on_idle: Callable[[SinkStats], None] | None = None) -> SinkStats:
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        idle_timeout: float | None = None,
+        until: Callable[[SinkStats], bool] | None = None,
+        on_batch: Callable[[SinkStats], None] | None = None,
+        on_idle: Callable[[SinkStats], None] | None = None,
+    ) -> SinkStats:
         """Pull and write until `stop` is set, nothing arrives for `idle_timeout` seconds, or
         `until(stats)` is true (asked whenever the subscription has nothing more to give).
         `on_batch` follows each written batch, `on_idle` the first empty pull after some."""
@@ -191,15 +211,15 @@ class SubscriptionSink:
                 if backoff == 0.05:
                     self.say(f"warehouse busy: holding {len(rows):,} messages unacknowledged until it is free")
                 self.stats.write_retries += 1
-                self.subscriber.modify_ack_deadline(subscription=self.subscription, ack_ids=ack_ids,
-                                                    ack_deadline_seconds=LEASE_EXTENSION)
+                self.subscriber.modify_ack_deadline(
+                    subscription=self.subscription, ack_ids=ack_ids, ack_deadline_seconds=LEASE_EXTENSION
+                )
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 2.0)
 
     def _nack(self, ack_ids: list[str]) -> None:
         if ack_ids:
-            self.subscriber.modify_ack_deadline(subscription=self.subscription, ack_ids=ack_ids,
-                                                ack_deadline_seconds=0)
+            self.subscriber.modify_ack_deadline(subscription=self.subscription, ack_ids=ack_ids, ack_deadline_seconds=0)
 
     def _write(self, rows: list[tuple]) -> None:
         columns = list(zip(*rows))
@@ -210,7 +230,9 @@ class SubscriptionSink:
                 connection.execute(f"CREATE TABLE IF NOT EXISTS {self.target} ({PUBSUB_COLUMNS})")
                 self._table_ready = True
             # One statement per batch: DuckDB unnests the column lists side by side.
-            connection.execute(f"INSERT INTO {self.target} SELECT unnest($1), unnest($2), unnest($3), "
-                               "unnest($4), unnest($5)", [list(c) for c in columns])
+            connection.execute(
+                f"INSERT INTO {self.target} SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5)",
+                [list(c) for c in columns],
+            )
         finally:
             connection.close()

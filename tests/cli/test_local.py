@@ -1,4 +1,5 @@
 """`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+
 import json
 import re
 
@@ -21,8 +22,11 @@ def test_run_lands_inputs_and_builds_everything(workspace):
     assert db.execute("SELECT COUNT(*) FROM clickstream.sessions").fetchone() == (1,)
     # Landed under the hour it landed: the landing table's hive partition.
     [(source_ref,)] = db.execute("SELECT source_ref FROM clickstream.rejected_visits").fetchall()
-    assert re.fullmatch(r"gs://clickstream-local-clickstream-landing/visits/hour=\d{4}-\d\d-\d\dT\d\d/"
-                        r"visits-2024-07-01T09\.jsonl", source_ref), source_ref
+    assert re.fullmatch(
+        r"gs://clickstream-local-clickstream-landing/visits/hour=\d{4}-\d\d-\d\dT\d\d/"
+        r"visits-2024-07-01T09\.jsonl",
+        source_ref,
+    ), source_ref
 
 
 def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
@@ -33,13 +37,18 @@ def test_a_dry_run_prints_what_the_run_would_do_and_changes_nothing(workspace):
     runner = CliRunner()
 
     def dry(*flags):
-        result = runner.invoke(main, ["local", "run", "--dry-run", "--input", str(source), "--actions", "sessions", *flags])
+        result = runner.invoke(
+            main, ["local", "run", "--dry-run", "--input", str(source), "--actions", "sessions", *flags]
+        )
         assert result.exit_code == 0, result.output
         return result.output
 
     first = dry()
-    assert re.search(r"visits-2024-07-01T09\.jsonl -> gs://clickstream-local-clickstream-landing/visits/"
-                     r"hour=[0-9T-]+/visits-2024-07-01T09\.jsonl\n", first)
+    assert re.search(
+        r"visits-2024-07-01T09\.jsonl -> gs://clickstream-local-clickstream-landing/visits/"
+        r"hour=[0-9T-]+/visits-2024-07-01T09\.jsonl\n",
+        first,
+    )
     assert re.search(r"plan incremental +clickstream\.sessions +create\n", first)
     assert re.search(r"plan incremental +clickstream_staging\.stg_visit_payloads +create\n", first)
     assert "clickstream.events" not in first
@@ -69,14 +78,19 @@ def test_a_landing_line_over_the_limit_fails_the_run_naming_the_object_and_line(
     source.write_text(json.dumps(BASE_VISIT) + "\n" + "x" * (MAX_LINE_BYTES + 1) + "\n")
     result = CliRunner().invoke(main, ["local", "run", "--input", str(source)])
     assert result.exit_code != 0
-    assert (f"visits-2024-07-01T09.jsonl, line 2: {MAX_LINE_BYTES + 1:,} bytes long; the local runner reads "
-            f"landing lines of up to {MAX_LINE_BYTES:,} bytes") in result.output
+    assert (
+        f"visits-2024-07-01T09.jsonl, line 2: {MAX_LINE_BYTES + 1:,} bytes long; the local runner reads "
+        f"landing lines of up to {MAX_LINE_BYTES:,} bytes"
+    ) in result.output
 
 
-@pytest.mark.parametrize("local, named", [
-    ({"zstd_columns": ["payload"]}, "local.zstd_columns names columns as table.column, not 'payload'"),
-    ({"concurrency": 0}, "local.concurrency must be a whole number from 1, not 0"),
-])
+@pytest.mark.parametrize(
+    "local, named",
+    [
+        ({"zstd_columns": ["payload"]}, "local.zstd_columns names columns as table.column, not 'payload'"),
+        ({"concurrency": 0}, "local.concurrency must be a whole number from 1, not 0"),
+    ],
+)
 def test_a_bad_local_setting_is_named_not_a_traceback(settings, monkeypatch, local, named):
     import dataclasses
 

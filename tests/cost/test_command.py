@@ -1,4 +1,5 @@
 """`clickstream local run --bigquery-cost`: each action's bill, on a build and on an hourly run."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ from click.testing import CliRunner
 
 from glue.cli import main
 from tests.conftest import BASE_VISIT
-
 
 
 def _bill(output: str, action: str) -> str:
@@ -23,8 +23,9 @@ def test_the_bill_names_each_read_and_an_incremental_run_reads_only_the_new_load
     source.parent.mkdir()
     source.write_text(json.dumps(BASE_VISIT) + "\n")
     runner = CliRunner()
-    build = runner.invoke(main, ["local", "run", "--no-notify", "--bigquery-cost", "--tags", "curated",
-                                 "--input", str(source)])
+    build = runner.invoke(
+        main, ["local", "run", "--no-notify", "--bigquery-cost", "--tags", "curated", "--input", str(source)]
+    )
     assert build.exit_code == 0, build.output
     assert "BigQuery bytes billed" in build.output and "run total:" in build.output
     sessions = _bill(build.output, "clickstream.sessions")

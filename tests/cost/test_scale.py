@@ -1,4 +1,5 @@
 """The scaled model: how many days of rows a read covers at a stated volume and history."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -13,8 +14,18 @@ DAILY = Layout("loaded_at", "DAY", ["loaded_at"])
 
 
 def read(partition_ranges=None, block_ranges=None, bytes_per_row=100.0, rows=1000):
-    return TableRead("ds.t", ["a"], 0, None, None, "", partition_ranges=partition_ranges,
-                     block_ranges=block_ranges, bytes_per_row=bytes_per_row, rows=rows)
+    return TableRead(
+        "ds.t",
+        ["a"],
+        0,
+        None,
+        None,
+        "",
+        partition_ranges=partition_ranges,
+        block_ranges=block_ranges,
+        bytes_per_row=bytes_per_row,
+        rows=rows,
+    )
 
 
 def test_an_unpruned_read_covers_the_whole_history_or_what_expiry_leaves():

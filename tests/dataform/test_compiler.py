@@ -8,7 +8,9 @@ from glue.dataform import CompilationError, compile_project
 def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, graph):
     # clickstream.yaml names them for provisioning and the local warehouse; the SQLX declares them.
     declared = {a.name for a in graph.actions.values() if a.kind == "declaration"}
-    named = {f"{settings.raw_dataset}.{settings.raw[key]}" for key in ("pubsub_table", "gcs_table", "gcs_objects_table")}
+    named = {
+        f"{settings.raw_dataset}.{settings.raw[key]}" for key in ("pubsub_table", "gcs_table", "gcs_objects_table")
+    }
     assert named == declared
 
 

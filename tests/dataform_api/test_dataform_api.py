@@ -1,11 +1,12 @@
 """`clickstream dataform ...` at the request level, through the official Dataform v1 client."""
+
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
 
-from glue.cli import main
 from glue.cli import dataform as dataform_cli
+from glue.cli import main
 from glue.dataform_api import invocations
 from tests.cloud_apis import dataform_api, dataform_client
 
@@ -30,7 +31,7 @@ def test_compile_sends_the_ref_and_vars_and_lists_errors_with_their_files(api):
     server, state = api
     ok = cli("compile", "--git-commitish", "release-1", "--vars", "late_data_lookback_minutes=60")
     assert ok.exit_code == 0, ok.output
-    (_, request), = server.requests
+    ((_, request),) = server.requests
     assert request.parent == REPO and request.compilation_result.git_commitish == "release-1"
     assert dict(request.compilation_result.code_compilation_config.vars) == {"late_data_lookback_minutes": "60"}
     assert f"{REPO}/compilationResults/1" in ok.output
@@ -43,9 +44,13 @@ def test_compile_sends_the_ref_and_vars_and_lists_errors_with_their_files(api):
 
 def test_run_with_wait_follows_each_action_and_names_the_failed_job(api):
     server, state = api
-    state["script"] = {"states": ["RUNNING", "RUNNING", "FAILED"], "actions": [
-        ("clickstream", "sessions", ["RUNNING", "SUCCEEDED"], "", ""),
-        ("clickstream", "visits_by_device", ["PENDING", "RUNNING", "FAILED"], "bqjob_r1_42", "Division by zero")]}
+    state["script"] = {
+        "states": ["RUNNING", "RUNNING", "FAILED"],
+        "actions": [
+            ("clickstream", "sessions", ["RUNNING", "SUCCEEDED"], "", ""),
+            ("clickstream", "visits_by_device", ["PENDING", "RUNNING", "FAILED"], "bqjob_r1_42", "Division by zero"),
+        ],
+    }
     result = cli("run", "--tags", "marts", "--actions", "clickstream.sessions", "--full-refresh", "--wait")
     assert result.exit_code == 1, result.output
     invocation = next(r for name, r in server.requests if name == "CreateWorkflowInvocation").workflow_invocation
@@ -53,7 +58,7 @@ def test_run_with_wait_follows_each_action_and_names_the_failed_job(api):
     assert list(config.included_tags) == ["marts"] and config.transitive_dependencies_included
     assert config.fully_refresh_incremental_tables_enabled
     assert [(t.database, t.schema, t.name) for t in config.included_targets] == [("acme", "clickstream", "sessions")]
-    assert invocation.compilation_result == f"{REPO}/compilationResults/1"   # compiled main first
+    assert invocation.compilation_result == f"{REPO}/compilationResults/1"  # compiled main first
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert "succeeded clickstream.sessions" in lines and "failed clickstream.visits_by_device" in lines
     assert "failed clickstream.visits_by_device (BigQuery job bqjob_r1_42): Division by zero" in lines
@@ -90,8 +95,10 @@ def test_schedule_apply_creates_what_is_declared_then_changes_nothing(api):
     assert state["release_configs"][f"{REPO}/releaseConfigs/production"].git_commitish == "main"
 
     from google.cloud import dataform_v1
+
     state["workflow_configs"][f"{REPO}/workflowConfigs/old-nightly"] = dataform_v1.WorkflowConfig(
-        name=f"{REPO}/workflowConfigs/old-nightly")
+        name=f"{REPO}/workflowConfigs/old-nightly"
+    )
     server.requests.clear()
     second = cli("schedule", "apply")
     assert second.exit_code == 0 and "nothing to change" in second.output

@@ -1,4 +1,5 @@
 """Per-minute aggregates (late data of any age, clocks in the future) and the four dashboard marts."""
+
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -9,20 +10,38 @@ UTC = timezone.utc
 
 
 def _page_visit(session: str, stamp: str, page: str = "home") -> dict:
-    return {"session_id": session, "user_id": "UID-1", "device_type": "desktop",
-            "events": [{"event_type": "page_view", "timestamp": stamp,
-                        "details": {"page_url": f"https://example.com/{page}", "referrer_url": None}}]}
+    return {
+        "session_id": session,
+        "user_id": "UID-1",
+        "device_type": "desktop",
+        "events": [
+            {
+                "event_type": "page_view",
+                "timestamp": stamp,
+                "details": {"page_url": f"https://example.com/{page}", "referrer_url": None},
+            }
+        ],
+    }
 
 
 def test_page_views_per_minute_counts_by_minute_and_page(harness):
-    harness.pubsub([_page_visit("a", "2024-07-01T09:00:05"), _page_visit("b", "2024-07-01T09:00:59"),
-                    _page_visit("c", "2024-07-01T09:01:00"), _page_visit("d", "2024-07-01T09:01:00", "cart")])
+    harness.pubsub(
+        [
+            _page_visit("a", "2024-07-01T09:00:05"),
+            _page_visit("b", "2024-07-01T09:00:59"),
+            _page_visit("c", "2024-07-01T09:01:00"),
+            _page_visit("d", "2024-07-01T09:01:00", "cart"),
+        ]
+    )
     harness.run("clickstream.page_views_per_minute")
-    assert_rows(harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"), [
-        {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 2},
-        {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1},
-        {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/cart", "page_views": 1},
-    ])
+    assert_rows(
+        harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"),
+        [
+            {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 2},
+            {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1},
+            {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "page_url": "https://example.com/cart", "page_views": 1},
+        ],
+    )
 
 
 def test_late_event_updates_its_minute(harness):
@@ -49,7 +68,8 @@ def test_an_event_three_days_late_is_counted_in_its_own_minute_by_the_next_run(h
     minute = f"minute = TIMESTAMPTZ '{three_days_ago:%Y-%m-%d %H:%M}:00+00'"
     assert harness.rows("page_views_per_minute", "page_views", minute) == [{"page_views": 2}]
     assert harness.rows("activity_per_minute", "page_views, visits_started", minute) == [
-        {"page_views": 2, "visits_started": 2}]
+        {"page_views": 2, "visits_started": 2}
+    ]
 
 
 def test_an_event_dated_2099_is_refused_and_later_minutes_still_count(harness):
@@ -70,23 +90,42 @@ def test_a_malformed_geolocation_keeps_the_visit_with_null_coordinates_and_a_fla
     harness.pubsub([visit])
     harness.run("clickstream.sessions", "clickstream.page_views_per_minute", "clickstream.rejected_visits")
     assert harness.rows("sessions", "latitude, longitude, quality_flags, page_view_count") == [
-        {"latitude": None, "longitude": None, "quality_flags": ['geolocation: not "latitude,longitude"'],
-         "page_view_count": 1}]
+        {
+            "latitude": None,
+            "longitude": None,
+            "quality_flags": ['geolocation: not "latitude,longitude"'],
+            "page_view_count": 1,
+        }
+    ]
     assert harness.rows("rejected_visits", "COUNT(*) AS n") == [{"n": 0}]
     assert harness.rows("page_views_per_minute", "SUM(page_views) AS n") == [{"n": 1}]
 
 
 def test_incremental_branch_merges_into_a_given_prior_state(harness):
     loaded = datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
-    prior = [{"minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC), "page_url": "https://example.com/home",
-              "page_views": 7, "loaded_at": loaded}]
+    prior = [
+        {
+            "minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC),
+            "page_url": "https://example.com/home",
+            "page_views": 7,
+            "loaded_at": loaded,
+        }
+    ]
     harness.pubsub([_page_visit("a", "2024-07-01T09:00:05")])
     harness.run("clickstream.events")
     harness.prior("clickstream.page_views_per_minute", prior)
     harness.run("clickstream.page_views_per_minute")
-    assert_rows(harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"), [
-        {"minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 7},
-        {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1}])
+    assert_rows(
+        harness.rows("page_views_per_minute", "* EXCLUDE (loaded_at)"),
+        [
+            {
+                "minute": datetime(2024, 7, 1, 8, 59, tzinfo=UTC),
+                "page_url": "https://example.com/home",
+                "page_views": 7,
+            },
+            {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "page_url": "https://example.com/home", "page_views": 1},
+        ],
+    )
 
 
 def test_only_the_minutes_of_newly_loaded_events_are_recomputed(harness):
@@ -112,12 +151,29 @@ def test_only_the_minutes_of_newly_loaded_events_are_recomputed(harness):
 def test_activity_per_minute(harness, visit):
     harness.pubsub([visit])
     harness.run("clickstream.activity_per_minute")
-    assert_rows(harness.rows("activity_per_minute", "* EXCLUDE (loaded_at)"), [
-        {"minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "visits_started": 1, "page_views": 2,
-         "add_to_carts": 0, "purchases": 0, "units_sold": 0, "revenue": Decimal("0")},
-        {"minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC), "visits_started": 0, "page_views": 0,
-         "add_to_carts": 1, "purchases": 1, "units_sold": 2, "revenue": Decimal("59.98")},
-    ])
+    assert_rows(
+        harness.rows("activity_per_minute", "* EXCLUDE (loaded_at)"),
+        [
+            {
+                "minute": datetime(2024, 7, 1, 9, 0, tzinfo=UTC),
+                "visits_started": 1,
+                "page_views": 2,
+                "add_to_carts": 0,
+                "purchases": 0,
+                "units_sold": 0,
+                "revenue": Decimal("0"),
+            },
+            {
+                "minute": datetime(2024, 7, 1, 9, 1, tzinfo=UTC),
+                "visits_started": 0,
+                "page_views": 0,
+                "add_to_carts": 1,
+                "purchases": 1,
+                "units_sold": 2,
+                "revenue": Decimal("59.98"),
+            },
+        ],
+    )
 
 
 def test_marts_from_two_visits(harness, visit):
@@ -126,19 +182,47 @@ def test_marts_from_two_visits(harness, visit):
     other["events"] = other["events"][:2]
     harness.pubsub([visit, other])
     harness.run("visits_by_device", "visits_by_page", "popular_items", "sales_by_category")
-    assert_rows(harness.rows("visits_by_device", "device_type, visits, share_of_visits, visits_with_purchase, revenue"), [
-        {"device_type": "mobile", "visits": 1, "share_of_visits": 0.5, "visits_with_purchase": 1, "revenue": Decimal("59.98")},
-        {"device_type": "desktop", "visits": 1, "share_of_visits": 0.5, "visits_with_purchase": 0, "revenue": Decimal("0")},
-    ])
-    assert_rows(harness.rows("visits_by_page", "page_url, page_views, visits"), [
-        {"page_url": "https://example.com/home", "page_views": 2, "visits": 2},
-        {"page_url": "https://example.com/products", "page_views": 2, "visits": 2},
-    ])
-    assert harness.rows("popular_items", "sales_rank, product_id, units_sold, orders, revenue, times_added_to_cart") == [
-        {"sales_rank": 1, "product_id": "PER-001", "units_sold": 2, "orders": 1, "revenue": Decimal("59.98"),
-         "times_added_to_cart": 1}]
+    assert_rows(
+        harness.rows("visits_by_device", "device_type, visits, share_of_visits, visits_with_purchase, revenue"),
+        [
+            {
+                "device_type": "mobile",
+                "visits": 1,
+                "share_of_visits": 0.5,
+                "visits_with_purchase": 1,
+                "revenue": Decimal("59.98"),
+            },
+            {
+                "device_type": "desktop",
+                "visits": 1,
+                "share_of_visits": 0.5,
+                "visits_with_purchase": 0,
+                "revenue": Decimal("0"),
+            },
+        ],
+    )
+    assert_rows(
+        harness.rows("visits_by_page", "page_url, page_views, visits"),
+        [
+            {"page_url": "https://example.com/home", "page_views": 2, "visits": 2},
+            {"page_url": "https://example.com/products", "page_views": 2, "visits": 2},
+        ],
+    )
+    assert harness.rows(
+        "popular_items", "sales_rank, product_id, units_sold, orders, revenue, times_added_to_cart"
+    ) == [
+        {
+            "sales_rank": 1,
+            "product_id": "PER-001",
+            "units_sold": 2,
+            "orders": 1,
+            "revenue": Decimal("59.98"),
+            "times_added_to_cart": 1,
+        }
+    ]
     assert harness.rows("sales_by_category", "category, orders, units_sold, revenue") == [
-        {"category": "peripherals", "orders": 1, "units_sold": 2, "revenue": Decimal("59.98")}]
+        {"category": "peripherals", "orders": 1, "units_sold": 2, "revenue": Decimal("59.98")}
+    ]
 
 
 def test_assertions_pass_on_good_data_and_catch_a_bad_amount(harness, visit):

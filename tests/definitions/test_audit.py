@@ -2,9 +2,7 @@
 
 import pytest
 
-from glue.runner import Executor
-from glue.runner import Harness
-from glue.runner import compile_graph
+from glue.runner import Executor, Harness, compile_graph
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +19,8 @@ def test_the_hourly_check_reads_the_newest_hour_and_the_audit_reads_everything(g
     # A copy of the session loaded two hours ago: a duplicate the last hour's check cannot see.
     harness.connection.execute(
         "INSERT INTO clickstream.sessions SELECT * REPLACE (loaded_at - INTERVAL 2 HOUR AS loaded_at) "
-        "FROM clickstream.sessions")
+        "FROM clickstream.sessions"
+    )
     hourly = harness.run("assert_sessions_loaded", with_assertions=True)
     assert hourly.by_name("assert_sessions_loaded").status == "ok"
 

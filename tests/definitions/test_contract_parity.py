@@ -1,4 +1,5 @@
 """The staging SQL and glue/contract.py give the same reasons for the same payloads."""
+
 import json
 import random
 
@@ -46,8 +47,9 @@ def _payloads(seed: int, malformed: int, extra: list[str] = ()) -> list[str]:
     rng = random.Random(seed)
     injector = FaultInjector(rng, FaultConfig(malformed_rate=1.0))
     factory = VisitFactory(rng)
-    simulated = [injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00")))
-                 for _ in range(malformed)]
+    simulated = [
+        injector.malform(factory.visit(contract.parse_timestamp("2024-07-01T09:00:00"))) for _ in range(malformed)
+    ]
     return list(dict.fromkeys(_handmade() + simulated + list(extra)))
 
 

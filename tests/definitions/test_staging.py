@@ -1,4 +1,5 @@
 """Staging: deduplication, parsing, validation into rejected_visits."""
+
 import json
 
 from glue.dashboard.data import reconciliation
@@ -36,8 +37,9 @@ def test_different_visits_sharing_a_session_id_are_all_kept(harness, visit):
     harness.pubsub([visit, second])
     harness.run("clickstream.sessions")
     rows = harness.rows("sessions", "session_id, user_id")
-    assert_rows(rows, [{"session_id": "SID-1001", "user_id": "UID-2002"},
-                       {"session_id": "SID-1001", "user_id": "UID-9999"}])
+    assert_rows(
+        rows, [{"session_id": "SID-1001", "user_id": "UID-2002"}, {"session_id": "SID-1001", "user_id": "UID-9999"}]
+    )
     ids = {r["visit_id"] for r in harness.rows("sessions", "visit_id")}
     assert len(ids) == 2
 
@@ -99,12 +101,17 @@ def test_an_object_rewritten_with_the_same_size_is_read_again(harness, visit):
     harness.replace_object(uri, [rewritten])
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     assert_rows(harness.rows("sessions", "session_id"), [{"session_id": "SID-1001"}, {"session_id": "SID-1002"}])
-    assert_rows(harness.rows("landed_objects", "object_uri, lines, visits, unprocessed"),
-                [{"object_uri": uri, "lines": 1, "visits": 1, "unprocessed": 0}])
+    assert_rows(
+        harness.rows("landed_objects", "object_uri, lines, visits, unprocessed"),
+        [{"object_uri": uri, "lines": 1, "visits": 1, "unprocessed": 0}],
+    )
 
 
 def test_an_incremental_run_reads_only_objects_with_a_new_generation(harness, visit):
-    old, new = "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl", "gs://landing/visits/hour=2024-07-02T09/visits-2024-07-02T09.jsonl"
+    old, new = (
+        "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl",
+        "gs://landing/visits/hour=2024-07-02T09/visits-2024-07-02T09.jsonl",
+    )
     harness.gcs([visit], old)
     harness.run("clickstream.sessions", "clickstream.landed_objects")
     # The old object's lines change behind an unchanged generation: a run that read it would
@@ -145,7 +152,9 @@ def test_an_object_rewritten_days_later_does_not_load_its_old_lines_again(graph,
     uri = "gs://landing/visits/hour=2024-07-01T09/visits-2024-07-01T09.jsonl"
     harness.gcs([visit], uri)
     harness.run("clickstream.sessions")
-    harness.connection.execute("UPDATE clickstream_staging.stg_visit_payloads SET loaded_at = loaded_at - INTERVAL 2 DAY")
+    harness.connection.execute(
+        "UPDATE clickstream_staging.stg_visit_payloads SET loaded_at = loaded_at - INTERVAL 2 DAY"
+    )
     harness.gcs([dict(visit, session_id="SID-APPENDED")], uri)  # appended: a new generation, old line included
     harness.run("clickstream.sessions")
     assert harness.rows("stg_visit_payloads", "COUNT(*) AS n") == [{"n": 2}]

@@ -1,4 +1,5 @@
 """Beam tests run on the Python direct runner, pinned: the default tries to download Prism."""
+
 import pytest
 
 beam = pytest.importorskip("apache_beam", reason="Apache Beam is not installed (pip install -e '.[beam]')")

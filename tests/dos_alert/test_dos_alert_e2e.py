@@ -1,5 +1,6 @@
 """The DoS-alert job end to end on this machine: the local stack, a simulated burst, the job on
 the direct runner, and what it leaves behind (an alert logged and published, counts, archive)."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ def local_stack(tmp_path, pubsub_emulator):
     """`clickstream local up` in a local dir of this test's; down at the end."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST") and k != "GOOGLE_CLOUD_PROJECT"}
     env["CLICKSTREAM_LOCAL_DIR"] = str(tmp_path / "local")
-    run = lambda *args: subprocess.run([sys.executable, "-m", "glue", *args], env=env, capture_output=True,  # noqa: E731
-                                       text=True, timeout=300)
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "glue", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     up = run("local", "up", "--no-sink")
     assert up.returncode == 0, up.stdout + up.stderr
     state = json.loads((tmp_path / "local" / "stack.json").read_text())
@@ -51,9 +57,28 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
     log_path = tmp_path / "job.log"
     log = open(log_path, "w")
     job = subprocess.Popen(
-        [sys.executable, "-m", "glue", "dos-alert", "run", "--window-seconds", "5", "--allowed-lateness-seconds", "60",
-         "--threshold", "user=40", "--threshold", "ip=40", "--archive-window-seconds", "5"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "glue",
+            "dos-alert",
+            "run",
+            "--window-seconds",
+            "5",
+            "--allowed-lateness-seconds",
+            "60",
+            "--threshold",
+            "user=40",
+            "--threshold",
+            "ip=40",
+            "--archive-window-seconds",
+            "5",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while "Running pipeline" not in log_path.read_text() and time.monotonic() < deadline:
@@ -61,9 +86,31 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
             time.sleep(0.1)
         burst_started = time.monotonic()
         simulate = subprocess.Popen(
-            [sys.executable, "-m", "glue", "simulate", "--to", "pubsub:visits", "--visits-per-minute", "60",
-             "--duration", "12s", "--burst", "1200", "--burst-duration", "10s", "--malformed-rate", "0.1",
-             "--seed", "9"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "glue",
+                "simulate",
+                "--to",
+                "pubsub:visits",
+                "--visits-per-minute",
+                "60",
+                "--duration",
+                "12s",
+                "--burst",
+                "1200",
+                "--burst-duration",
+                "10s",
+                "--malformed-rate",
+                "0.1",
+                "--seed",
+                "9",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         alerts = pull_alerts(state, time.monotonic() + 90)
         alert_seconds = time.monotonic() - burst_started
         _, errors = simulate.communicate(timeout=120)
@@ -73,8 +120,11 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
         print(f"\nburst start to first alert message: {alert_seconds:.1f}s")
 
         # The same alert as a structured WARNING log entry.
-        logged = [json.loads(line.split("clickstream.dos_alert:", 1)[1]) for line in log_path.read_text().splitlines()
-                  if "clickstream.dos_alert:" in line]
+        logged = [
+            json.loads(line.split("clickstream.dos_alert:", 1)[1])
+            for line in log_path.read_text().splitlines()
+            if "clickstream.dos_alert:" in line
+        ]
         assert any(entry["alert"] == "dos" and entry["key"] == "UID-0666" for entry in logged)
 
         # Counts reach the local warehouse, and the archive has raw and dead-letter files per window.
@@ -92,8 +142,10 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
         job.wait(timeout=60)
         log.close()
     db = connect(local / "warehouse.duckdb")
-    top = db.execute("SELECT dimension, key, MAX(count) FROM clickstream.page_views_per_minute_stream "
-                     "WHERE dimension = 'user' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1").fetchone()
+    top = db.execute(
+        "SELECT dimension, key, MAX(count) FROM clickstream.page_views_per_minute_stream "
+        "WHERE dimension = 'user' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"
+    ).fetchone()
     assert top[:2] == ("user", "UID-0666") and top[2] > 40
     recorded = db.execute("SELECT DISTINCT dimension, key FROM clickstream.dos_alerts_stream").fetchall()
     assert ("user", "UID-0666") in recorded

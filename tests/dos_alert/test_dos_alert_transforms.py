@@ -1,4 +1,5 @@
 """The DoS-alert job's transforms under TestStream: windows, lateness, thresholds, dead letters."""
+
 from __future__ import annotations
 
 import json
@@ -27,32 +28,40 @@ def view(at: float, page="https://example.com/home", user="UID-1", ip="10.0.0.1"
 
 def summary(counts, dimension="all"):
     """(window offset from T0, count, timing) for one dimension."""
-    return (counts
-            | f"only {dimension}" >> beam.Filter(lambda c: c.dimension == dimension)
-            | f"summarise {dimension}" >> beam.Map(lambda c: (int(c.window_start - T0), c.count, c.timing)))
+    return (
+        counts
+        | f"only {dimension}" >> beam.Filter(lambda c: c.dimension == dimension)
+        | f"summarise {dimension}" >> beam.Map(lambda c: (int(c.window_start - T0), c.count, c.timing))
+    )
 
 
 def test_on_time_counts_per_window_and_dimension(streaming_pipeline):
-    stream = (Stream()
-              .add_elements([view(T0 + 1), view(T0 + 2, page="https://example.com/cart"),
-                             view(T0 + 30, user="UID-2", ip=None)])
-              .add_elements([view(T0 + 61)])
-              .advance_watermark_to(T0 + 200)
-              .advance_watermark_to_infinity())
+    stream = (
+        Stream()
+        .add_elements(
+            [view(T0 + 1), view(T0 + 2, page="https://example.com/cart"), view(T0 + 30, user="UID-2", ip=None)]
+        )
+        .add_elements([view(T0 + 61)])
+        .advance_watermark_to(T0 + 200)
+        .advance_watermark_to_infinity()
+    )
     with streaming_pipeline() as p:
         counts = (p | stream | CountPageViews(60, 120))["counts"]
         assert_that(summary(counts), equal_to([(0, 3, "ON_TIME"), (60, 1, "ON_TIME")]), label="all")
-        assert_that(summary(counts, "page"), equal_to([(0, 2, "ON_TIME"), (0, 1, "ON_TIME"), (60, 1, "ON_TIME")]),
-                    label="page")
+        assert_that(
+            summary(counts, "page"), equal_to([(0, 2, "ON_TIME"), (0, 1, "ON_TIME"), (60, 1, "ON_TIME")]), label="page"
+        )
         assert_that(summary(counts, "ip"), equal_to([(0, 2, "ON_TIME"), (60, 1, "ON_TIME")]), label="ip")
 
 
 def test_a_late_view_within_the_lateness_corrects_its_window(streaming_pipeline):
-    stream = (Stream()
-              .add_elements([view(T0 + 1), view(T0 + 2)])
-              .advance_watermark_to(T0 + 90)            # the window [0, 60) fires ON_TIME with 2
-              .add_elements([view(T0 + 10)])            # 30 s past its end, inside 120 s of lateness
-              .advance_watermark_to_infinity())
+    stream = (
+        Stream()
+        .add_elements([view(T0 + 1), view(T0 + 2)])
+        .advance_watermark_to(T0 + 90)  # the window [0, 60) fires ON_TIME with 2
+        .add_elements([view(T0 + 10)])  # 30 s past its end, inside 120 s of lateness
+        .advance_watermark_to_infinity()
+    )
     with streaming_pipeline() as p:
         counts = (p | stream | CountPageViews(60, 120))["counts"]
         assert_that(summary(counts), equal_to([(0, 2, "ON_TIME"), (0, 3, "LATE")]))
@@ -60,11 +69,13 @@ def test_a_late_view_within_the_lateness_corrects_its_window(streaming_pipeline)
 
 def test_a_view_past_the_lateness_is_not_counted_but_set_aside(streaming_pipeline):
     late = view(T0 + 10, user="UID-LATE")
-    stream = (Stream()
-              .add_elements([view(T0 + 1)])
-              .advance_watermark_to(T0 + 60 + 121)      # past end + allowed lateness
-              .add_elements([late])
-              .advance_watermark_to_infinity())
+    stream = (
+        Stream()
+        .add_elements([view(T0 + 1)])
+        .advance_watermark_to(T0 + 60 + 121)  # past end + allowed lateness
+        .add_elements([late])
+        .advance_watermark_to_infinity()
+    )
     with streaming_pipeline() as p:
         outputs = p | stream | CountPageViews(60, 120)
         assert_that(summary(outputs["counts"]), equal_to([(0, 1, "ON_TIME")]), label="counts")
@@ -80,17 +91,21 @@ def test_the_threshold_is_exceeded_only_above_it(streaming_pipeline):
     with streaming_pipeline() as p:
         counts = (p | stream | CountPageViews(60, 120))["counts"]
         alerts = counts | DetectBursts({"user": 5, "all": 1000, "page": 1000})
-        assert_that(alerts | beam.Map(lambda a: (a.dimension, a.key, a.count, a.threshold)),
-                    equal_to([("user", "UID-OVER", 6, 5)]))
+        assert_that(
+            alerts | beam.Map(lambda a: (a.dimension, a.key, a.count, a.threshold)),
+            equal_to([("user", "UID-OVER", 6, 5)]),
+        )
 
 
 def test_a_late_pane_alerts_once_when_it_crosses(streaming_pipeline):
-    stream = (Stream()
-              .add_elements([view(T0 + i, user="UID-X", ip=None) for i in range(5)])
-              .advance_watermark_to(T0 + 90)
-              .add_elements([view(T0 + 20, user="UID-X", ip=None)])   # 6: crosses in a LATE pane
-              .add_elements([view(T0 + 21, user="UID-X", ip=None)])   # 7: still above, no second alert
-              .advance_watermark_to_infinity())
+    stream = (
+        Stream()
+        .add_elements([view(T0 + i, user="UID-X", ip=None) for i in range(5)])
+        .advance_watermark_to(T0 + 90)
+        .add_elements([view(T0 + 20, user="UID-X", ip=None)])  # 6: crosses in a LATE pane
+        .add_elements([view(T0 + 21, user="UID-X", ip=None)])  # 7: still above, no second alert
+        .advance_watermark_to_infinity()
+    )
     with streaming_pipeline() as p:
         alerts = (p | stream | CountPageViews(60, 120))["counts"] | DetectBursts({"user": 5, "all": 1000})
         assert_that(alerts | beam.Map(lambda a: (a.key, a.count, a.timing)), equal_to([("UID-X", 6, "LATE")]))
@@ -107,8 +122,9 @@ def simulated_messages(burst: Burst | None, seed: int) -> list[TimestampedValue]
             attributes = {"event_time": str(int(delivery.event_time.timestamp() * 1000)), "schema_version": "1"}
             if delivery.client_ip:
                 attributes["client_ip"] = delivery.client_ip
-            captured.append(TimestampedValue(PubsubMessage(delivery.payload.encode(), attributes),
-                                             delivery.event_time.timestamp()))
+            captured.append(
+                TimestampedValue(PubsubMessage(delivery.payload.encode(), attributes), delivery.event_time.timestamp())
+            )
 
         def close(self):
             pass
@@ -137,19 +153,31 @@ def _attacker_ip(messages) -> str:
 
 
 def test_malformed_messages_go_to_the_dead_letter_with_their_reasons(streaming_pipeline):
-    good = json.dumps(contract.visit_to_dict(contract.parse_visit(
-        simulated_messages(None, seed=3)[0].value.data)))
-    messages = [PubsubMessage(good.encode(), {"event_time": "1719824400000"}),
-                PubsubMessage(b'{"session_id": "SID-1", "events": [', {}),
-                PubsubMessage(b'{"session_id": "S", "user_id": "U", "device_type": "fridge", "events": []}', {}),
-                PubsubMessage(b"\xff\xfe", {"event_time": "not a time"})]
+    good = json.dumps(contract.visit_to_dict(contract.parse_visit(simulated_messages(None, seed=3)[0].value.data)))
+    messages = [
+        PubsubMessage(good.encode(), {"event_time": "1719824400000"}),
+        PubsubMessage(b'{"session_id": "SID-1", "events": [', {}),
+        PubsubMessage(b'{"session_id": "S", "user_id": "U", "device_type": "fridge", "events": []}', {}),
+        PubsubMessage(b"\xff\xfe", {"event_time": "not a time"}),
+    ]
     with streaming_pipeline() as p:
         parsed = p | Stream().add_elements(messages).advance_watermark_to_infinity() | ParseVisits()
-        assert_that(parsed[DEAD_LETTER] | beam.Map(lambda m: m.error.split(";")[0]),
-                    equal_to(["payload: not valid JSON", "device_type: not one of desktop, mobile, tablet",
-                              "payload: not valid JSON"]), label="dead letters")
-        assert_that(parsed.raw | beam.Map(lambda m: json.loads(m.payload)["session_id"]),
-                    equal_to([json.loads(good)["session_id"]]), label="archived")
+        assert_that(
+            parsed[DEAD_LETTER] | beam.Map(lambda m: m.error.split(";")[0]),
+            equal_to(
+                [
+                    "payload: not valid JSON",
+                    "device_type: not one of desktop, mobile, tablet",
+                    "payload: not valid JSON",
+                ]
+            ),
+            label="dead letters",
+        )
+        assert_that(
+            parsed.raw | beam.Map(lambda m: json.loads(m.payload)["session_id"]),
+            equal_to([json.loads(good)["session_id"]]),
+            label="archived",
+        )
 
 
 def test_an_alert_is_logged_as_a_structured_warning(caplog):
@@ -162,5 +190,12 @@ def test_an_alert_is_logged_as_a_structured_warning(caplog):
     (record,) = caplog.records
     assert record.levelname == "WARNING"
     assert json.loads(record.getMessage()) == {
-        "alert": "dos", "dimension": "ip", "key": "203.0.113.66", "window_start": T0, "window_end": T0 + 60,
-        "count": 601, "threshold": 300, "timing": "ON_TIME"}
+        "alert": "dos",
+        "dimension": "ip",
+        "key": "203.0.113.66",
+        "window_start": T0,
+        "window_end": T0 + 60,
+        "count": 601,
+        "threshold": 300,
+        "timing": "ON_TIME",
+    }

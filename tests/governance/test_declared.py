@@ -1,5 +1,6 @@
 """`clickstream governance apply` at the request level, through the official Dataplex and
 Service Usage clients; the aspects' documentation comes from the compiled graph."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,10 @@ from tests.cloud_apis import command_lines, governance_api, governance_clients
 from tests.conftest import copy_project
 
 LAKE = "projects/acme/locations/us-central1/lakes/clickstream"
-SESSIONS = ("projects/acme/locations/us/entryGroups/@bigquery/entries/bigquery.googleapis.com/"
-            "projects/acme/datasets/clickstream/tables/sessions")
+SESSIONS = (
+    "projects/acme/locations/us/entryGroups/@bigquery/entries/bigquery.googleapis.com/"
+    "projects/acme/datasets/clickstream/tables/sessions"
+)
 ASPECT = "acme.global.clickstream-data-product"
 
 
@@ -39,12 +42,14 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
     assert set(state["zones"]) == {f"{LAKE}/zones/raw", f"{LAKE}/zones/curated"}
     assert state["zones"][f"{LAKE}/zones/curated"].type_.name == "CURATED"
     assets = {a.resource_spec.name: a.resource_spec.type_.name for a in state["assets"].values()}
-    assert assets == {"projects/acme/buckets/acme-clickstream-landing": "STORAGE_BUCKET",
-                      "projects/acme/datasets/clickstream": "BIGQUERY_DATASET"}
+    assert assets == {
+        "projects/acme/buckets/acme-clickstream-landing": "STORAGE_BUCKET",
+        "projects/acme/datasets/clickstream": "BIGQUERY_DATASET",
+    }
     raw_readers = [list(b.members) for b in state["policies"][f"{LAKE}/zones/raw"].bindings]
     assert raw_readers == [["serviceAccount:clickstream-pipeline@acme.iam.gserviceaccount.com"]]
-    assert list(state["policies"][f"{LAKE}/zones/curated"].bindings) == []   # no analyst group configured yet
-    assert state["services"] == {"projects/acme/services/datalineage.googleapis.com": 2}   # ENABLED
+    assert list(state["policies"][f"{LAKE}/zones/curated"].bindings) == []  # no analyst group configured yet
+    assert state["services"] == {"projects/acme/services/datalineage.googleapis.com": 2}  # ENABLED
 
     sessions = json_format.MessageToDict(state["entries"][SESSIONS].aspects[ASPECT]._pb.data)
     action = graph.find("clickstream.sessions")
@@ -68,21 +73,24 @@ def test_a_changed_sqlx_description_changes_the_plan(settings, graph, api, tmp_p
     apply(plan_for(settings, graph, clients))
     copy_root = copy_project(settings, tmp_path / "project")
     sqlx = copy_root / "definitions" / "curated" / "sessions.sqlx"
-    sqlx.write_text(sqlx.read_text().replace(
-        "revenue: \"Sum of the visit's purchase amounts", "revenue: \"Total of the visit's purchase amounts"))
+    sqlx.write_text(
+        sqlx.read_text().replace(
+            "revenue: \"Sum of the visit's purchase amounts", "revenue: \"Total of the visit's purchase amounts"
+        )
+    )
     edited = Graph(compile_project(copy_root, settings.dataform_cli))
     assert edited.find("clickstream.sessions").columns["revenue"].startswith("Total of")
 
     plan = plan_for(settings, edited, clients)
     assert [(s.resource.kind, s.resource.name, s.differences) for s in plan.pending] == [
-        ("dataplex table aspect", "clickstream.sessions", ["columns differs from the compiled graph and settings"])]
+        ("dataplex table aspect", "clickstream.sessions", ["columns differs from the compiled graph and settings"])
+    ]
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(api, monkeypatch):
     server, _, clients = api
     monkeypatch.setattr(governance_cli, "real_clients", lambda: clients)
-    lines = command_lines(["governance", "apply", "--project", "acme", "--region", "us-central1",
-                                       "--dry-run"])
+    lines = command_lines(["governance", "apply", "--project", "acme", "--region", "us-central1", "--dry-run"])
     assert f"+ create dataplex lake {LAKE}" in lines
     assert "+ create dataplex table aspect clickstream.sessions" in lines
     assert not [name for name in server.calls() if name.startswith(("Create", "Update", "Set", "Enable"))]
@@ -100,7 +108,7 @@ def test_a_refusal_names_the_role_or_the_api(settings, graph, api, monkeypatch):
         raise exceptions.PermissionDenied("Permission 'dataplex.lakes.get' denied")
 
     monkeypatch.setattr(clients.dataplex, "get_lake", refuse)
-    with CliRunner().isolation() as (_, err, *_):   # run_plan prints with click
+    with CliRunner().isolation() as (_, err, *_):  # run_plan prints with click
         code = run_plan(resources, "acme", dry_run=True)
         printed = err.getvalue().decode()
     assert code == 2 and "roles/dataplex.admin" in printed

@@ -10,15 +10,27 @@ def test_the_landing_table_reads_every_line_whole(tmp_path):
     external table (CSV, quoting off, U+0001 delimiter) would read them."""
     from glue.landing import landing_query
 
-    lines = ['{"q": "\\"quoted\\", with, commas\\ttab \\\\ back"}', "", "   ", 'not json "unbalanced',
-             "x" * 3_000_000, '{"crlf": 1}\r', "last line without a newline"]
+    lines = [
+        '{"q": "\\"quoted\\", with, commas\\ttab \\\\ back"}',
+        "",
+        "   ",
+        'not json "unbalanced',
+        "x" * 3_000_000,
+        '{"crlf": 1}\r',
+        "last line without a newline",
+    ]
     objects = tmp_path / "bucket" / "visits" / "hour=2024-07-01T09"
     objects.mkdir(parents=True)
     (objects / "a.jsonl").write_text("\n".join(lines))
     db = connect()
     rows = db.execute(f"SELECT line, _FILE_NAME FROM ({landing_query(tmp_path, 'bucket/visits')})").fetchall()
     assert [line for line, _ in rows if line is not None and line.strip()] == [
-        lines[0], lines[3], lines[4], '{"crlf": 1}', lines[6]]
+        lines[0],
+        lines[3],
+        lines[4],
+        '{"crlf": 1}',
+        lines[6],
+    ]
     assert {name for _, name in rows} == {"gs://bucket/visits/hour=2024-07-01T09/a.jsonl"}
 
 
@@ -59,8 +71,11 @@ def test_landing_objects_get_a_new_generation_on_every_write_even_at_the_same_si
     path.write_text('{"a": 1}\n')
     os.utime(path, ns=(1_700_000_000_123_456_000, 1_700_000_000_123_456_000))
     [(uri, generation, size, _)] = landing_objects(tmp_path, "bucket/visits")
-    assert (uri, generation, size) == ("gs://bucket/visits/hour=2024-07-01T09/visits-2024-07-01.jsonl",
-                                       1_700_000_000_123_456, 9)
+    assert (uri, generation, size) == (
+        "gs://bucket/visits/hour=2024-07-01T09/visits-2024-07-01.jsonl",
+        1_700_000_000_123_456,
+        9,
+    )
     path.write_text('{"b": 2}\n')  # an overwrite of the same size, a moment later
     os.utime(path, ns=(1_700_000_000_123_457_000, 1_700_000_000_123_457_000))
     [(_, rewritten, same_size, _)] = landing_objects(tmp_path, "bucket/visits")

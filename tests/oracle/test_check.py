@@ -1,4 +1,5 @@
 """`clickstream local check`: the project as BigQuery's analyzer sees it, and edits it must refuse."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,23 +33,41 @@ def test_the_project_is_accepted_with_every_action_and_both_branches(graph, orac
 # text that BigQuery refuses, from 0, BigQuery's words)}. The SQLX line expected is found in the file.
 REFUSED = {
     "a STRING compared with an INT64": (
-        PAGE, 'FROM ${ref("page_totals")}', 'FROM ${ref("page_totals")}\nWHERE page_url = 1', 1,
-        "No matching signature for operator = for argument types: STRING, INT64"),
+        PAGE,
+        'FROM ${ref("page_totals")}',
+        'FROM ${ref("page_totals")}\nWHERE page_url = 1',
+        1,
+        "No matching signature for operator = for argument types: STRING, INT64",
+    ),
     "TIMESTAMP_ADD with MONTH": (
-        "definitions/marts/visits_by_device.sqlx", "  revenue\nFROM",
-        "  revenue, TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 MONTH) AS later\nFROM", 0,
-        "TIMESTAMP_ADD does not support the MONTH date part"),
+        "definitions/marts/visits_by_device.sqlx",
+        "  revenue\nFROM",
+        "  revenue, TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 MONTH) AS later\nFROM",
+        0,
+        "TIMESTAMP_ADD does not support the MONTH date part",
+    ),
     "IF with branches of two types": (
-        "definitions/marts/sales_by_category.sqlx", "  units_sold,",
-        "  IF(units_sold > 1, 1, 'a') AS units_sold,", 0, "No matching signature for function IF"),
+        "definitions/marts/sales_by_category.sqlx",
+        "  units_sold,",
+        "  IF(units_sold > 1, 1, 'a') AS units_sold,",
+        0,
+        "No matching signature for function IF",
+    ),
     "a DuckDB-only function": (
-        "definitions/marts/popular_items.sqlx", "  product_name,",
-        "  regexp_matches(product_name, 'a') AS product_name,", 0, "Function not found: regexp_matches"),
+        "definitions/marts/popular_items.sqlx",
+        "  product_name,",
+        "  regexp_matches(product_name, 'a') AS product_name,",
+        0,
+        "Function not found: regexp_matches",
+    ),
     # In an incremental model's pre-operations, inside ${when(incremental(), `...`)}.
     "an incremental pre-operation": (
-        "definitions/aggregates/page_views_per_minute.sqlx", "AND event_type = 'page_view'`",
-        "AND event_type = 1`", 0,
-        "No matching signature for operator = for argument types: STRING, INT64"),
+        "definitions/aggregates/page_views_per_minute.sqlx",
+        "AND event_type = 'page_view'`",
+        "AND event_type = 1`",
+        0,
+        "No matching signature for operator = for argument types: STRING, INT64",
+    ),
 }
 
 
@@ -78,7 +97,7 @@ def refused(project, oracle, settings):
 def test_an_edit_bigquery_refuses_is_reported_at_its_sqlx_line(case, refused, settings):
     file, old, new, refused_line, words = REFUSED[case]
     text = (settings.root / file).read_text()
-    line = text[:text.index(old)].count("\n") + 1 + refused_line
+    line = text[: text.index(old)].count("\n") + 1 + refused_line
     [problem] = [p for p in refused.problems if p.file == file]
     assert problem.line == line and words in problem.message
     assert new.splitlines()[refused_line].strip() in problem.text
@@ -95,12 +114,13 @@ def test_a_line_below_includes_helpers_is_reported_at_its_own_sqlx_line(project,
     old = "WHEN details_type != 'object' THEN '.details: not an object'"
     sqlx.write_text(original.replace(old, "WHEN details_type != 1 THEN '.details: not an object'"))
     try:
-        report = check_graph(Graph(compile_project(project, settings.dataform_cli)), oracle,
-                             dataclasses.replace(settings, root=project))
+        report = check_graph(
+            Graph(compile_project(project, settings.dataform_cli)), oracle, dataclasses.replace(settings, root=project)
+        )
     finally:
         sqlx.write_text(original)
     [problem] = report.problems
-    assert problem.line == original[:original.index(old)].count("\n") + 1
+    assert problem.line == original[: original.index(old)].count("\n") + 1
     assert "details_type != 1" in problem.text
 
 
@@ -129,7 +149,7 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
         sqlx.write_text(original)
     assert result.exit_code == 1, result.output
     text = (settings.root / PAGE).read_text()
-    line = text[:text.index('FROM ${ref("page_totals")}')].count("\n") + 2
+    line = text[: text.index('FROM ${ref("page_totals")}')].count("\n") + 2
     assert f"{PAGE}:{line}:7: No matching signature for operator =" in result.output
     assert f"  {line} | WHERE page_url = 1" in result.output
     assert "\n       |       ^" in result.output
@@ -138,9 +158,11 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
 def test_compiled_lines_are_placed_in_the_sqlx_block_they_came_from():
     from glue.oracle.sqlx_lines import line_map
 
-    sqlx = ('config {\n  type: "incremental"\n}\n\npre_operations {\n  DECLARE x INT64 DEFAULT (\n'
-            '    ${when(incremental(), `SELECT 1`, `0`)}\n  );\n}\n\nSELECT\n  a,\n  ${ref("t")}.b\n'
-            'FROM ${ref("t")}\n${when(incremental(), `WHERE a > x`)}\n')
+    sqlx = (
+        'config {\n  type: "incremental"\n}\n\npre_operations {\n  DECLARE x INT64 DEFAULT (\n'
+        '    ${when(incremental(), `SELECT 1`, `0`)}\n  );\n}\n\nSELECT\n  a,\n  ${ref("t")}.b\n'
+        'FROM ${ref("t")}\n${when(incremental(), `WHERE a > x`)}\n'
+    )
     compiled = "\n\n\nSELECT\n  a,\n  `ds.t`.b\nFROM `ds.t`\nWHERE a > x\n"
     assert line_map(sqlx, compiled) == {4: 11, 5: 12, 6: 13, 7: 14, 8: 15}
     assert line_map(sqlx, "\n  DECLARE x INT64 DEFAULT (\n    SELECT 1\n  );\n", "pre_operations") == {2: 6, 3: 7, 4: 8}
@@ -153,7 +175,7 @@ def test_a_declare_is_read_into_names_type_and_default():
     first, second, third = scripts.split(script)
     declared = scripts.declare(first)
     assert (declared.names, declared.type) == (["a", "b"], "TIMESTAMP")
-    assert script[declared.default_start:declared.default_end] == "(SELECT 1)"
+    assert script[declared.default_start : declared.default_end] == "(SELECT 1)"
     assert scripts.declare(second) is None
     assert scripts.declare(third).type == "ARRAY<STRING>" and scripts.declare(third).default_start is None
     # Blanking keeps every other character's line and column.

@@ -1,4 +1,5 @@
 """The whole workflow over the real sample data reconciles with an independent count."""
+
 import json
 from collections import Counter
 from decimal import Decimal
@@ -35,7 +36,9 @@ def independent_count(directory):
 def built(graph, real_data_dir):
     harness = Harness(graph)
     for path in sorted(real_data_dir.glob("*.jsonl")):
-        harness.gcs(path.read_text(encoding="utf-8").splitlines(), f"gs://landing/visits/hour=2024-07-01T00/{path.name}")
+        harness.gcs(
+            path.read_text(encoding="utf-8").splitlines(), f"gs://landing/visits/hour=2024-07-01T00/{path.name}"
+        )
     report = harness.run(with_assertions=True)
     assert report.ok, [r.message for r in report.failed()]
     return harness
@@ -45,19 +48,33 @@ def test_workflow_reconciles_with_the_raw_files(built, real_data_dir):
     counts, pages, revenue = independent_count(real_data_dir)
     assert built.scalar("SELECT COUNT(*) FROM clickstream.sessions") == counts["visits"] == 8804
     assert built.scalar("SELECT COUNT(*) FROM clickstream.rejected_visits") == 0
-    by_type = dict(built.connection.execute(
-        "SELECT event_type, COUNT(*) FROM clickstream.events GROUP BY 1").fetchall())
+    by_type = dict(
+        built.connection.execute("SELECT event_type, COUNT(*) FROM clickstream.events GROUP BY 1").fetchall()
+    )
     assert by_type == {k: counts[k] for k in ("page_view", "add_item_to_cart", "purchase")}
     assert built.scalar("SELECT COUNT(*) FROM clickstream.purchase_items") == counts["items"]
     assert built.scalar("SELECT SUM(revenue) FROM clickstream.sessions") == revenue
     assert built.scalar("SELECT SUM(revenue) FROM clickstream.sales_by_category") == revenue
-    assert dict(built.connection.execute("SELECT page_url, page_views FROM clickstream.visits_by_page").fetchall()) == pages
+    assert (
+        dict(built.connection.execute("SELECT page_url, page_views FROM clickstream.visits_by_page").fetchall())
+        == pages
+    )
     assert built.scalar("SELECT SUM(page_views) FROM clickstream.page_views_per_minute") == counts["page_view"]
 
 
 def test_second_run_with_no_new_input_changes_no_row(built):
-    tables = ["sessions", "events", "purchase_items", "rejected_visits", "page_views_per_minute",
-              "activity_per_minute", "visits_by_page", "popular_items", "sales_by_category", "visits_by_device"]
+    tables = [
+        "sessions",
+        "events",
+        "purchase_items",
+        "rejected_visits",
+        "page_views_per_minute",
+        "activity_per_minute",
+        "visits_by_page",
+        "popular_items",
+        "sales_by_category",
+        "visits_by_device",
+    ]
     before = {t: built.connection.execute(f"SELECT * FROM clickstream.{t} ORDER BY ALL").fetchall() for t in tables}
     report = built.run()
     assert all(r.changed == 0 for r in report.results if r.action.name in {f"clickstream.{t}" for t in tables[:4]})

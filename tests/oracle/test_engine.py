@@ -1,4 +1,5 @@
 """The evaluator's engine: Dataform's semantics around each query, on hand-made actions."""
+
 from __future__ import annotations
 
 from glue.dataform import Action
@@ -7,16 +8,30 @@ from glue.oracle.engine import OracleEngine
 
 
 def _action(name: str, kind: str = "table", query: str = "", *dependencies: str, **fields) -> Action:
-    return Action(f"ds.{name}", kind, "ds", name, file=f"definitions/{name}.sqlx", query=query,
-                  dependencies=[f"ds.{d}" for d in dependencies], **fields)
+    return Action(
+        f"ds.{name}",
+        kind,
+        "ds",
+        name,
+        file=f"definitions/{name}.sqlx",
+        query=query,
+        dependencies=[f"ds.{d}" for d in dependencies],
+        **fields,
+    )
 
 
 def test_an_incremental_merge_replaces_matched_rows_within_the_partition_filter(oracle):
     engine = OracleEngine(oracle)
     engine.create("ds.src", Table([("k", "INT64"), ("v", "STRING")]), [(1, "new"), (2, "new")])
-    target = _action("t", "incremental", "SELECT k, v FROM `ds.src`", "src", unique_key=["k"],
-                     update_partition_filter="k >= since",
-                     incremental_pre_ops=["DECLARE since INT64 DEFAULT (SELECT 2);"])
+    target = _action(
+        "t",
+        "incremental",
+        "SELECT k, v FROM `ds.src`",
+        "src",
+        unique_key=["k"],
+        update_partition_filter="k >= since",
+        incremental_pre_ops=["DECLARE since INT64 DEFAULT (SELECT 2);"],
+    )
     engine.create("ds.t", Table([("k", "INT64"), ("v", "STRING")]), [(1, "old"), (2, "old"), (3, "old")])
     assert engine.run([target])["ds.t"].status == "ok"
     # k = 1 lies outside the filter: not compared, so the new row is added beside the old one.
@@ -41,7 +56,13 @@ def test_what_the_evaluator_cannot_run_is_left_uncompared_with_what_depends_on_i
 
 def test_tables_are_written_as_bigquery_writes_arrays(oracle):
     engine = OracleEngine(oracle)
-    outcomes = engine.run([_action("empty", "table", "SELECT CAST(NULL AS ARRAY<STRING>) AS reasons"),
-                           _action("holes", "table", "SELECT ['a', NULL] AS reasons")])
+    outcomes = engine.run(
+        [
+            _action("empty", "table", "SELECT CAST(NULL AS ARRAY<STRING>) AS reasons"),
+            _action("holes", "table", "SELECT ['a', NULL] AS reasons"),
+        ]
+    )
     assert outcomes["ds.empty"].status == "ok" and engine.table("ds.empty")[1] == [([],)]
-    assert outcomes["ds.holes"].status == "failed" and "Array cannot have a null element" in outcomes["ds.holes"].message
+    assert (
+        outcomes["ds.holes"].status == "failed" and "Array cannot have a null element" in outcomes["ds.holes"].message
+    )

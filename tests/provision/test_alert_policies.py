@@ -1,4 +1,5 @@
 """`clickstream alerts provision` at the request level, through the official Logging and Monitoring clients."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,9 +27,17 @@ def test_a_fresh_project_gets_metric_channel_and_policy_then_nothing_changes(api
     plan = make_plan(alert_resources("acme", "ops@example.com", 0, clients))
     assert [s.action for s in plan.steps] == ["create", "create", "create"]
     apply(plan)
-    assert server.calls() == ["GetLogMetric", "ListNotificationChannels", "ListAlertPolicies",
-                              "CreateLogMetric", "GetLogMetric", "CreateNotificationChannel",
-                              "ListNotificationChannels", "CreateAlertPolicy", "ListAlertPolicies"]
+    assert server.calls() == [
+        "GetLogMetric",
+        "ListNotificationChannels",
+        "ListAlertPolicies",
+        "CreateLogMetric",
+        "GetLogMetric",
+        "CreateNotificationChannel",
+        "ListNotificationChannels",
+        "CreateAlertPolicy",
+        "ListAlertPolicies",
+    ]
 
     metric = state["metrics"][f"projects/acme/metrics/{METRIC_ID}"]
     assert metric.filter == ALERT_LOG_FILTER and "dimension" in metric.label_extractors
@@ -51,7 +60,8 @@ def test_a_changed_threshold_updates_the_policy_in_place(api):
     apply(make_plan(alert_resources("acme", "ops@example.com", 0, clients)))
     plan = make_plan(alert_resources("acme", "ops@example.com", 5, clients))
     assert [(s.resource.kind, s.differences) for s in plan.pending] == [
-        ("monitoring alert policy", ["threshold -> more than 5 alert entries a minute"])]
+        ("monitoring alert policy", ["threshold -> more than 5 alert entries a minute"])
+    ]
     apply(plan)
     (policy,) = state["policies"].values()
     assert policy.conditions[0].condition_threshold.threshold_value == 5
@@ -60,8 +70,7 @@ def test_a_changed_threshold_updates_the_policy_in_place(api):
 def test_dry_run_prints_the_plan_and_changes_nothing(api, monkeypatch):
     server, state, clients = api
     monkeypatch.setattr(alerts_cli, "real_clients", lambda: clients)
-    lines = command_lines(["alerts", "provision", "--project", "acme", "--email", "ops@example.com",
-                                       "--dry-run"])
+    lines = command_lines(["alerts", "provision", "--project", "acme", "--email", "ops@example.com", "--dry-run"])
     assert f"+ create logging metric projects/acme/metrics/{METRIC_ID}" in lines
     assert "+ create monitoring alert policy projects/acme: clickstream: possible denial of service" in lines
     assert "3 to create, 0 to update, 0 unchanged" in lines

@@ -3,6 +3,7 @@
 Cloud Storage and Pub/Sub run on their emulators; BigQuery and Pub/Sub IAM, which have none,
 are answered by tests/cloud_apis.py, which records each request.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,26 +60,34 @@ def connections():
 def clients(pubsub_emulator, storage_emulator, bigquery_api, project, connections):
     return Clients(
         storage=storage.Client(project=project, credentials=AnonymousCredentials()),
-        bigquery=bigquery.Client(project=project, credentials=AnonymousCredentials(), _http=bigquery_api,
-                                 location="US"),
-        publisher=pubsub_v1.PublisherClient(), subscriber=pubsub_v1.SubscriberClient(),
-        schemas=pubsub_v1.SchemaServiceClient(), connections=connections[0])
+        bigquery=bigquery.Client(
+            project=project, credentials=AnonymousCredentials(), _http=bigquery_api, location="US"
+        ),
+        publisher=pubsub_v1.PublisherClient(),
+        subscriber=pubsub_v1.SubscriberClient(),
+        schemas=pubsub_v1.SchemaServiceClient(),
+        connections=connections[0],
+    )
 
 
 def all_resources(settings, project, clients, iam):
     """Everything `provision` creates; the Pub/Sub grants go to the IAM server, not the emulator."""
     publisher, subscriber = iam.clients()
-    return (landing_resources(settings, project, "US", clients)
-            + grants(settings, project, Clients(bigquery=clients.bigquery, publisher=publisher,
-                                                subscriber=subscriber), service_agent(PROJECT_NUMBER)))
+    return landing_resources(settings, project, "US", clients) + grants(
+        settings,
+        project,
+        Clients(bigquery=clients.bigquery, publisher=publisher, subscriber=subscriber),
+        service_agent(PROJECT_NUMBER),
+    )
 
 
 def actions(plan):
     return {(s.resource.kind, s.resource.name.rsplit("/", 1)[-1].rsplit(".", 1)[-1]): s.action for s in plan.steps}
 
 
-def test_a_fresh_project_gets_everything_and_a_second_run_changes_nothing(settings, project, clients, iam,
-                                                                          bigquery_api):
+def test_a_fresh_project_gets_everything_and_a_second_run_changes_nothing(
+    settings, project, clients, iam, bigquery_api
+):
     first = make_plan(all_resources(settings, project, clients, iam))
     assert {s.action for s in first.steps} == {"create", "skip"}
     # Only the protobuf schema is skipped: the emulator has Avro schemas only.
@@ -97,31 +106,49 @@ def test_a_fresh_project_gets_everything_and_a_second_run_changes_nothing(settin
 def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_api, connections):
     apply(make_plan(all_resources(settings, project, clients, iam)))
     posts = {path.rsplit("/", 1)[-1]: body for method, path, body in bigquery_api.mutations() if method == "POST"}
-    created = [body["datasetReference"]["datasetId"] for method, path, body in bigquery_api.mutations()
-               if method == "POST" and path.endswith("/datasets")]
+    created = [
+        body["datasetReference"]["datasetId"]
+        for method, path, body in bigquery_api.mutations()
+        if method == "POST" and path.endswith("/datasets")
+    ]
     assert created == ["clickstream_raw", "clickstream_staging", "clickstream", "clickstream_assertions"]
     assert all(bigquery_api.datasets[f"{project}.{d}"]["location"] == "US" for d in created)
 
-    tables = {body["tableReference"]["tableId"]: body for method, path, body in bigquery_api.mutations()
-              if method == "POST" and path.endswith("/tables")}
+    tables = {
+        body["tableReference"]["tableId"]: body
+        for method, path, body in bigquery_api.mutations()
+        if method == "POST" and path.endswith("/tables")
+    }
     raw = tables["visits_pubsub"]
     assert [f["name"] for f in raw["schema"]["fields"]] == [
-        "subscription_name", "message_id", "publish_time", "data", "attributes"]
+        "subscription_name",
+        "message_id",
+        "publish_time",
+        "data",
+        "attributes",
+    ]
     # Hourly partitions: an hourly run reads the hour or two of messages it needs.
-    assert raw["timePartitioning"] == {"type": "HOUR", "field": "publish_time",
-                                       "expirationMs": str(90 * 24 * 3600 * 1000)}
+    assert raw["timePartitioning"] == {
+        "type": "HOUR",
+        "field": "publish_time",
+        "expirationMs": str(90 * 24 * 3600 * 1000),
+    }
     external = tables["visits_gcs"]["externalDataConfiguration"]
     assert external["sourceUris"] == [f"gs://{project}-clickstream-landing/visits/*"]
     # Objects sit under hour=...: a hive partition key, so that a run reads only the newest ones.
     assert external["hivePartitioningOptions"] == {
-        "mode": "CUSTOM", "sourceUriPrefix": f"gs://{project}-clickstream-landing/visits/{{hour:STRING}}"}
+        "mode": "CUSTOM",
+        "sourceUriPrefix": f"gs://{project}-clickstream-landing/visits/{{hour:STRING}}",
+    }
     assert external["csvOptions"]["quote"] == "" and external["csvOptions"]["fieldDelimiter"] == "\u0001"
     assert [f["name"] for f in external["schema"]["fields"]] == ["line"]
     assert posts  # the POSTs above came through the official client
     # The object table lists the same objects through the connection, whose account may view them.
     assert tables["visits_gcs_objects"]["externalDataConfiguration"] == {
-        "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"], "objectMetadata": "SIMPLE",
-        "connectionId": f"{project}.us.clickstream-landing"}
+        "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"],
+        "objectMetadata": "SIMPLE",
+        "connectionId": f"{project}.us.clickstream-landing",
+    }
     _, connection_calls, connection_state = connections
     [connection] = connection_state["connections"].values()
     assert connection.name == f"projects/{project}/locations/us/connections/clickstream-landing"
@@ -135,12 +162,15 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
 
     sets = {r.resource.rsplit("/", 1)[-1]: r.policy for name, r in iam.requests if name == "SetIamPolicy"}
     assert [(b.role, list(b.members)) for b in sets["visits-dead-letter"].bindings] == [
-        ("roles/pubsub.publisher", [f"serviceAccount:{agent}"])]
+        ("roles/pubsub.publisher", [f"serviceAccount:{agent}"])
+    ]
     assert [(b.role, list(b.members)) for b in sets["visits-to-bigquery"].bindings] == [
-        ("roles/pubsub.subscriber", [f"serviceAccount:{agent}"])]
+        ("roles/pubsub.subscriber", [f"serviceAccount:{agent}"])
+    ]
 
     subscription = clients.subscriber.get_subscription(
-        subscription=f"projects/{project}/subscriptions/visits-to-bigquery")
+        subscription=f"projects/{project}/subscriptions/visits-to-bigquery"
+    )
     assert subscription.bigquery_config.table == f"{project}.clickstream_raw.visits_pubsub"
     assert subscription.bigquery_config.write_metadata
     assert subscription.dead_letter_policy.dead_letter_topic == f"projects/{project}/topics/visits-dead-letter"
@@ -153,8 +183,11 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
 
 def test_drift_is_reported_then_reconciled_without_deleting(settings, project, clients, iam, bigquery_api):
     apply(make_plan(all_resources(settings, project, clients, iam)))
-    infra = {**settings.infra, "raw": {**settings.raw, "pubsub_expiration_days": 30},
-             "pubsub": {**settings.pubsub, "max_delivery_attempts": 10}}
+    infra = {
+        **settings.infra,
+        "raw": {**settings.raw, "pubsub_expiration_days": 30},
+        "pubsub": {**settings.pubsub, "max_delivery_attempts": 10},
+    }
     changed = dataclasses.replace(settings, infra=infra)
     bigquery_api.requests.clear()
 
@@ -162,12 +195,15 @@ def test_drift_is_reported_then_reconciled_without_deleting(settings, project, c
     updates = {s.resource.name.rsplit("/", 1)[-1]: s.differences for s in plan.pending}
     assert set(updates) == {f"{project}.clickstream_raw.visits_pubsub", "visits-to-bigquery"}
     assert updates[f"{project}.clickstream_raw.visits_pubsub"] == [
-        "partition expiration: 7776000000 ms -> 2592000000 ms"]
+        "partition expiration: 7776000000 ms -> 2592000000 ms"
+    ]
     assert "after 10 attempts" in updates["visits-to-bigquery"][0]
     apply(plan)
     assert [m for m, _, _ in bigquery_api.mutations()] == ["PATCH"]
-    assert bigquery_api.tables[f"{project}.clickstream_raw.visits_pubsub"]["timePartitioning"][
-        "expirationMs"] == "2592000000"
+    assert (
+        bigquery_api.tables[f"{project}.clickstream_raw.visits_pubsub"]["timePartitioning"]["expirationMs"]
+        == "2592000000"
+    )
     assert make_plan(all_resources(changed, project, clients, iam)).pending == []
 
 
@@ -177,7 +213,9 @@ def test_a_table_of_another_kind_is_reported_and_left_alone(settings, project, c
     # table in place, so provisioning says so and changes nothing (it never deletes).
     objects = f"{project}.clickstream_raw.visits_gcs_objects"
     bigquery_api.tables[objects]["externalDataConfiguration"] = {
-        "sourceFormat": "CSV", "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"]}
+        "sourceFormat": "CSV",
+        "sourceUris": [f"gs://{project}-clickstream-landing/visits/*.jsonl"],
+    }
     plan = make_plan(all_resources(settings, project, clients, iam))
     [step] = plan.pending
     assert (step.resource.name, step.differences) == (objects, ["is not an object table (cannot change in place)"])
@@ -187,8 +225,9 @@ def test_a_table_of_another_kind_is_reported_and_left_alone(settings, project, c
     assert bigquery_api.mutations() == []
 
 
-def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients, bigquery_api, connections,
-                                                               monkeypatch):
+def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(
+    project, clients, bigquery_api, connections, monkeypatch
+):
     monkeypatch.setattr(provision_cli, "real_clients", lambda *_: clients)
     # The clients above already point at the emulators; the command refuses to run with the
     # variables set, so that nobody provisions an emulator believing it is Google Cloud.
@@ -196,8 +235,22 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients
     assert refused.exit_code == 2 and "targets Google Cloud" in refused.output
     monkeypatch.delenv("PUBSUB_EMULATOR_HOST")
     monkeypatch.delenv("STORAGE_EMULATOR_HOST")
-    lines = command_lines(["provision", "--project", project, "--region", "US", "--dry-run",
-                                       "--only", "storage", "--only", "bigquery", "--only", "pubsub"])
+    lines = command_lines(
+        [
+            "provision",
+            "--project",
+            project,
+            "--region",
+            "US",
+            "--dry-run",
+            "--only",
+            "storage",
+            "--only",
+            "bigquery",
+            "--only",
+            "pubsub",
+        ]
+    )
     assert f"+ create bigquery table {project}.clickstream_raw.visits_pubsub" in lines
     assert f"+ create storage bucket {project}-clickstream-landing" in lines
     assert f"+ create bigquery connection projects/{project}/locations/us/connections/clickstream-landing" in lines
@@ -209,14 +262,24 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(project, clients
         clients.storage.get_bucket(f"{project}-clickstream-landing")
 
 
-@pytest.mark.parametrize("status, reason, message, expected", [
-    (403, "accessDenied", "Access Denied: Dataset x: Permission bigquery.datasets.get denied",
-     "grant the caller roles/bigquery.dataOwner"),
-    (403, "accessDenied", "BigQuery API has not been used in project 1 before or it is disabled. SERVICE_DISABLED",
-     "gcloud services enable bigquery.googleapis.com --project"),
-])
-def test_a_refusal_names_the_role_or_api(settings, project, clients, bigquery_api, status, reason, message,
-                                         expected):
+@pytest.mark.parametrize(
+    "status, reason, message, expected",
+    [
+        (
+            403,
+            "accessDenied",
+            "Access Denied: Dataset x: Permission bigquery.datasets.get denied",
+            "grant the caller roles/bigquery.dataOwner",
+        ),
+        (
+            403,
+            "accessDenied",
+            "BigQuery API has not been used in project 1 before or it is disabled. SERVICE_DISABLED",
+            "gcloud services enable bigquery.googleapis.com --project",
+        ),
+    ],
+)
+def test_a_refusal_names_the_role_or_api(settings, project, clients, bigquery_api, status, reason, message, expected):
     bigquery_api.deny = (status, reason, message)
     with pytest.raises(ResourceError) as failure:
         make_plan(landing_resources(settings, project, "US", Clients(bigquery=clients.bigquery)))

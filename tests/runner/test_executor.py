@@ -4,17 +4,25 @@ As `dataform run` does on BigQuery, an action starts once its dependencies are d
 at a time; an operations action runs alone. The invariants are checked on the times each
 action reports, never by sleeping.
 """
+
 import pytest
 
-from glue.runner import Executor
 from glue.dataform import Action
+from glue.runner import Executor, connect
 from glue.runner.ordering import ActionTimes, start_order
-from glue.runner import connect
 
 
 def _table(name: str, query: str, *dependencies: str, kind: str = "table", **fields) -> Action:
-    return Action(f"s.{name}", kind, "s", name, file=f"definitions/{name}.sqlx", query=query,
-                  dependencies=[f"s.{d}" for d in dependencies], **fields)
+    return Action(
+        f"s.{name}",
+        kind,
+        "s",
+        name,
+        file=f"definitions/{name}.sqlx",
+        query=query,
+        dependencies=[f"s.{d}" for d in dependencies],
+        **fields,
+    )
 
 
 def _ends(result) -> float:
@@ -38,8 +46,15 @@ GRAPH = [
     _table("a", "SELECT range AS x FROM range(200000)"),
     _table("b", "SELECT SUM(x) AS total FROM s.a", "a"),
     _table("c", "SELECT COUNT(*) AS n FROM s.a", "a"),
-    Action("s.ops", "operations", "s", "ops", file="definitions/ops.sqlx", dependencies=["s.a"],
-           queries=["CREATE OR REPLACE TABLE s.o AS SELECT 1 AS one"]),
+    Action(
+        "s.ops",
+        "operations",
+        "s",
+        "ops",
+        file="definitions/ops.sqlx",
+        dependencies=["s.a"],
+        queries=["CREATE OR REPLACE TABLE s.o AS SELECT 1 AS one"],
+    ),
     _table("d", "SELECT * FROM s.b, s.c, s.o", "b", "c", "ops"),
     _table("e", "SELECT x FROM s.a WHERE x % 2 = 0", "a"),
     _table("f", "SELECT x FROM s.e WHERE x % 3 = 0", "e"),
@@ -72,8 +87,13 @@ def test_a_failure_skips_its_dependents_while_other_branches_go_on():
     db = connect()
     report = Executor(db, concurrency=2).run(graph)
     status = {r.action.table: r.status for r in report.results}
-    assert status == {"a": "ok", "broken": "failed", "after_broken": "skipped", "after_that": "skipped",
-                      "elsewhere": "ok"}
+    assert status == {
+        "a": "ok",
+        "broken": "failed",
+        "after_broken": "skipped",
+        "after_that": "skipped",
+        "elsewhere": "ok",
+    }
     assert "definitions/broken.sqlx" in report.by_name("broken").message
     assert db.execute("SELECT y FROM s.elsewhere").fetchall() == [(2,)]
     tables = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 's'").fetchall()}
@@ -81,7 +101,9 @@ def test_a_failure_skips_its_dependents_while_other_branches_go_on():
 
 
 def test_actions_listed_before_their_dependencies_still_wait_for_them_and_a_cycle_is_refused():
-    report = Executor(connect(), concurrency=2).run([_table("b", "SELECT * FROM s.a", "a"), _table("a", "SELECT 1 AS x")])
+    report = Executor(connect(), concurrency=2).run(
+        [_table("b", "SELECT * FROM s.a", "a"), _table("a", "SELECT 1 AS x")]
+    )
     assert report.ok and [r.action.table for r in report.results] == ["b", "a"]
     cycle = [_table("a", "SELECT * FROM s.b", "b"), _table("b", "SELECT * FROM s.a", "a")]
     with pytest.raises(ValueError, match="s.a waits for an action"):
@@ -89,8 +111,9 @@ def test_actions_listed_before_their_dependencies_still_wait_for_them_and_a_cycl
 
 
 def _view_oid(db, name: str):
-    return db.execute("SELECT view_oid FROM duckdb_views() WHERE schema_name = 's' AND view_name = ?",
-                      [name]).fetchone()[0]
+    return db.execute(
+        "SELECT view_oid FROM duckdb_views() WHERE schema_name = 's' AND view_name = ?", [name]
+    ).fetchone()[0]
 
 
 def test_an_assertion_view_is_created_once_and_replaced_when_it_changes():
@@ -113,8 +136,12 @@ def test_an_assertion_view_is_created_once_and_replaced_when_it_changes():
 
 
 INCREMENTAL = _table(
-    "numbers", "SELECT range AS x, 'v' AS label FROM range(3)", kind="incremental", unique_key=["x"],
-    incremental_query="SELECT range AS x, 'v' AS label FROM range(3) WHERE range > (SELECT MAX(x) FROM s.numbers)")
+    "numbers",
+    "SELECT range AS x, 'v' AS label FROM range(3)",
+    kind="incremental",
+    unique_key=["x"],
+    incremental_query="SELECT range AS x, 'v' AS label FROM range(3) WHERE range > (SELECT MAX(x) FROM s.numbers)",
+)
 
 
 def test_an_incremental_run_with_nothing_new_changes_nothing_but_still_checks_the_columns():
@@ -134,15 +161,25 @@ def test_an_update_partition_filter_limits_the_rows_a_merge_replaces():
     # matched, so the new row is added beside the old one; inside it, the old row is replaced.
     # The filter may use a variable the incremental pre-operations declared.
     db = connect()
-    db.execute("CREATE SCHEMA s; CREATE TABLE s.versions AS SELECT * FROM (VALUES (1, 'old', 1), (2, 'old', 2)) AS t(k, v, day)")
-    merge = _table("versions", "SELECT 0 AS k, '' AS v, 0 AS day", kind="incremental", unique_key=["k"],
-                   incremental_pre_ops=["DECLARE since INT64 DEFAULT 2;"],
-                   incremental_query="SELECT 1 AS k, 'new' AS v, 3 AS day UNION ALL SELECT 2, 'new', 3",
-                   update_partition_filter="day >= since")
+    db.execute(
+        "CREATE SCHEMA s; CREATE TABLE s.versions AS SELECT * FROM (VALUES (1, 'old', 1), (2, 'old', 2)) AS t(k, v, day)"
+    )
+    merge = _table(
+        "versions",
+        "SELECT 0 AS k, '' AS v, 0 AS day",
+        kind="incremental",
+        unique_key=["k"],
+        incremental_pre_ops=["DECLARE since INT64 DEFAULT 2;"],
+        incremental_query="SELECT 1 AS k, 'new' AS v, 3 AS day UNION ALL SELECT 2, 'new', 3",
+        update_partition_filter="day >= since",
+    )
     result = Executor(db).run([merge]).results[0]
     assert (result.status, result.mode, result.changed) == ("ok", "merged", 2), result.message
     assert db.execute("SELECT k, v, day FROM s.versions ORDER BY k, day").fetchall() == [
-        (1, "old", 1), (1, "new", 3), (2, "new", 3)]
+        (1, "old", 1),
+        (1, "new", 3),
+        (2, "new", 3),
+    ]
 
 
 def test_two_new_rows_for_an_existing_key_fail_the_merge_as_in_bigquery():
@@ -156,8 +193,13 @@ def test_two_new_rows_for_an_existing_key_fail_the_merge_as_in_bigquery():
     assert db.execute("SELECT k, v FROM s.keyed").fetchall() == [(1, "old")]  # rolled back
 
     # Two new rows for a key the table does not hold: BigQuery's MERGE inserts both.
-    fresh = _table("keyed", "SELECT 0 AS k, '' AS v", kind="incremental", unique_key=["k"],
-                   incremental_query=twice.replace("1", "2"))
+    fresh = _table(
+        "keyed",
+        "SELECT 0 AS k, '' AS v",
+        kind="incremental",
+        unique_key=["k"],
+        incremental_query=twice.replace("1", "2"),
+    )
     assert Executor(db).run([fresh]).ok
     assert db.execute("SELECT k, v FROM s.keyed ORDER BY k, v").fetchall() == [(1, "old"), (2, "a"), (2, "b")]
 
@@ -191,9 +233,13 @@ def test_an_incremental_table_older_than_its_model_asks_for_a_full_refresh():
     db = connect()
     assert Executor(db).run([INCREMENTAL]).ok
     newer = _table(
-        "numbers", "SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)", kind="incremental",
-        unique_key=["x"], incremental_pre_ops=["DECLARE newest INT64 DEFAULT (SELECT MAX(version) FROM s.numbers);"],
-        incremental_query="SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)")
+        "numbers",
+        "SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)",
+        kind="incremental",
+        unique_key=["x"],
+        incremental_pre_ops=["DECLARE newest INT64 DEFAULT (SELECT MAX(version) FROM s.numbers);"],
+        incremental_query="SELECT range AS x, 'v' AS label, 1 AS version FROM range(3)",
+    )
     failed = Executor(db).run([newer]).results[0]
     assert failed.status == "failed"
     assert "definitions/numbers.sqlx" in failed.message and "rerun with --full-refresh" in failed.message
@@ -206,8 +252,10 @@ def test_a_run_that_only_merges_shares_the_threads_among_its_actions_and_a_build
     db.execute("SET threads = 4")
     # Each run records the threads its actions saw: a table (rebuilt whole every run) and an
     # incremental model that appends a row per run.
-    seen = [_table("seen", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads"),
-            _table("log", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads", kind="incremental")]
+    seen = [
+        _table("seen", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads"),
+        _table("log", "SELECT CAST(current_setting('threads') AS BIGINT) AS threads", kind="incremental"),
+    ]
 
     def threads_seen(**options):
         assert Executor(db, concurrency=2, **options).run(seen).ok
@@ -236,7 +284,10 @@ def test_tables_hold_arrays_as_bigquery_writes_them():
     holding_null = _table("holding_null", "SELECT 1 AS id, ['x', NULL] AS reasons")
     [result] = Executor(db).run([holding_null]).results
     assert result.status == "failed"
-    assert "definitions/holding_null.sqlx: BigQuery cannot write an ARRAY that holds NULL: column reasons" in result.message
+    assert (
+        "definitions/holding_null.sqlx: BigQuery cannot write an ARRAY that holds NULL: column reasons"
+        in result.message
+    )
 
 
 def test_a_function_neither_duckdb_nor_the_runner_has_fails_naming_it_and_the_file():
@@ -250,20 +301,34 @@ def test_tables_hold_integers_as_int64_and_a_total_beyond_it_fails():
     and its SUM fails beyond INT64's range. So does a table the runner writes, and an incremental's
     new rows."""
     db = connect()
-    counts = ("SELECT x AS id, SUM(x) AS total, COUNT_IF(x > 0) AS positive, CAST(x AS INTEGER) AS small, "
-              "[SUM(x)] AS totals FROM UNNEST([1, 2]) AS x GROUP BY x")
+    counts = (
+        "SELECT x AS id, SUM(x) AS total, COUNT_IF(x > 0) AS positive, CAST(x AS INTEGER) AS small, "
+        "[SUM(x)] AS totals FROM UNNEST([1, 2]) AS x GROUP BY x"
+    )
     growing = _table("growing", counts, kind="incremental", unique_key=["id"])
     assert Executor(db).run([_table("counts", counts), growing]).ok
     assert Executor(db).run([growing]).ok  # the new rows, merged
     for table in ("counts", "growing"):
-        types = dict(db.execute(f"SELECT column_name, data_type FROM information_schema.columns "
-                                f"WHERE table_schema = 's' AND table_name = '{table}'").fetchall())
-        assert types == {"id": "BIGINT", "total": "BIGINT", "positive": "BIGINT", "small": "BIGINT", "totals": "BIGINT[]"}
+        types = dict(
+            db.execute(
+                f"SELECT column_name, data_type FROM information_schema.columns "
+                f"WHERE table_schema = 's' AND table_name = '{table}'"
+            ).fetchall()
+        )
+        assert types == {
+            "id": "BIGINT",
+            "total": "BIGINT",
+            "positive": "BIGINT",
+            "small": "BIGINT",
+            "totals": "BIGINT[]",
+        }
     assert sorted(db.execute("SELECT id, total FROM s.growing").fetchall()) == [(1, 1), (2, 2)]
     beyond = _table("beyond", "SELECT SUM(x) AS total FROM UNNEST([9223372036854775807, 1]) AS x")
     [result] = Executor(db).run([beyond]).results
     assert result.status == "failed"
-    assert result.message.startswith("definitions/beyond.sqlx: column total holds a value beyond INT64's range"), result.message
+    assert result.message.startswith("definitions/beyond.sqlx: column total holds a value beyond INT64's range"), (
+        result.message
+    )
 
 
 def test_a_table_written_with_other_types_than_bigquerys_fails_naming_the_column():
@@ -275,6 +340,9 @@ def test_a_table_written_with_other_types_than_bigquerys_fails_naming_the_column
     assert result.status == "failed"
     assert "column amount as FLOAT64, where BigQuery writes NUMERIC" in result.message
     assert "name" not in result.message.split("wrote")[1]
-    [same] = Executor(connect(), bigquery_types={"s.money": [("amount", "FLOAT64"), ("name", "STRING")]}).run(
-        [action]).results
+    [same] = (
+        Executor(connect(), bigquery_types={"s.money": [("amount", "FLOAT64"), ("name", "STRING")]})
+        .run([action])
+        .results
+    )
     assert same.status == "ok"

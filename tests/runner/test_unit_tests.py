@@ -1,10 +1,9 @@
 """`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+
 from pathlib import Path
 
-
-from glue.runner import run_dataform_tests
 from glue.dataform import Graph
-from glue.runner import connect
+from glue.runner import connect, run_dataform_tests
 
 
 def test_dataform_type_test_actions_pass_locally(graph, oracle):
@@ -18,8 +17,9 @@ def test_dataform_type_test_actions_pass_locally(graph, oracle):
 def test_a_wrong_expectation_fails_with_the_difference(graph):
     test = next(t for t in graph.tests if t.name == "test_visits_by_device")
     broken = Graph(graph.compiled)
-    broken.tests = [type(test)(test.name, test.file, test.test_query,
-                               test.expected_query.replace("'desktop'", "'laptop'"))]
+    broken.tests = [
+        type(test)(test.name, test.file, test.test_query, test.expected_query.replace("'desktop'", "'laptop'"))
+    ]
     [outcome] = run_dataform_tests(connect(), broken)
     assert not outcome.passed and "laptop" in outcome.explanation
 

@@ -2,17 +2,24 @@
 
 import pytest
 
-from glue.runner import Executor
 from glue.dataform import Graph
+from glue.runner import Executor
 from tests.conftest import BASE_VISIT
 
 
-@pytest.mark.parametrize("kind, existing, full_refresh, step", [
-    ("view", None, False, "create view"), ("view", "view", False, "replace view"),
-    ("table", None, False, "create"), ("table", "table", False, "replace"), ("table", "view", False, "replace the view with a table"),
-    ("incremental", "table", False, "merge on visit_id"), ("incremental", "table", True, "rebuild"),
-    ("assertion", "view", False, "check"),
-])
+@pytest.mark.parametrize(
+    "kind, existing, full_refresh, step",
+    [
+        ("view", None, False, "create view"),
+        ("view", "view", False, "replace view"),
+        ("table", None, False, "create"),
+        ("table", "table", False, "replace"),
+        ("table", "view", False, "replace the view with a table"),
+        ("incremental", "table", False, "merge on visit_id"),
+        ("incremental", "table", True, "rebuild"),
+        ("assertion", "view", False, "check"),
+    ],
+)
 def test_each_kind_of_action_is_planned_as_the_executor_would_run_it(kind, existing, full_refresh, step):
     from glue.dataform import Action
     from glue.runner import planned_step
@@ -32,8 +39,12 @@ def test_an_incremental_without_a_key_appends_and_operations_count_their_stateme
 
 def test_selection_by_tag_and_action_brings_dependencies(graph):
     names = [a.name for a in graph.select(actions=["visits_by_device"])]
-    assert (names.index("clickstream_staging.stg_visit_payloads") < names.index("clickstream.sessions")
-            < names.index("clickstream.device_totals") < names.index("clickstream.visits_by_device"))
+    assert (
+        names.index("clickstream_staging.stg_visit_payloads")
+        < names.index("clickstream.sessions")
+        < names.index("clickstream.device_totals")
+        < names.index("clickstream.visits_by_device")
+    )
     assert "clickstream.events" not in names
     staging = [a for a in graph.select(tags=["staging"], include_dependencies=False) if a.kind != "assertion"]
     assert {a.schema for a in staging} == {"clickstream_staging"}
@@ -43,8 +54,14 @@ def test_an_inline_assertion_runs_with_the_table_it_checks():
     target = lambda name: {"schema": "ds", "name": name}  # noqa: E731
     compiled = {
         "tables": [{"target": target("t"), "type": "table", "query": "SELECT 1 AS a"}],
-        "assertions": [{"target": target("t_assertions_uniqueKey_0"), "parentAction": target("t"),
-                        "query": "SELECT 1 FROM ds.t WHERE FALSE", "dependencyTargets": [target("t")]}],
+        "assertions": [
+            {
+                "target": target("t_assertions_uniqueKey_0"),
+                "parentAction": target("t"),
+                "query": "SELECT 1 FROM ds.t WHERE FALSE",
+                "dependencyTargets": [target("t")],
+            }
+        ],
     }
     names = [a.name for a in Graph(compiled).select(actions=["t"])]
     assert names == ["ds.t", "ds.t_assertions_uniqueKey_0"]

@@ -1,4 +1,5 @@
 """The simulator: shape faithful to the sample, reproducible, faults at the asked rates, pacing."""
+
 import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -24,8 +25,17 @@ def read_lines(directory):
 
 
 def test_a_minute_at_600_per_minute_writes_600_valid_visits(tmp_path):
-    simulate(tmp_path, "--visits-per-minute", "600", "--duration", "1m", "--start", "2024-07-01T09:00:00",
-             "--to", f"file:{tmp_path}")
+    simulate(
+        tmp_path,
+        "--visits-per-minute",
+        "600",
+        "--duration",
+        "1m",
+        "--start",
+        "2024-07-01T09:00:00",
+        "--to",
+        f"file:{tmp_path}",
+    )
     lines = read_lines(tmp_path)
     assert len(lines) == 600
     assert all(contract.validate_payload(line) == [] for line in lines)
@@ -34,8 +44,23 @@ def test_a_minute_at_600_per_minute_writes_600_valid_visits(tmp_path):
 
 def test_same_seed_gives_byte_identical_output(tmp_path):
     for name in ("a", "b"):
-        simulate(tmp_path, "--count", "300", "--start", "2024-07-01", "--end", "2024-07-02", "--seed", "7",
-                 "--malformed-rate", "0.1", "--duplicate-rate", "0.1", "--to", f"file:{tmp_path / name}")
+        simulate(
+            tmp_path,
+            "--count",
+            "300",
+            "--start",
+            "2024-07-01",
+            "--end",
+            "2024-07-02",
+            "--seed",
+            "7",
+            "--malformed-rate",
+            "0.1",
+            "--duplicate-rate",
+            "0.1",
+            "--to",
+            f"file:{tmp_path / name}",
+        )
     a, b = sorted((tmp_path / "a").glob("*")), sorted((tmp_path / "b").glob("*"))
     assert [p.name for p in a] == [p.name for p in b] and len(a) == 24
     assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b))
@@ -70,8 +95,9 @@ def test_faults_come_at_the_asked_rates():
     assert abs(kinds["malformed"] / 5000 - 0.1) < 0.015
     assert abs(kinds["duplicate"] / 5000 - 0.05) < 0.01
     invalid = sum(1 for d in sink.deliveries if contract.validate_payload(d.payload))
-    assert invalid == kinds["malformed"] + sum(1 for d in sink.deliveries
-                                               if d.kind == "duplicate" and contract.validate_payload(d.payload))
+    assert invalid == kinds["malformed"] + sum(
+        1 for d in sink.deliveries if d.kind == "duplicate" and contract.validate_payload(d.payload)
+    )
     late = [d for d in sink.deliveries if d.kind == "late"]
     assert abs(len(late) / 5000 - 0.2 * 0.9) < 0.03  # late and not also malformed
     for d in late[:50]:
@@ -94,8 +120,13 @@ def test_burst_comes_from_one_client_at_the_asked_rate():
 def test_live_pacing_follows_an_absolute_schedule():
     clock = _FakeClock()
     sink = _MemorySink()
-    Simulator(Plan(600, 600, "live", seed=2), sink, now=clock.now, sleep=clock.sleep,
-              wall=lambda: START + timedelta(seconds=clock.t)).run()
+    Simulator(
+        Plan(600, 600, "live", seed=2),
+        sink,
+        now=clock.now,
+        sleep=clock.sleep,
+        wall=lambda: START + timedelta(seconds=clock.t),
+    ).run()
     assert len(sink.deliveries) == 600
     assert abs(clock.t - 59.9) < 1e-6  # the last of 600 visits is due at 599/600 of a minute
     assert sink.deliveries[-1].event_time == START + timedelta(seconds=59)

@@ -1,4 +1,5 @@
 """`clickstream local up|status|down` and the whole path through it, as an operator runs it."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ import time
 
 import pytest
 
-from glue.stack import pid_alive
 from glue.runner import connect, relation_exists
+from glue.stack import pid_alive
 
 pytestmark = pytest.mark.emulator
 
@@ -24,8 +25,9 @@ def cli(tmp_path, pubsub_emulator):
     env["CLICKSTREAM_LOCAL_DIR"] = str(tmp_path / "local")
 
     def run(*args, check=True):
-        result = subprocess.run([sys.executable, "-m", "glue", *args], env=env, capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "glue", *args], env=env, capture_output=True, text=True, timeout=300
+        )
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result
@@ -42,18 +44,40 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     state = json.loads((local / "stack.json").read_text())
     assert all(pid_alive(state[k]) for k in ("pubsub_pid", "storage_pid", "sink_pid"))
     assert "already up" in cli("local", "up").stdout
-    os.kill(state["sink_pid"], signal.SIGKILL)   # the sink dies; `up` again brings it back
+    os.kill(state["sink_pid"], signal.SIGKILL)  # the sink dies; `up` again brings it back
     restarted = cli("local", "up").stdout
     assert "sink had stopped and was restarted" in restarted
     state = json.loads((local / "stack.json").read_text())
     assert pid_alive(state["sink_pid"])
 
-    published = cli("simulate", "--to", "pubsub:visits", "--start", "2024-07-01T12:00", "--count", "400",
-                    "--seed", "5", "--malformed-rate", "0.05", "--duplicate-rate", "0.05")
+    published = cli(
+        "simulate",
+        "--to",
+        "pubsub:visits",
+        "--start",
+        "2024-07-01T12:00",
+        "--count",
+        "400",
+        "--seed",
+        "5",
+        "--malformed-rate",
+        "0.05",
+        "--duplicate-rate",
+        "0.05",
+    )
     assert "to the local stack" in published.stderr
     sent = int(published.stderr.split(" messages sent")[0].rsplit(" ", 1)[-1])
-    cli("simulate", "--to", "gcs:gs://clickstream-local-clickstream-landing/visits",
-        "--start", "2024-07-01T09:00", "--count", "300", "--seed", "6")
+    cli(
+        "simulate",
+        "--to",
+        "gcs:gs://clickstream-local-clickstream-landing/visits",
+        "--start",
+        "2024-07-01T09:00",
+        "--count",
+        "300",
+        "--seed",
+        "6",
+    )
     objects = list((local / "landing" / "clickstream-local-clickstream-landing" / "visits").glob("hour=*/*.jsonl"))
     assert len(objects) == 1 and len(objects[0].read_text().splitlines()) == 300
 
@@ -61,8 +85,11 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     while written < sent and time.monotonic() < deadline:
         if (local / "warehouse.duckdb").exists():
             db = connect(local / "warehouse.duckdb")
-            written = db.execute("SELECT COUNT(DISTINCT message_id) FROM clickstream_raw.visits_pubsub"
-                                 ).fetchone()[0] if relation_exists(db, "clickstream_raw", "visits_pubsub") else 0
+            written = (
+                db.execute("SELECT COUNT(DISTINCT message_id) FROM clickstream_raw.visits_pubsub").fetchone()[0]
+                if relation_exists(db, "clickstream_raw", "visits_pubsub")
+                else 0
+            )
             db.close()
     assert written == sent
 
@@ -80,15 +107,17 @@ def test_up_stream_run_announce_down(cli, tmp_path):
     assert "300 visits, 0 rejected" in watched.stdout
 
     db = connect(local / "warehouse.duckdb")
-    sources = dict(db.execute("SELECT source, COUNT(*) FROM clickstream_staging.stg_visit_payloads GROUP BY 1"
-                              ).fetchall())
-    sessions, rejected = db.execute("SELECT (SELECT COUNT(*) FROM clickstream.sessions), "
-                                    "(SELECT COUNT(*) FROM clickstream.rejected_visits)").fetchone()
+    sources = dict(
+        db.execute("SELECT source, COUNT(*) FROM clickstream_staging.stg_visit_payloads GROUP BY 1").fetchall()
+    )
+    sessions, rejected = db.execute(
+        "SELECT (SELECT COUNT(*) FROM clickstream.sessions), (SELECT COUNT(*) FROM clickstream.rejected_visits)"
+    ).fetchone()
     db.close()
     assert sources["gcs"] == 300 and 0 < sources["pubsub"] < sent  # duplicates collapse
     assert sessions + rejected == sources["gcs"] + sources["pubsub"] and rejected > 0
 
-    os.kill(state["storage_pid"], signal.SIGKILL)   # half a stack: `up` clears what is left and starts afresh
+    os.kill(state["storage_pid"], signal.SIGKILL)  # half a stack: `up` clears what is left and starts afresh
     again = cli("local", "up").stdout
     assert "only partly running" in again and not pid_alive(state["pubsub_pid"])
     state = json.loads((local / "stack.json").read_text())

@@ -1,4 +1,5 @@
 """The Pub/Sub sink against Google's real emulator: every message arrives with its attributes."""
+
 import json
 
 import pytest
@@ -17,7 +18,8 @@ def test_simulated_visits_reach_a_subscription_with_attributes(pubsub_emulator):
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     topic = publisher.create_topic(name=publisher.topic_path(project, "visits")).name
     subscription = subscriber.create_subscription(
-        name=subscriber.subscription_path(project, "visits-check"), topic=topic).name
+        name=subscriber.subscription_path(project, "visits-check"), topic=topic
+    ).name
     sink = PubSubSink(topic)
     plan = Plan(60, 250, "backfill", contract.parse_timestamp("2024-07-01T09:00:00"), seed=4)
     stats = Simulator(plan, sink).run()

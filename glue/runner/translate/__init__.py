@@ -8,6 +8,7 @@ The models stay BigQuery SQL; this package is the only place that adapts them, i
 
 `translator.py` applies them in order and caches the result.
 """
+
 from glue.runner.translate.bigquery.functions import WHITESPACE_CLASS, register_functions
 from glue.runner.translate.errors import UntranslatableSQL
 from glue.runner.translate.translator import Script, TranslationCache, Translator

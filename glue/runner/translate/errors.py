@@ -1,4 +1,5 @@
 """The errors the translation raises, and DuckDB's errors read back as what the model asked for."""
+
 from __future__ import annotations
 
 import re
@@ -28,5 +29,7 @@ def missing_function(duckdb_message: str) -> str | None:
     if not found:
         return None
     name = re.sub(r"(?:^|(?<=_))((?:[a-z]_){2,}[a-z])(?=_|$)", lambda m: m.group(1).replace("_", ""), found.group(1))
-    return (f"no function {name.upper()} locally: DuckDB has none of that name and the local runner no "
-            f"translation for it (a BigQuery function the runner lacks, or a misspelt name)")
+    return (
+        f"no function {name.upper()} locally: DuckDB has none of that name and the local runner no "
+        f"translation for it (a BigQuery function the runner lacks, or a misspelt name)"
+    )

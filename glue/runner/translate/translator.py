@@ -6,6 +6,7 @@ become DuckDB variables (`SET VARIABLE`, `getvariable('x')`), `ASSERT` a SELECT 
 (asserts.py), and `ALTER TABLE ... SET OPTIONS` and other BigQuery-only DDL, which mean nothing
 locally, are skipped (ddl.py drops such properties from a CREATE).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,32 +20,57 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
+from glue.runner.state_file import read_state, write_state
 from glue.runner.translate.bigquery.arrays import array_ends, array_slices, bare_subscripts, range_buckets, subscripts
 from glue.runner.translate.bigquery.casts import casts, float_literals, format_calls, integers, numeric
-from glue.runner.translate.bigquery.dates import (date_arithmetic, date_trunc, extract_parts, run_clock, time_formats,
-                                                  time_zones, timestamp_diff, times_of_day, unix_times)
+from glue.runner.translate.bigquery.dates import (
+    date_arithmetic,
+    date_trunc,
+    extract_parts,
+    run_clock,
+    time_formats,
+    time_zones,
+    times_of_day,
+    timestamp_diff,
+    unix_times,
+)
 from glue.runner.translate.bigquery.ddl import storage_properties
-from glue.runner.translate.bigquery.functions import (byte_length, division, drop_project, errors_under_try,
-                                                      farm_fingerprint_udf, ieee_divide, safe_arithmetic,
-                                                      safe_functions, substrings, trim, unavailable)
-from glue.runner.translate.bigquery.json_and_unnest import (array_agg_limit, json_arrays, json_literal_paths,
-                                                            json_type, struct_unnests, unnest_offsets)
+from glue.runner.translate.bigquery.functions import (
+    byte_length,
+    division,
+    drop_project,
+    errors_under_try,
+    farm_fingerprint_udf,
+    ieee_divide,
+    safe_arithmetic,
+    safe_functions,
+    substrings,
+    trim,
+    unavailable,
+)
+from glue.runner.translate.bigquery.json_and_unnest import (
+    array_agg_limit,
+    json_arrays,
+    json_literal_paths,
+    json_type,
+    struct_unnests,
+    unnest_offsets,
+)
 from glue.runner.translate.bigquery.json_converters import json_converters
 from glue.runner.translate.bigquery.json_numbers import json_value_numbers, parse_json_numbers
 from glue.runner.translate.bigquery.scripting import assert_query, script_pieces
 from glue.runner.translate.errors import UntranslatableSQL
 from glue.runner.translate.speed.json_paths import group_json_paths
 from glue.runner.translate.speed.unnests import filtered_arrays, lateral_unnests
-from glue.runner.state_file import read_state, write_state
-
 
 # sqlglot warns that EXTRACT from a TIMESTAMP (TIMESTAMPTZ in DuckDB) may differ with the session's
 # time zone; the local warehouse's session time zone is UTC, BigQuery's default, so it does not.
 _HARMLESS_WARNINGS = ("EXTRACT from TIMESTAMPTZ",)
 
 # What a cached translation depends on besides the SQL: sqlglot and every module of this package.
-_TRANSLATION_VERSION = hashlib.sha256(sqlglot.__version__.encode() + b"".join(
-    path.read_bytes() for path in sorted(Path(__file__).parent.rglob("*.py")))).hexdigest()
+_TRANSLATION_VERSION = hashlib.sha256(
+    sqlglot.__version__.encode() + b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.rglob("*.py")))
+).hexdigest()
 
 
 @dataclass
@@ -111,8 +137,11 @@ class Translator:
         if entry is None:
             before = set(self.variables)
             script = self._translate(sql)
-            entry = {"statements": script.statements, "skipped": script.skipped,
-                     "declared": sorted(self.variables - before)}
+            entry = {
+                "statements": script.statements,
+                "skipped": script.skipped,
+                "declared": sorted(self.variables - before),
+            }
             self.cache.put(key, entry)
         self.variables.update(entry["declared"])
         return Script(list(entry["statements"]), list(entry["skipped"]))
@@ -181,8 +210,11 @@ class Translator:
             if kind is not None and not isinstance(value, (exp.Literal, exp.Null, exp.Boolean)):
                 # The cast's rules name the value several times: the default (a query, often) is
                 # computed once and its result cast, rather than computed once per mention.
-                value = exp.Subquery(this=exp.select(exp.Cast(this=exp.column("__declared"), to=kind.copy()))
-                                     .from_(exp.select(exp.alias_(value.copy(), "__declared")).subquery("declared")))
+                value = exp.Subquery(
+                    this=exp.select(exp.Cast(this=exp.column("__declared"), to=kind.copy())).from_(
+                        exp.select(exp.alias_(value.copy(), "__declared")).subquery("declared")
+                    )
+                )
             elif kind is not None:
                 value = exp.Cast(this=value, to=kind.copy())
             for name in names:
@@ -207,16 +239,52 @@ class Translator:
         tree = tree.copy()
         # Order matters where one fix writes SQL another reads: json_converters after json_type
         # (its templates ask DuckDB's type names); errors_under_try after every fix that writes error().
-        for fix in (unavailable, storage_properties, drop_project, parse_json_numbers, safe_functions, format_calls,
-                    json_literal_paths, struct_unnests, lateral_unnests, json_arrays, group_json_paths, json_value_numbers, json_type, json_converters,
-                    filtered_arrays, unnest_offsets,
-                    numeric, integers, float_literals, casts,
-                    trim, farm_fingerprint_udf, byte_length, substrings,
-                    extract_parts, timestamp_diff, times_of_day, time_zones, time_formats, date_trunc, date_arithmetic, unix_times,
-                    run_clock,
-                    division, ieee_divide, safe_arithmetic,
-                    array_agg_limit, subscripts, bare_subscripts, array_ends, array_slices, range_buckets,
-                    errors_under_try, self._variables):
+        for fix in (
+            unavailable,
+            storage_properties,
+            drop_project,
+            parse_json_numbers,
+            safe_functions,
+            format_calls,
+            json_literal_paths,
+            struct_unnests,
+            lateral_unnests,
+            json_arrays,
+            group_json_paths,
+            json_value_numbers,
+            json_type,
+            json_converters,
+            filtered_arrays,
+            unnest_offsets,
+            numeric,
+            integers,
+            float_literals,
+            casts,
+            trim,
+            farm_fingerprint_udf,
+            byte_length,
+            substrings,
+            extract_parts,
+            timestamp_diff,
+            times_of_day,
+            time_zones,
+            time_formats,
+            date_trunc,
+            date_arithmetic,
+            unix_times,
+            run_clock,
+            division,
+            ieee_divide,
+            safe_arithmetic,
+            array_agg_limit,
+            subscripts,
+            bare_subscripts,
+            array_ends,
+            array_slices,
+            range_buckets,
+            errors_under_try,
+            self._variables,
+        ):
             try:
                 tree = fix(tree)
             except UntranslatableSQL as error:  # a fix names the construct; the file is known here
@@ -235,8 +303,7 @@ class Translator:
             return tree
 
         def replace(node):
-            if (isinstance(node, exp.Column) and not node.table
-                    and node.name.lower() in self.variables):
+            if isinstance(node, exp.Column) and not node.table and node.name.lower() in self.variables:
                 return exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
             return node
 

@@ -1,4 +1,5 @@
 """Small edits of sqlglot trees that several fixes share."""
+
 from __future__ import annotations
 
 import sqlglot

@@ -35,17 +35,24 @@ def answers_agree(sql, rows, local_error=None):
     try:
         columns, expected = _ORACLE["oracle"].evaluate(sql, Catalog(), {})
     except OracleError as error:
-        if error.message.startswith(("Table not found", "Unrecognized name", "Syntax error: Unexpected keyword DECLARE",
-                                     "Syntax error: Unexpected keyword SET", "Statement not supported",
-                                     "Evaluator does not support statement kind")):
+        if error.message.startswith(
+            (
+                "Table not found",
+                "Unrecognized name",
+                "Syntax error: Unexpected keyword DECLARE",
+                "Syntax error: Unexpected keyword SET",
+                "Statement not supported",
+                "Evaluator does not support statement kind",
+            )
+        ):
             return
         assert local_error is not None, f"BigQuery's evaluator refuses {sql!r} ({error.message}); locally: {rows}"
         return
     assert local_error is None, f"BigQuery's evaluator answers {sql!r} with {expected}; locally: {local_error}"
     canonical = lambda found: sorted(  # noqa: E731
-        (tuple(repr(_canonical(v, kind)) for v, (_, kind) in zip(row, columns)) for row in found))
-    assert canonical(rows) == canonical(expected), (
-        f"{sql!r}: locally {rows}, BigQuery's evaluator {expected}")
+        (tuple(repr(_canonical(v, kind)) for v, (_, kind) in zip(row, columns)) for row in found)
+    )
+    assert canonical(rows) == canonical(expected), f"{sql!r}: locally {rows}, BigQuery's evaluator {expected}"
 
 
 # Where ZetaSQL, BigQuery's reference implementation, is documented to differ from BigQuery

@@ -3,12 +3,15 @@
 import pytest
 
 
-@pytest.mark.parametrize("message, function", [
-    ("Catalog Error: Scalar Function with name st_geogpoint does not exist!\nDid you mean \"xor\"?", "ST_GEOGPOINT"),
-    ("Catalog Error: Aggregate Function with name approx_top_sum does not exist!", "APPROX_TOP_SUM"),
-    # sqlglot writes the name from its class, letters of an acronym apart.
-    ("Catalog Error: Scalar Function with name j_s_o_n_bool does not exist!", "JSON_BOOL"),
-])
+@pytest.mark.parametrize(
+    "message, function",
+    [
+        ('Catalog Error: Scalar Function with name st_geogpoint does not exist!\nDid you mean "xor"?', "ST_GEOGPOINT"),
+        ("Catalog Error: Aggregate Function with name approx_top_sum does not exist!", "APPROX_TOP_SUM"),
+        # sqlglot writes the name from its class, letters of an acronym apart.
+        ("Catalog Error: Scalar Function with name j_s_o_n_bool does not exist!", "JSON_BOOL"),
+    ],
+)
 def test_a_function_missing_locally_is_named_as_the_model_wrote_it(message, function):
     from glue.runner.translate.errors import missing_function
 

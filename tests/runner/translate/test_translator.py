@@ -1,4 +1,5 @@
 """glue/runner/translate/translator.py: errors that name the file and construct, and the translation cache."""
+
 import json
 
 import pytest

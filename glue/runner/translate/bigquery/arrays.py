@@ -10,6 +10,7 @@
 - `RANGE_BUCKET(point, boundaries)`: how many boundaries are at or below the point, NULL for a
   NULL point.
 """
+
 from __future__ import annotations
 
 from sqlglot import exp
@@ -49,8 +50,9 @@ def bare_subscripts(tree: exp.Expression) -> exp.Expression:
     for node in innermost_first(tree, exp.Bracket):
         if node.args.get("offset") is not None or len(node.expressions) != 1 or node.expressions[0].is_string:
             continue
-        index = with_value("CASE WHEN typeof(__array) = 'JSON' THEN __value ELSE __value + 1 END",
-                           node.expressions[0], array=node.this)
+        index = with_value(
+            "CASE WHEN typeof(__array) = 'JSON' THEN __value ELSE __value + 1 END", node.expressions[0], array=node.this
+        )
         node.set("expressions", [index])
         node.set("offset", 1)  # the index is DuckDB's own now: sqlglot must not shift it again
     return tree
@@ -78,8 +80,15 @@ def array_slices(tree: exp.Expression) -> exp.Expression:
         array, start, end = node.this, node.args.get("start"), node.args.get("end")
         if start is None or end is None:
             continue
-        sliced = with_value(_SLICE, array, array=array, first=start, last=end,
-                            start=with_value(_SLICE_START, start, array=array), end=with_value(_SLICE_END, end, array=array))
+        sliced = with_value(
+            _SLICE,
+            array,
+            array=array,
+            first=start,
+            last=end,
+            start=with_value(_SLICE_START, start, array=array),
+            end=with_value(_SLICE_END, end, array=array),
+        )
         tree = replace_node(tree, node, exp.paren(sliced, copy=False))
     return tree
 

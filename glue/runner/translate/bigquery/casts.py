@@ -16,6 +16,7 @@
   takes {} placeholders); %t (a value's text, 'NULL' for NULL) is %s of that text; %T, %p and
   %P are reported as not run locally.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,13 @@ def numeric(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-_INTEGER_ALIASES = {exp.DataType.Type.INT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT,
-                    exp.DataType.Type.MEDIUMINT, exp.DataType.Type.UTINYINT}
+_INTEGER_ALIASES = {
+    exp.DataType.Type.INT,
+    exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.TINYINT,
+    exp.DataType.Type.MEDIUMINT,
+    exp.DataType.Type.UTINYINT,
+}
 
 
 def integers(tree: exp.Expression) -> exp.Expression:
@@ -50,7 +56,11 @@ def float_literals(tree: exp.Expression) -> exp.Expression:
     DuckDB, which changes arithmetic: 0.1 + 0.2 is 0.30000000000000004 in BigQuery, 0.3 in
     DuckDB. Typed as DOUBLE, they compute alike."""
     for literal in list(tree.find_all(exp.Literal)):
-        if not literal.is_string and any(c in literal.name.lower() for c in ".e") and literal.find_ancestor(exp.DataType, exp.TableSample) is None:
+        if (
+            not literal.is_string
+            and any(c in literal.name.lower() for c in ".e")
+            and literal.find_ancestor(exp.DataType, exp.TableSample) is None
+        ):
             literal.replace(exp.Cast(this=literal.copy(), to=exp.DataType.build("DOUBLE")))
     return tree
 
@@ -97,8 +107,10 @@ END"""
 _OFFSET = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)?\s*([+-])([0-9]{1,2})(:?([0-9]{2}))?\s*$"
 _TEXT = "CAST(__value AS VARCHAR)"
 _OFFSET_MINUTE = f"COALESCE(TRY_CAST(regexp_extract({_TEXT}, '{_OFFSET}', 6) AS INTEGER), 0)"
-_TIMESTAMP_TEXT = (rf"regexp_replace(regexp_replace(regexp_replace({_TEXT}, '[zZ](\s*)$', 'Z\1'), "
-                   rf"'([+-])([0-9])(:[0-9]{{2}}\s*)$', '\10\2\3'), ':60((\.[0-9]*)?([^0-9.]|$))', ':59\1')")
+_TIMESTAMP_TEXT = (
+    rf"regexp_replace(regexp_replace(regexp_replace({_TEXT}, '[zZ](\s*)$', 'Z\1'), "
+    rf"'([+-])([0-9])(:[0-9]{{2}}\s*)$', '\10\2\3'), ':60((\.[0-9]*)?([^0-9.]|$))', ':59\1')"
+)
 # Text none of that can apply to (most timestamps) is cast directly: one test instead of six.
 _TIMESTAMP_SPECIAL = r":60|[zZ]\s*$|[+-][0-9]{1,2}(:?[0-9]{2})?\s*$|^\s*0000-"
 _TIMESTAMP_CAST = f"""CASE typeof(__value)
@@ -155,10 +167,12 @@ _PRINTABLE = f"""CASE
 END"""
 
 
-_CAST_RULES = {(exp.DataType.Type.BIGINT, safe): _cast_rule(_INT64_CAST, safe, "int64") for safe in (True, False)} | {
-    (exp.DataType.Type.BOOLEAN, safe): _cast_rule(_BOOL_CAST, safe, "bool") for safe in (True, False)} | {
-    (exp.DataType.Type.TEXT, safe): _cast_rule(_STRING_CAST, safe, "string") for safe in (True, False)} | {
-    (exp.DataType.Type.TIMESTAMPTZ, safe): _cast_rule(_TIMESTAMP_CAST, safe, "timestamp") for safe in (True, False)}
+_CAST_RULES = (
+    {(exp.DataType.Type.BIGINT, safe): _cast_rule(_INT64_CAST, safe, "int64") for safe in (True, False)}
+    | {(exp.DataType.Type.BOOLEAN, safe): _cast_rule(_BOOL_CAST, safe, "bool") for safe in (True, False)}
+    | {(exp.DataType.Type.TEXT, safe): _cast_rule(_STRING_CAST, safe, "string") for safe in (True, False)}
+    | {(exp.DataType.Type.TIMESTAMPTZ, safe): _cast_rule(_TIMESTAMP_CAST, safe, "timestamp") for safe in (True, False)}
+)
 
 
 def casts(tree: exp.Expression) -> exp.Expression:
@@ -188,10 +202,18 @@ def _needs_rule(value: exp.Expression, target: exp.DataType.Type) -> bool:
     elif isinstance(value, (exp.Concat, exp.DPipe)):
         kind = "text"
     elif isinstance(value, (exp.Cast, exp.TryCast)):
-        kind = ("text" if value.to.is_type(exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
-                else "float" if value.to.is_type(exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT,
-                                                 exp.DataType.Type.DECIMAL, exp.DataType.Type.BIGDECIMAL)
-                else "other")
+        kind = (
+            "text"
+            if value.to.is_type(exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
+            else "float"
+            if value.to.is_type(
+                exp.DataType.Type.DOUBLE,
+                exp.DataType.Type.FLOAT,
+                exp.DataType.Type.DECIMAL,
+                exp.DataType.Type.BIGDECIMAL,
+            )
+            else "other"
+        )
     else:
         return True
     if target == exp.DataType.Type.TEXT:

@@ -25,6 +25,7 @@
 - `CURRENT_TIMESTAMP()` is the run's clock when one is set (`SET VARIABLE clickstream_clock`), so
   that the SQL tests' two engines read one time; without it, DuckDB's own current time.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,6 +62,7 @@ def extract_parts(tree: exp.Expression) -> exp.Expression:
     weeks from 0, starting on that day (Sunday for WEEK), the days before the year's first such
     day being week 0; DuckDB's WEEK is the ISO week, which is BigQuery's ISOWEEK (a name DuckDB
     does not know)."""
+
     def replace(node):
         if not isinstance(node, exp.Extract):
             return node
@@ -88,6 +90,7 @@ def extract_parts(tree: exp.Expression) -> exp.Expression:
 def timestamp_diff(tree: exp.Expression) -> exp.Expression:
     """TIMESTAMP_DIFF counts whole units (10:59 to 12:58 is 1 hour); DuckDB's date_diff, which
     sqlglot writes, counts the unit's boundaries crossed (2 hours). date_sub counts whole units."""
+
     def replace(node):
         if not isinstance(node, exp.TimestampDiff):
             return node
@@ -99,9 +102,14 @@ def timestamp_diff(tree: exp.Expression) -> exp.Expression:
 
 # BigQuery's DATE_TRUNC granularities as DuckDB time buckets, which keep the input's type (DuckDB's
 # date_trunc makes a DATE a TIMESTAMP). A week starts on its day: 2000-01-02 was a Sunday.
-_BUCKETS = {"DAY": ("1 day", None), "MONTH": ("1 month", None), "QUARTER": ("3 months", None),
-            "YEAR": ("1 year", None), "WEEK": ("7 days", "2000-01-02"), "ISOWEEK": ("7 days", "2000-01-03")} | {
-    f"WEEK({day})": ("7 days", f"2000-01-{2 + number:02d}") for number, day in enumerate(_WEEKDAYS)}
+_BUCKETS = {
+    "DAY": ("1 day", None),
+    "MONTH": ("1 month", None),
+    "QUARTER": ("3 months", None),
+    "YEAR": ("1 year", None),
+    "WEEK": ("7 days", "2000-01-02"),
+    "ISOWEEK": ("7 days", "2000-01-03"),
+} | {f"WEEK({day})": ("7 days", f"2000-01-{2 + number:02d}") for number, day in enumerate(_WEEKDAYS)}
 
 
 def date_trunc(tree: exp.Expression) -> exp.Expression:
@@ -162,10 +170,14 @@ def time_zones(tree: exp.Expression) -> exp.Expression:
         zone = node.args.get("zone")
         if isinstance(node, exp.TimeToStr) and zone is not None:
             value = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
-            local = exp.AtTimeZone(this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMPTZ")), zone=zone.copy())
+            local = exp.AtTimeZone(
+                this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMPTZ")), zone=zone.copy()
+            )
             tree = replace_node(tree, node, exp.TimeToStr(this=local, format=node.args["format"].copy()))
         elif isinstance(node, exp.DateTrunc) and zone is not None:
-            tree = replace_node(tree, node, exp.TimestampTrunc(this=node.this.copy(), unit=node.unit.copy(), zone=zone.copy()))
+            tree = replace_node(
+                tree, node, exp.TimestampTrunc(this=node.this.copy(), unit=node.unit.copy(), zone=zone.copy())
+            )
         elif isinstance(node, (exp.StrToTime, exp.ParseDatetime)):
             tree = replace_node(tree, node, _parsed(node))
     return tree
@@ -194,17 +206,24 @@ def _parsed(node: exp.Expression) -> exp.Expression:
 _SPECIAL_ELEMENT = re.compile(r"%%|%-d|%e|%E\*S|%E(\d+)S|%Ez|%z|%Z|%[RhklCQsntGg]")
 _OTHER_ELEMENTS = {
     "%%": "'%'",
-    "%R": "strftime(__value, '%H:%M')", "%h": "strftime(__value, '%b')",
+    "%R": "strftime(__value, '%H:%M')",
+    "%h": "strftime(__value, '%b')",
     "%k": "lpad(CAST(hour(__value) AS VARCHAR), 2, ' ')",
     "%l": "lpad(CAST((hour(__value) + 11) % 12 + 1 AS VARCHAR), 2, ' ')",
-    "%C": "lpad(CAST(year(__value) // 100 AS VARCHAR), 2, '0')", "%Q": "CAST(quarter(__value) AS VARCHAR)",
-    "%s": "CAST(CAST(floor(epoch(__value)) AS BIGINT) AS VARCHAR)", "%n": "chr(10)", "%t": "chr(9)",
-    "%G": "CAST(isoyear(__value) AS VARCHAR)", "%g": "lpad(CAST(isoyear(__value) % 100 AS VARCHAR), 2, '0')",
+    "%C": "lpad(CAST(year(__value) // 100 AS VARCHAR), 2, '0')",
+    "%Q": "CAST(quarter(__value) AS VARCHAR)",
+    "%s": "CAST(CAST(floor(epoch(__value)) AS BIGINT) AS VARCHAR)",
+    "%n": "chr(10)",
+    "%t": "chr(9)",
+    "%G": "CAST(isoyear(__value) AS VARCHAR)",
+    "%g": "lpad(CAST(isoyear(__value) % 100 AS VARCHAR), 2, '0')",
 }
 _DAY = "lpad(CAST(day(__value) AS VARCHAR), 2, ' ')"
 _MICROS = "lpad(CAST(microsecond(__value) % 1000000 AS VARCHAR), 6, '0')"
-_FULL_SECONDS = (f"strftime(__value, '%S') || CASE WHEN microsecond(__value) % 1000000 = 0 THEN '' "
-                 f"ELSE '.' || rtrim({_MICROS}, '0') END")
+_FULL_SECONDS = (
+    f"strftime(__value, '%S') || CASE WHEN microsecond(__value) % 1000000 = 0 THEN '' "
+    f"ELSE '.' || rtrim({_MICROS}, '0') END"
+)
 
 
 def _element(match: re.Match) -> str:
@@ -249,11 +268,17 @@ def _formatted_in_pieces(value: exp.Expression, pattern: str) -> exp.Expression:
     position = 0
     for match in _SPECIAL_ELEMENT.finditer(pattern):
         if match.start() > position:
-            pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position:match.start()])]))
+            pieces.append(
+                exp.Anonymous(
+                    this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position : match.start()])]
+                )
+            )
         pieces.append(exp.paren(with_value(_element(match), value), copy=False))
         position = match.end()
     if position < len(pattern):
-        pieces.append(exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position:])]))
+        pieces.append(
+            exp.Anonymous(this="strftime", expressions=[value.copy(), exp.Literal.string(pattern[position:])])
+        )
     return exp.paren(exp.Concat(expressions=pieces), copy=False) if len(pieces) > 1 else pieces[0]
 
 

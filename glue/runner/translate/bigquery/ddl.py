@@ -6,6 +6,7 @@ are the same without them, DuckDB has none of them, and sqlglot's DuckDB writer 
 They are dropped. Properties that change what a statement does, such as `LANGUAGE js` or
 `MATERIALIZED`, are reported as not run locally.
 """
+
 from __future__ import annotations
 
 from sqlglot import exp

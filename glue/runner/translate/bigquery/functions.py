@@ -22,6 +22,7 @@
   counterpart here, are reported by name (DuckDB would fail on the SQL, or try to download an
   extension).
 """
+
 from __future__ import annotations
 
 import re
@@ -51,12 +52,18 @@ def safe_functions(tree: exp.Expression) -> exp.Expression:
             return exp.TryCast(this=node.this.this, to=exp.DataType.build("JSON"))
         if isinstance(node, exp.SafeFunc):
             attempt = exp.Anonymous(this="TRY", expressions=[node.this])
-            arguments = [a for a in node.this.iter_expressions()
-                         if not isinstance(a, (exp.Column, exp.Literal, exp.Null, exp.Kwarg))]
+            arguments = [
+                a
+                for a in node.this.iter_expressions()
+                if not isinstance(a, (exp.Column, exp.Literal, exp.Null, exp.Kwarg))
+            ]
             if not arguments:
                 return attempt
-            evaluated = exp.Not(this=exp.Is(this=exp.Anonymous(this="hash", expressions=[a.copy() for a in arguments]),
-                                            expression=exp.Null()))
+            evaluated = exp.Not(
+                this=exp.Is(
+                    this=exp.Anonymous(this="hash", expressions=[a.copy() for a in arguments]), expression=exp.Null()
+                )
+            )
             return exp.Case(ifs=[exp.If(this=evaluated, true=attempt)])
         return node
 
@@ -96,8 +103,14 @@ def unavailable(tree: exp.Expression) -> exp.Expression:
     for node in tree.walk():
         if isinstance(node, exp.NetFunc):
             inner = node.this
-            name = inner.name if isinstance(inner, exp.Anonymous) else re.sub(r"(?<!^)(?=[A-Z])", "_", type(inner).__name__)
-            raise UntranslatableSQL(f"NET.{name.upper()}", "BigQuery's URL and IP functions have no DuckDB counterpart here")
+            name = (
+                inner.name
+                if isinstance(inner, exp.Anonymous)
+                else re.sub(r"(?<!^)(?=[A-Z])", "_", type(inner).__name__)
+            )
+            raise UntranslatableSQL(
+                f"NET.{name.upper()}", "BigQuery's URL and IP functions have no DuckDB counterpart here"
+            )
         if isinstance(node, exp.Dot) and node.this.name.upper() in _NAMESPACES_WITHOUT_COUNTERPART:
             raise UntranslatableSQL(f"{node.this.name.upper()}.{node.expression.name.upper()}")
         if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Limit):
@@ -116,19 +129,25 @@ def trim(tree: exp.Expression) -> exp.Expression:
     string from its start, a third of a second per 100k payloads, while an end-anchored RE2
     match reads only the end. Nearly every string has no whitespace at its ends.
     """
+
     def replace(node):
         if not isinstance(node, exp.Trim) or node.expression is not None:
             return node
         position = (node.args.get("position") or "BOTH").upper()
-        ends = [pattern for side, pattern in (("LEADING", f"^{WHITESPACE_CLASS}+"), ("TRAILING", f"{WHITESPACE_CLASS}+$"))
-                if position in ("BOTH", side)]
+        ends = [
+            pattern
+            for side, pattern in (("LEADING", f"^{WHITESPACE_CLASS}+"), ("TRAILING", f"{WHITESPACE_CLASS}+$"))
+            if position in ("BOTH", side)
+        ]
         value = node.this
 
         def call(name, *args):
             return exp.Anonymous(this=name, expressions=[value.copy(), *args])
 
         tests = [call("regexp_matches", exp.Literal.string(pattern)) for pattern in ends]
-        trimmed = call("regexp_replace", exp.Literal.string("|".join(ends)), exp.Literal.string(""), exp.Literal.string("g"))
+        trimmed = call(
+            "regexp_replace", exp.Literal.string("|".join(ends)), exp.Literal.string(""), exp.Literal.string("g")
+        )
         return exp.Case(ifs=[exp.If(this=exp.or_(*tests), true=trimmed)], default=value.copy())
 
     return tree.transform(replace, copy=False)
@@ -167,8 +186,9 @@ def ieee_divide(tree: exp.Expression) -> exp.Expression:
     def replace(node):
         if isinstance(node, exp.Anonymous) and node.name.upper() == "IEEE_DIVIDE" and len(node.expressions) == 2:
             dividend, divisor = node.expressions
-            return exp.paren(exp.Div(this=exp.Cast(this=dividend, to=exp.DataType.build("DOUBLE")), expression=divisor),
-                             copy=False)
+            return exp.paren(
+                exp.Div(this=exp.Cast(this=dividend, to=exp.DataType.build("DOUBLE")), expression=divisor), copy=False
+            )
         return node
 
     return tree.transform(replace, copy=False)
@@ -206,8 +226,9 @@ def register_functions(connection) -> None:
         unsigned = farmhash.fingerprint64(value)
         return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
 
-    connection.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT",
-                               null_handling="special", side_effects=False)
+    connection.create_function(
+        "farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT", null_handling="special", side_effects=False
+    )
     from glue.runner.translate.bigquery import json_numbers
 
     json_numbers.register(connection)

@@ -13,6 +13,7 @@
   it as the field of the text inside the literal, which DuckDB refuses).
 The rewrites that only make these faster are in ../speed/.
 """
+
 from __future__ import annotations
 
 import sqlglot
@@ -20,27 +21,38 @@ from sqlglot import exp
 
 from glue.runner.translate.tree_edits import innermost_first, with_value
 
-
 _JSON_TYPE_NAMES = {
-    "OBJECT": "object", "ARRAY": "array", "VARCHAR": "string", "BIGINT": "number",
-    "UBIGINT": "number", "DOUBLE": "number", "HUGEINT": "number", "BOOLEAN": "boolean", "NULL": "null",
+    "OBJECT": "object",
+    "ARRAY": "array",
+    "VARCHAR": "string",
+    "BIGINT": "number",
+    "UBIGINT": "number",
+    "DOUBLE": "number",
+    "HUGEINT": "number",
+    "BOOLEAN": "boolean",
+    "NULL": "null",
 }
 
 
 def json_arrays(tree: exp.Expression) -> exp.Expression:
     """JSON_QUERY_ARRAY outside a lateral UNNEST (those read `p[*]`, empty for a non-array)."""
+
     def path(call: exp.JSONExtractArray) -> exp.Expression:
         return sqlglot.parse_one(call.expression.sql(dialect="duckdb"), read="duckdb")
 
     def only_for_an_array(call: exp.JSONExtractArray, answer: exp.Expression) -> exp.Expression:
-        is_array = exp.EQ(this=exp.Anonymous(this="json_type", expressions=[call.this.copy(), path(call)]),
-                          expression=exp.Literal.string("ARRAY"))
+        is_array = exp.EQ(
+            this=exp.Anonymous(this="json_type", expressions=[call.this.copy(), path(call)]),
+            expression=exp.Literal.string("ARRAY"),
+        )
         return exp.Case(ifs=[exp.If(this=is_array, true=answer)])
 
     def replace(node):
         if isinstance(node, exp.ArraySize) and isinstance(node.this, exp.JSONExtractArray):
             call = node.this
-            return only_for_an_array(call, exp.Anonymous(this="json_array_length", expressions=[call.this.copy(), path(call)]))
+            return only_for_an_array(
+                call, exp.Anonymous(this="json_array_length", expressions=[call.this.copy(), path(call)])
+            )
         if isinstance(node, exp.JSONExtractArray) and isinstance(node.expression, exp.JSONPath):
             return only_for_an_array(node, node.copy())
         return node
@@ -106,6 +118,7 @@ def _defined_in_nested_select(column: exp.Column, outer: exp.Select, names: set[
 
 def array_agg_limit(tree: exp.Expression) -> exp.Expression:
     """ARRAY_AGG(x [ORDER BY ...] LIMIT n) as the first n elements of ARRAY_AGG(x [ORDER BY ...])."""
+
     def limited(node) -> exp.Limit | None:
         agg = node.this if isinstance(node, (exp.IgnoreNulls, exp.RespectNulls)) else node
         if isinstance(agg, exp.ArrayAgg) and isinstance(agg.this, exp.Limit):
@@ -114,7 +127,9 @@ def array_agg_limit(tree: exp.Expression) -> exp.Expression:
 
     def replace(node):
         limit = limited(node)
-        if limit is None or (isinstance(node, exp.ArrayAgg) and isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls))):
+        if limit is None or (
+            isinstance(node, exp.ArrayAgg) and isinstance(node.parent, (exp.IgnoreNulls, exp.RespectNulls))
+        ):
             return node
         count = limit.expression
         limit.replace(limit.this)
@@ -144,11 +159,19 @@ def struct_unnests(tree: exp.Expression) -> exp.Expression:
     for select in innermost_first(tree, exp.Select):
         source = select.args.get("from_")
         unnest = source.this if source is not None else None
-        if (not isinstance(unnest, exp.Unnest) or unnest.args.get("alias") or unnest.args.get("offset")
-                or select.args.get("joins") or len(unnest.expressions) != 1):
+        if (
+            not isinstance(unnest, exp.Unnest)
+            or unnest.args.get("alias")
+            or unnest.args.get("offset")
+            or select.args.get("joins")
+            or len(unnest.expressions) != 1
+        ):
             continue
-        named = [column for column in select.find_all(exp.Column)
-                 if column.parent_select is select and not column.is_star and column.find_ancestor(exp.Unnest) is not unnest]
+        named = [
+            column
+            for column in select.find_all(exp.Column)
+            if column.parent_select is select and not column.is_star and column.find_ancestor(exp.Unnest) is not unnest
+        ]
         if named:
             fields = with_value("SELECT __element.* FROM (SELECT UNNEST(__value) AS __element)", unnest.expressions[0])
             source.set("this", exp.Subquery(this=fields))

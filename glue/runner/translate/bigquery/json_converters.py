@@ -11,6 +11,7 @@ sqlglot writes INT64 and STRING as casts and has no DuckDB name for the other tw
 written out here. `STRING(timestamp)`, BigQuery's other STRING, stays a cast, which writes it
 as BigQuery does.
 """
+
 from __future__ import annotations
 
 from sqlglot import exp
@@ -32,30 +33,30 @@ _INT64 = f"""CASE WHEN __value IS NULL THEN NULL
     THEN TRY_CAST(__value AS BIGINT)
   WHEN json_type(__value) = 'DOUBLE' AND TRY_CAST(__value AS DOUBLE) = trunc(TRY_CAST(__value AS DOUBLE))
     AND abs(TRY_CAST(__value AS DOUBLE)) < 9223372036854775808.0 THEN CAST(TRY_CAST(__value AS DOUBLE) AS BIGINT)
-  WHEN json_type(__value) IN {_NUMBER} THEN {_fails('INT64', 'an INT64')}
-  ELSE {_fails('INT64', 'a number')} END"""
+  WHEN json_type(__value) IN {_NUMBER} THEN {_fails("INT64", "an INT64")}
+  ELSE {_fails("INT64", "a number")} END"""
 
 _FLOAT64_EXACT = f"""CASE WHEN __value IS NULL THEN NULL
   WHEN json_type(__value) IN ('BIGINT', 'UBIGINT', 'HUGEINT')
     AND TRY_CAST(TRY_CAST(TRY_CAST(__value AS DOUBLE) AS HUGEINT) AS VARCHAR) IS DISTINCT FROM CAST(__value AS VARCHAR)
-    THEN {_fails('FLOAT64', 'a FLOAT64 without rounding')}
+    THEN {_fails("FLOAT64", "a FLOAT64 without rounding")}
   WHEN json_type(__value) IN {_NUMBER} THEN TRY_CAST(__value AS DOUBLE)
-  ELSE {_fails('FLOAT64', 'a number')} END"""
+  ELSE {_fails("FLOAT64", "a number")} END"""
 
 _FLOAT64_ROUND = f"""CASE WHEN __value IS NULL THEN NULL
   WHEN json_type(__value) IN {_NUMBER} THEN TRY_CAST(__value AS DOUBLE)
-  ELSE {_fails('FLOAT64', 'a number')} END"""
+  ELSE {_fails("FLOAT64", "a number")} END"""
 
 _BOOL = f"""CASE WHEN __value IS NULL THEN NULL
   WHEN json_type(__value) = 'BOOLEAN' THEN TRY_CAST(__value AS BOOLEAN)
-  ELSE {_fails('BOOL', 'a boolean')} END"""
+  ELSE {_fails("BOOL", "a boolean")} END"""
 
 # The JSON branch reads CAST(__value AS JSON), which binds for any type, so that the CASE binds
 # whatever STRING was given; only JSON rows reach it.
 _STRING = f"""CASE WHEN typeof(__value) <> 'JSON' THEN CAST(__value AS VARCHAR)
   WHEN __value IS NULL THEN NULL
   WHEN json_type(CAST(__value AS JSON)) = 'VARCHAR' THEN CAST(__value AS JSON) ->> '$'
-  ELSE {_fails('STRING', 'a string')} END"""
+  ELSE {_fails("STRING", "a string")} END"""
 
 
 def json_converters(tree: exp.Expression) -> exp.Expression:

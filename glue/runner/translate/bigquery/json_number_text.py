@@ -10,6 +10,7 @@ PARSE_JSON's default wide_number_mode 'exact' refuses a number unless it is an i
 or UINT64 range, or its FLOAT64 written back this way has the same decimal value ("Input number:
 4189.900000000001 cannot round-trip through string representation"). 'round' keeps the FLOAT64.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,13 +39,13 @@ def _normalize(f: int, e: int) -> tuple[int, int]:
 def _cached_power(k: int) -> tuple[int, int]:
     """10^k as a 64-bit significand and binary exponent, rounded to nearest (Grisu's table)."""
     if k >= 0:
-        value = 10 ** k
+        value = 10**k
         e = value.bit_length() - 64
         if e <= 0:
             return value << -e, e
         f = (value + (1 << (e - 1))) >> e
     else:
-        denominator = 10 ** -k
+        denominator = 10**-k
         shift = 63 + denominator.bit_length()
         if (1 << shift) // denominator < (1 << 63):
             shift += 1

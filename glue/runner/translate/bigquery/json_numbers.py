@@ -19,6 +19,7 @@ Only a document whose text may hold one of these (SUSPECT, per mode) is read in 
 UDF `bq_json_prepare`: NULL when BigQuery refuses it, else the text for DuckDB to parse. The
 others parse as DuckDB parses them.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,10 @@ from glue.runner.translate.bigquery.json_number_text import float_text, is_integ
 # A number is a value: first, or after a colon, a bracket or a comma, which keeps out digits in
 # strings such as the user agent "Mobile/15E148".
 _VALUE = r"(^|[:\[,])\s*"
-_ALWAYS = (rf"{_VALUE}(-?[0-9]{{20}}|-[0-9]{{19}}|-?[0-9.]+[eE][+-]?[0-9]{{3}}|-?NaN|-?Infinity)"
-           r"|,\s*[\]}]|^\x{FEFF}")
+_ALWAYS = (
+    rf"{_VALUE}(-?[0-9]{{20}}|-[0-9]{{19}}|-?[0-9.]+[eE][+-]?[0-9]{{3}}|-?NaN|-?Infinity)"
+    r"|,\s*[\]}]|^\x{FEFF}"
+)
 SUSPECT = {"round": _ALWAYS, "exact": _ALWAYS + rf"|{_VALUE}-?[0-9]+[.eE]"}
 PREPARE_UDF, PROBLEM_UDF, NUMBER_TEXT_UDF = "bq_json_prepare", "bq_json_problem", "bq_json_number_text"
 BOM = "\ufeff"
@@ -59,20 +62,29 @@ def parse_json_numbers(tree: exp.Expression) -> exp.Expression:
     def replace(node):
         safe = isinstance(node, exp.SafeFunc) and isinstance(node.this, exp.ParseJSON)
         call = node.this if safe else node
-        if not isinstance(call, exp.ParseJSON) or call.args.get("is_literal") or (
-                not safe and isinstance(node.parent, exp.SafeFunc)):
+        if (
+            not isinstance(call, exp.ParseJSON)
+            or call.args.get("is_literal")
+            or (not safe and isinstance(node.parent, exp.SafeFunc))
+        ):
             return node
         mode, text = _mode(call), call.this
         suspect = exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(SUSPECT[mode]))
         prepared = exp.Anonymous(this=PREPARE_UDF, expressions=[text.copy(), exp.Literal.string(mode)])
         if safe:  # NULL for the same texts as TRY(JSON(x)), without re-serialising each document
-            return exp.Case(ifs=[exp.If(this=suspect, true=exp.TryCast(this=prepared, to=exp.DataType.build("JSON")))],
-                            default=exp.TryCast(this=text.copy(), to=exp.DataType.build("JSON")))
+            return exp.Case(
+                ifs=[exp.If(this=suspect, true=exp.TryCast(this=prepared, to=exp.DataType.build("JSON")))],
+                default=exp.TryCast(this=text.copy(), to=exp.DataType.build("JSON")),
+            )
         problem = exp.Anonymous(this=PROBLEM_UDF, expressions=[text.copy(), exp.Literal.string(mode)])
-        refused = exp.Anonymous(this="error", expressions=[exp.DPipe(
-            this=exp.Literal.string("Invalid input to PARSE_JSON: "), expression=problem)])
-        checked = exp.Case(ifs=[exp.If(this=exp.Is(this=prepared.copy(), expression=exp.Null()), true=refused)],
-                           default=exp.ParseJSON(this=prepared))
+        refused = exp.Anonymous(
+            this="error",
+            expressions=[exp.DPipe(this=exp.Literal.string("Invalid input to PARSE_JSON: "), expression=problem)],
+        )
+        checked = exp.Case(
+            ifs=[exp.If(this=exp.Is(this=prepared.copy(), expression=exp.Null()), true=refused)],
+            default=exp.ParseJSON(this=prepared),
+        )
         return exp.Case(ifs=[exp.If(this=suspect, true=checked)], default=exp.ParseJSON(this=text.copy()))
 
     return tree.transform(replace, copy=False)
@@ -80,14 +92,18 @@ def parse_json_numbers(tree: exp.Expression) -> exp.Expression:
 
 def number_text(value: exp.Expression, duckdb_type: exp.Expression) -> exp.Expression:
     """JSON_VALUE's answer `value` (text), as BigQuery writes it when the JSON value is a number."""
-    is_number = exp.In(this=duckdb_type, expressions=[exp.Literal.string(t) for t in
-                                                      ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")])
-    return exp.Case(ifs=[exp.If(this=is_number, true=exp.Anonymous(this=NUMBER_TEXT_UDF, expressions=[value.copy()]))],
-                    default=value)
+    is_number = exp.In(
+        this=duckdb_type, expressions=[exp.Literal.string(t) for t in ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")]
+    )
+    return exp.Case(
+        ifs=[exp.If(this=is_number, true=exp.Anonymous(this=NUMBER_TEXT_UDF, expressions=[value.copy()]))],
+        default=value,
+    )
 
 
 def json_value_numbers(tree: exp.Expression) -> exp.Expression:
     """JSON_VALUE calls left single (not grouped by group_json_paths): numbers as BigQuery writes them."""
+
     def replace(node):
         if isinstance(node, exp.JSONExtractScalar) and not node.meta.get("bq_number_text"):
             node.meta["bq_number_text"] = True
@@ -169,9 +185,10 @@ def _number_texts(tokens: pa.Array) -> pa.Array:
 
 
 def register(connection) -> None:
-    connection.create_function(PREPARE_UDF, prepared_document, ["VARCHAR", "VARCHAR"], "VARCHAR",
-                               null_handling="special", side_effects=False)
-    connection.create_function(PROBLEM_UDF, document_problem, ["VARCHAR", "VARCHAR"], "VARCHAR",
-                               null_handling="special", side_effects=False)
-    connection.create_function(NUMBER_TEXT_UDF, _number_texts, ["VARCHAR"], "VARCHAR", type="arrow",
-                               side_effects=False)
+    connection.create_function(
+        PREPARE_UDF, prepared_document, ["VARCHAR", "VARCHAR"], "VARCHAR", null_handling="special", side_effects=False
+    )
+    connection.create_function(
+        PROBLEM_UDF, document_problem, ["VARCHAR", "VARCHAR"], "VARCHAR", null_handling="special", side_effects=False
+    )
+    connection.create_function(NUMBER_TEXT_UDF, _number_texts, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)

@@ -5,6 +5,7 @@ FALSE or NULL. Locally it runs as `SELECT CASE WHEN (expression) IS NOT TRUE THE
 which fails alike. `script_pieces` splits a script so that each ASSERT is translated here and
 every other statement by sqlglot (which would read `ASSERT (...) AS 'x'` as a function call).
 """
+
 from __future__ import annotations
 
 import sqlglot
@@ -20,12 +21,12 @@ def script_pieces(sql: str) -> list[tuple[str, bool]]:
     statements = statement_tokens(sql)
     if not any(s[0].text.upper() == "ASSERT" for s in statements):
         return [(sql, False)]
-    return [(sql[s[0].start:s[-1].end + 1], s[0].text.upper() == "ASSERT") for s in statements]
+    return [(sql[s[0].start : s[-1].end + 1], s[0].text.upper() == "ASSERT") for s in statements]
 
 
 def assert_query(statement: str) -> exp.Expression:
     """The SELECT that fails as the ASSERT statement does."""
-    body = statement.strip()[len("ASSERT"):]
+    body = statement.strip()[len("ASSERT") :]
     [checked] = sqlglot.parse_one(f"SELECT {body}", read="bigquery").expressions
     if isinstance(checked, exp.Alias):
         condition, message = checked.this, checked.alias

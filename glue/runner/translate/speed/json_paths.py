@@ -16,6 +16,7 @@ becomes, when the SELECT reads one relation,
 and, when it joins several, each call repeats the identical list for DuckDB's
 common-subexpression elimination.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -90,8 +91,10 @@ def _json_groups(select: exp.Select) -> Groups:
 
 
 def _listed(kind: str, column: exp.Column, paths: list[str]) -> exp.Expression:
-    return exp.Anonymous(this=kind, expressions=[
-        column.copy(), exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])])
+    return exp.Anonymous(
+        this=kind,
+        expressions=[column.copy(), exp.Array(expressions=[sqlglot.parse_one(path, read="duckdb") for path in paths])],
+    )
 
 
 def _inline_json_lists(groups: Groups) -> None:
@@ -99,8 +102,11 @@ def _inline_json_lists(groups: Groups) -> None:
         paths = sorted({path for _, path in nodes})
         listed = _answered(kind, _listed(kind, column, paths))
         for node, path in nodes:
-            node.replace(exp.Anonymous(this="list_extract",
-                                       expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)]))
+            node.replace(
+                exp.Anonymous(
+                    this="list_extract", expressions=[listed.copy(), exp.Literal.number(paths.index(path) + 1)]
+                )
+            )
 
 
 def _hoist_json_lists(select: exp.Select, source: exp.Expression, groups: Groups, numbers) -> None:
@@ -151,8 +157,15 @@ def _wrap_source(source: exp.Expression, hidden: list[exp.Alias]) -> None:
 def _exclude_from_stars(select: exp.Select, names: list[str]) -> None:
     """`*` and `a.*` in the SELECT list leave the hidden columns out (`* EXCLUDE (...)`)."""
     for projection in select.expressions:
-        star = projection if isinstance(projection, exp.Star) else (
-            projection.this if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star) else None)
+        star = (
+            projection
+            if isinstance(projection, exp.Star)
+            else (
+                projection.this
+                if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+                else None
+            )
+        )
         if star is not None:
             star.set("except_", [*(star.args.get("except_") or []), *(exp.column(name) for name in names)])
 
@@ -175,8 +188,12 @@ def _gated_value(strings: str, position: int, types: str, type_position: int) ->
     kind = _element(types, type_position)
     is_scalar = exp.Not(this=exp.In(this=kind, expressions=[exp.Literal.string("object"), exp.Literal.string("array")]))
     is_number = exp.EQ(this=kind.copy(), expression=exp.Literal.string("number"))
-    value = exp.Case(ifs=[exp.If(this=is_number, true=exp.Anonymous(
-        this=NUMBER_TEXT_UDF, expressions=[_element(strings, position)]))], default=_element(strings, position))
+    value = exp.Case(
+        ifs=[
+            exp.If(this=is_number, true=exp.Anonymous(this=NUMBER_TEXT_UDF, expressions=[_element(strings, position)]))
+        ],
+        default=_element(strings, position),
+    )
     return exp.Case(ifs=[exp.If(this=is_scalar, true=value)])
 
 

@@ -1,4 +1,5 @@
 """UNNEST shapes DuckDB runs slowly, rewritten to shapes it streams, with the same rows."""
+
 from __future__ import annotations
 
 from sqlglot import exp
@@ -32,8 +33,14 @@ def _lateral_unnest_source(select: exp.Select) -> exp.Subquery | None:
         return None
     join = joins[0]
     unnest = join.this
-    if (not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or join.args.get("on")
-            or join.args.get("using") or join.side or (join.kind or "CROSS") != "CROSS"):
+    if (
+        not isinstance(unnest, exp.Unnest)
+        or len(unnest.expressions) != 1
+        or join.args.get("on")
+        or join.args.get("using")
+        or join.side
+        or (join.kind or "CROSS") != "CROSS"
+    ):
         return None
     alias, offset = unnest.args.get("alias"), unnest.args.get("offset")
     if alias is None or alias.this or len(alias.columns) != 1 or not isinstance(offset, exp.Identifier):
@@ -58,9 +65,13 @@ def _lateral_unnest_source(select: exp.Select) -> exp.Subquery | None:
     outer = exp.select(
         exp.Star(except_=[listed.copy()]),
         exp.alias_(exp.Anonymous(this="UNNEST", expressions=[listed.copy()]), element),
-        exp.alias_(exp.Sub(this=exp.Anonymous(this="GENERATE_SUBSCRIPTS",
-                                              expressions=[listed.copy(), exp.Literal.number(1)]),
-                           expression=exp.Literal.number(1)), position),
+        exp.alias_(
+            exp.Sub(
+                this=exp.Anonymous(this="GENERATE_SUBSCRIPTS", expressions=[listed.copy(), exp.Literal.number(1)]),
+                expression=exp.Literal.number(1),
+            ),
+            position,
+        ),
     ).from_(inner.subquery(name))
     return outer.subquery(name)
 
@@ -73,6 +84,7 @@ def filtered_arrays(tree: exp.Expression) -> exp.Expression:
     subquery as a correlated join, which cost more than all the JSON parsing. Both keep the
     list's order and drop its NULLs, so the result is the same. Any other shape is left alone.
     """
+
     def replace(node):
         if not isinstance(node, exp.Array) or len(node.expressions) != 1:
             return node
@@ -81,14 +93,17 @@ def filtered_arrays(tree: exp.Expression) -> exp.Expression:
         if variable is None:
             return node
         items = select.args["from_"].this.expressions[0]
-        keep = exp.Lambda(this=exp.Not(this=exp.Is(this=exp.to_identifier(variable), expression=exp.Null())),
-                          expressions=[exp.to_identifier(variable)])
+        keep = exp.Lambda(
+            this=exp.Not(this=exp.Is(this=exp.to_identifier(variable), expression=exp.Null())),
+            expressions=[exp.to_identifier(variable)],
+        )
         filtered = exp.ArrayFilter(this=items.copy(), expression=keep)
         projection = select.expressions[0].unalias()
         if isinstance(projection, exp.Column) and projection.name == variable and not projection.table:
             return filtered
-        return exp.Transform(this=filtered, expression=exp.Lambda(this=projection.copy(),
-                                                                 expressions=[exp.to_identifier(variable)]))
+        return exp.Transform(
+            this=filtered, expression=exp.Lambda(this=projection.copy(), expressions=[exp.to_identifier(variable)])
+        )
 
     return tree.transform(replace, copy=False)
 
@@ -97,9 +112,16 @@ def _filtered_unnest_variable(select: exp.Select) -> str | None:
     """The element name if `select` is exactly the filter-and-keep-order shape, else None."""
     source = select.args.get("from_")
     unnest = source.this if source else None
-    if (not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or len(select.expressions) != 1
-            or select.args.get("joins") or select.args.get("group") or select.args.get("limit")
-            or select.args.get("having") or select.args.get("distinct")):
+    if (
+        not isinstance(unnest, exp.Unnest)
+        or len(unnest.expressions) != 1
+        or len(select.expressions) != 1
+        or select.args.get("joins")
+        or select.args.get("group")
+        or select.args.get("limit")
+        or select.args.get("having")
+        or select.args.get("distinct")
+    ):
         return None
     alias, offset = unnest.args.get("alias"), unnest.args.get("offset")
     if alias is None or len(alias.columns) != 1 or not isinstance(offset, exp.Identifier):
@@ -107,14 +129,22 @@ def _filtered_unnest_variable(select: exp.Select) -> str | None:
     variable, position = alias.columns[0].name, offset.name
     where = select.args.get("where")
     condition = where.this if where else None
-    if not (isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is)
-            and isinstance(condition.this.this, exp.Column) and condition.this.this.name == variable
-            and isinstance(condition.this.expression, exp.Null)):
+    if not (
+        isinstance(condition, exp.Not)
+        and isinstance(condition.this, exp.Is)
+        and isinstance(condition.this.this, exp.Column)
+        and condition.this.this.name == variable
+        and isinstance(condition.this.expression, exp.Null)
+    ):
         return None
     order = select.args.get("order")
     ordered = order.expressions if order else []
-    if not (len(ordered) == 1 and isinstance(ordered[0].this, exp.Column) and ordered[0].this.name == position
-            and not ordered[0].args.get("desc")):
+    if not (
+        len(ordered) == 1
+        and isinstance(ordered[0].this, exp.Column)
+        and ordered[0].this.name == position
+        and not ordered[0].args.get("desc")
+    ):
         return None
     if any(c.name == position for c in select.expressions[0].find_all(exp.Column)):
         return None

@@ -1,6 +1,5 @@
 """glue/runner/translate/speed/unnests.py: streamed UNNESTs with the same rows."""
 
-
 from glue.runner.translate import Translator
 from tests.runner.translate.support import run
 
@@ -24,8 +23,10 @@ def test_a_lateral_unnest_streams_with_zero_based_offsets_and_the_filter_first(d
 
 
 def test_a_filtered_array_subquery_becomes_a_list_filter_in_order(db):
-    keep_order = ("SELECT ARRAY(SELECT CONCAT('x.', r) FROM UNNEST(['a', NULL, 'c', NULL, 'b']) AS r "
-                  "WITH OFFSET AS p WHERE r IS NOT NULL ORDER BY p)")
+    keep_order = (
+        "SELECT ARRAY(SELECT CONCAT('x.', r) FROM UNNEST(['a', NULL, 'c', NULL, 'b']) AS r "
+        "WITH OFFSET AS p WHERE r IS NOT NULL ORDER BY p)"
+    )
     assert "LIST_FILTER" in Translator("x.sqlx").query(keep_order)
     assert run(db, keep_order) == [(["x.a", "x.c", "x.b"],)]
     reversed_order = keep_order.replace("ORDER BY p", "ORDER BY p DESC")
