@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 BROWSER_STAMP := $(VENV)/.chromium
 
-.PHONY: setup demo demo-stream test bench bench-beam compile docs clean help
+.PHONY: setup demo demo-stream test lint format bench bench-beam compile docs clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,16 @@ $(BROWSER_STAMP): $(STAMP)
 	else echo "chromium is not installed and this is not root: the dashboard's browser test will be skipped"; fi
 	touch $@
 
-test: setup $(BROWSER_STAMP)  ## run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
+test: setup $(BROWSER_STAMP) lint  ## lint, then run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
 	$(BIN)/python -m pytest -q
+
+lint: setup  ## ruff: the code is formatted and passes the lint rules in pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup  ## format the code and sort its imports with ruff
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
 
 docs: setup  ## regenerate docs/ (data dictionary, schema diagram, lineage) from the compiled graph
 	$(BIN)/clickstream docs
