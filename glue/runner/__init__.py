@@ -7,8 +7,9 @@ module is the runner's public API: code outside the package imports from here on
 (tests/test_layout.py checks it).
 """
 
-from glue.runner.executor import ActionFailed, ActionResult, Executor, RunReport
+from glue.runner.executor import Executor
 from glue.runner.harness import Harness, assert_rows
+from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
 from glue.runner.unit_tests import run_dataform_tests
 from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema, relation_exists

@@ -24,6 +24,9 @@ up to `concurrency` at a time, each on its own connection, the longest chain of 
 (glue/runner/ordering.py). An operations action runs alone: its SQL may touch anything. In a run
 that only merges into tables that exist, the running actions share DuckDB's threads rather than
 each asking for all of them (_only_merges says why).
+
+The statements written around each SELECT are in writes.py; what the executor knows of the
+warehouse between its statements, in known_relations.py.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import hashlib
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -40,52 +42,15 @@ import duckdb
 
 from glue.dataform import Action
 from glue.landing import landing_read_error
+from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
+from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import TranslationCache, Translator, UntranslatableSQL
 from glue.runner.translate.bigquery.dates import CLOCK
 from glue.runner.translate.errors import missing_function
-from glue.runner.warehouse import ensure_schema, relations, session
+from glue.runner.warehouse import session
+from glue.runner.writes import NEW_ROWS, assertion_result, create_table, merge_new_rows, quoted
 from glue.runner.written_columns import differing_types, write_as_bigquery
-
-
-@dataclass
-class ActionResult:
-    action: Action
-    status: str  # ok | failed | skipped
-    seconds: float = 0.0
-    started: float = 0.0  # seconds from the start of the run
-    rows: int | None = None  # rows in the table after the action (tables), or failing rows (assertions)
-    changed: int | None = None  # rows written by this run
-    mode: str = ""  # created | replaced | merged | appended | view | checked
-    message: str = ""
-    sample: list[tuple] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RunReport:
-    results: list[ActionResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return all(r.status == "ok" for r in self.results)
-
-    def failed(self) -> list[ActionResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def by_name(self, name: str) -> ActionResult:
-        return next(r for r in self.results if r.action.name == name or r.action.table == name)
-
-
-class ActionFailed(Exception):
-    def __init__(self, message: str, sample=None, columns=None, rows=None):
-        super().__init__(message)
-        self.sample, self.columns, self.rows = sample or [], columns or [], rows
-
-
-def _quote(schema: str, name: str) -> str:
-    return f'"{schema}"."{name}"'
 
 
 class Executor:
@@ -107,13 +72,8 @@ class Executor:
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
         self._local = threading.local()
         self.translations = translations
-        # What exists, read once and kept current by the executor's own CREATEs and DROPs: one
-        # catalog query per run instead of two per action. Forgotten after an operations action
-        # (its SQL may create or drop anything) and after a rollback.
-        self._relations: dict[tuple[str, str], str] | None = None
-        self._schemas: set[str] | None = None
-        self._view_versions: dict[tuple[str, str], str | None] = {}
-        self._catalog_lock = threading.RLock()
+        self._known = KnownRelations()  # what exists, kept current by the executor's own statements
+        self._lock = threading.Lock()  # guards the list of this run's sessions
         self.full_refresh = full_refresh
         self.on_result = on_result
         self.sample_rows = sample_rows
@@ -135,7 +95,7 @@ class Executor:
         """This thread's connection: its own transaction, temp tables and script variables."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            with self._catalog_lock:
+            with self._lock:
                 connection = self._local.connection = session(self._root, self._database)
                 self._sessions.append(connection)
             if self.clock is not None:
@@ -233,7 +193,7 @@ class Executor:
             connection.execute("COMMIT")
         except (ActionFailed, UntranslatableSQL, duckdb.Error) as error:
             connection.execute("ROLLBACK")
-            self._forget_catalog()
+            self._known.forget()
             result = self._failure(action, error)
         result.seconds = time.perf_counter() - started
         result.started = offset
@@ -283,9 +243,11 @@ class Executor:
         if action.kind == "incremental":
             return self._incremental(action, translator)
         if action.kind == "assertion":
-            return self._assertion(action, translator)
+            body = translator.query(action.query)
+            self._create_view(action, body)  # Dataform also makes an assertion a view
+            return assertion_result(self.connection, action, body, self.sample_rows)
         if action.kind == "operations":
-            self._forget_catalog()
+            self._known.forget()
             self._statements(action.queries, translator)
             return ActionResult(action, "ok", mode="operations")
         raise ActionFailed(f"{action.file}: unknown action type {action.kind!r}")
@@ -296,50 +258,21 @@ class Executor:
                 self.connection.execute(statement)
 
     # ------------------------------------------------------------------ catalog
-    def _read_catalog(self) -> None:
-        # Under _catalog_lock (callers hold it).
-        found = relations(self.connection)
-        self._relations = {key: kind for key, (kind, _) in found.items()}
-        self._view_versions = {key: comment for key, (kind, comment) in found.items() if kind == "view"}
-        self._schemas = {
-            row[0]
-            for row in self.connection.execute(
-                "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database()"
-            ).fetchall()
-        }
-
-    def _forget_catalog(self) -> None:
-        with self._catalog_lock:
-            self._relations = self._schemas = None
-
     def _kind(self, action: Action) -> str | None:
-        with self._catalog_lock:
-            if self._relations is None:
-                self._read_catalog()
-            return self._relations.get((action.schema, action.table))
-
-    def _made(self, action: Action, kind: str) -> None:
-        with self._catalog_lock:
-            if self._relations is not None:
-                self._relations[(action.schema, action.table)] = kind
+        return self._known.kind(self.connection, (action.schema, action.table))
 
     def _ensure_schema(self, schema: str) -> None:
-        with self._catalog_lock:
-            if self._schemas is None:
-                self._read_catalog()
-            if schema not in self._schemas:
-                ensure_schema(self.connection, schema)
-                self._schemas.add(schema)
+        self._known.ensure_schema(self.connection, schema)
 
     def _drop_if_kind_differs(self, action: Action, wanted: str) -> None:
         kind = self._kind(action)
         if kind is not None and kind != wanted:
             keyword = "VIEW" if kind == "view" else "TABLE"
-            self.connection.execute(f"DROP {keyword} {_quote(action.schema, action.table)}")
-        self._made(action, wanted)
+            self.connection.execute(f"DROP {keyword} {quoted(action)}")
+        self._known.made((action.schema, action.table), wanted)
 
     def _count(self, action: Action) -> int:
-        return self.connection.execute(f"SELECT COUNT(*) FROM {_quote(action.schema, action.table)}").fetchone()[0]
+        return self.connection.execute(f"SELECT COUNT(*) FROM {quoted(action)}").fetchone()[0]
 
     def _view(self, action: Action, translator: Translator) -> ActionResult:
         self._create_view(action, translator.query(action.query))
@@ -353,53 +286,35 @@ class Executor:
         as the view's comment, which is how a later run knows the view is current.
         """
         version = hashlib.sha256(body.encode()).hexdigest()[:16]
-        with self._catalog_lock:
-            current = self._kind(action) == "view" and self._view_versions.get((action.schema, action.table)) == version
-        if current:
+        if self._known.view_is_current(self.connection, (action.schema, action.table), version):
             return
         self._drop_if_kind_differs(action, "view")
-        name = _quote(action.schema, action.table)
+        name = quoted(action)
         self.connection.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
         self.connection.execute(f"COMMENT ON VIEW {name} IS '{version}'")
-        with self._catalog_lock:
-            self._view_versions[(action.schema, action.table)] = version
+        self._known.view_made((action.schema, action.table), version)
 
     def _table(self, action: Action, translator: Translator) -> ActionResult:
         self._statements(action.pre_ops, translator)
         body = translator.query(action.query)
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
-        rows = self._create_table(action, body)
-        self._columns_as_bigquery_writes_them(action, _quote(action.schema, action.table))
+        zstd = {column for table, column in self.zstd_columns if table == action.table}
+        rows = create_table(self.connection, action, body, zstd)
+        self._columns_as_bigquery_writes_them(action, quoted(action))
         self._statements(action.post_ops, translator)
         if action.post_ops:  # they may have changed the rows
             rows = self._count(action)
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
 
-    def _create_table(self, action: Action, body: str) -> int:
-        """CREATE OR REPLACE TABLE ... AS body, and the rows written. The columns named in
-        zstd_columns are declared first with zstd compression, which later merges keep."""
-        name = _quote(action.schema, action.table)
-        zstd = {column for table, column in self.zstd_columns if table == action.table}
-        columns = self.connection.execute(f"DESCRIBE {body}").fetchall() if zstd else []
-        if not any(column in zstd and kind == "VARCHAR" for column, kind, *_ in columns):
-            return self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {body}").fetchone()[0]
-        definitions = ", ".join(
-            f'"{column}" {kind}' + (" USING COMPRESSION zstd" if column in zstd and kind == "VARCHAR" else "")
-            for column, kind, *_ in columns
-        )
-        self.connection.execute(f"CREATE OR REPLACE TABLE {name} ({definitions})")
-        return self.connection.execute(f"INSERT INTO {name} {body}").fetchone()[0]
-
     def _incremental(self, action: Action, translator: Translator) -> ActionResult:
         if self.branch(action) == "full":
             return self._table(action, translator)
-        target = _quote(action.schema, action.table)
         connection = self.connection
         try:
             self._statements(action.incremental_pre_ops, translator)
             body = translator.query(action.incremental_query or action.query)  # after the pre-ops' DECLAREs
-            new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE __dataform_new AS {body}").fetchone()[0]
+            new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE {NEW_ROWS} AS {body}").fetchone()[0]
         except duckdb.BinderException as error:
             # Most often the table predates a change to the model's columns, which the
             # incremental branch reads from the table itself.
@@ -408,9 +323,9 @@ class Executor:
                 f"{action.name} was built, rerun with --full-refresh)"
             ) from None
         if new_rows:
-            self._columns_as_bigquery_writes_them(action, "__dataform_new")
-        self._merge_new_rows(action, target, new_rows, self._partition_filter(action, translator))
-        connection.execute("DROP TABLE __dataform_new")
+            self._columns_as_bigquery_writes_them(action, NEW_ROWS)
+        merge_new_rows(connection, action, new_rows, self._partition_filter(action, translator), self.sample_rows)
+        connection.execute(f"DROP TABLE {NEW_ROWS}")
         mode = "merged" if action.unique_key else "appended"
         self._statements(action.incremental_post_ops, translator)
         return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
@@ -437,64 +352,3 @@ class Executor:
         if not action.update_partition_filter or not action.unique_key:
             return ""
         return translator.condition(f"T.{action.update_partition_filter}")
-
-    def _merge_new_rows(self, action: Action, target: str, new_rows: int, partition_filter: str = "") -> None:
-        connection = self.connection
-        # With nothing new the DELETE, a scan of the whole target, is skipped; the INSERT still
-        # runs, so that columns that no longer match fail now, not when data next arrives.
-        if action.unique_key and new_rows:
-            keys = " AND ".join(f'T."{k}" = S."{k}"' for k in action.unique_key)
-            # Rows outside the filter are not compared: a new row with their key is added
-            # beside them, as BigQuery's MERGE would do.
-            where = f"{keys} AND ({partition_filter})" if partition_filter else keys
-            self._check_one_new_row_per_existing_row(action, target, where)
-            connection.execute(f"DELETE FROM {target} AS T USING __dataform_new AS S WHERE {where}")
-        try:
-            connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM __dataform_new")
-        except duckdb.BinderException as error:
-            raise ActionFailed(
-                f"{action.file}: the incremental query's columns no longer match {action.name} "
-                f"({str(error).splitlines()[0]}); rerun with --full-refresh"
-            ) from None
-
-    def _check_one_new_row_per_existing_row(self, action: Action, target: str, matches: str) -> None:
-        """BigQuery's MERGE fails when an existing row matches two new rows; two new rows for a
-        key not in the table are both inserted. New keys are rarely repeated, so the table is
-        searched only for those that are."""
-        keys = ", ".join(f'"{k}"' for k in action.unique_key)
-        repeated = f"SELECT {keys}, COUNT(*) AS n FROM __dataform_new GROUP BY {keys} HAVING COUNT(*) > 1"
-        if not self.connection.execute(f"{repeated} LIMIT 1").fetchall():
-            return
-        clashes = self.connection.execute(
-            f"SELECT * FROM ({repeated}) AS S WHERE EXISTS (SELECT 1 FROM {target} AS T WHERE {matches}) "
-            f"LIMIT {self.sample_rows}"
-        ).fetchall()
-        if clashes:
-            raise ActionFailed(
-                f"{action.file}: the incremental query returned more than one row for a uniqueKey "
-                f"({', '.join(action.unique_key)}) already in {action.name}; BigQuery's MERGE would fail too",
-                sample=clashes,
-                columns=[*action.unique_key, "n"],
-            )
-
-    def _assertion(self, action: Action, translator: Translator) -> ActionResult:
-        body = translator.query(action.query)
-        # Dataform also materialises an assertion as a view in the assertion dataset.
-        self._create_view(action, body)
-        cursor = self.connection.execute(f"SELECT * FROM ({body}) LIMIT {self.sample_rows}")
-        sample = cursor.fetchall()
-        columns = [d[0] for d in cursor.description]
-        if not sample:
-            return ActionResult(action, "ok", rows=0, mode="checked")
-        failing = self.connection.execute(f"SELECT COUNT(*) FROM ({body})").fetchone()[0]
-        what = f" on {action.parent}" if action.parent else ""
-        # Returned, not raised: the view is committed, so the failing rows can be queried.
-        return ActionResult(
-            action,
-            "failed",
-            rows=failing,
-            mode="checked",
-            sample=sample,
-            columns=columns,
-            message=f"assertion {action.name}{what} failed: {failing} row(s) returned",
-        )

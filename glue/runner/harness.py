@@ -25,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from glue.dataform import Action, Graph
-from glue.runner.executor import Executor, RunReport
+from glue.runner.executor import Executor
+from glue.runner.results import RunReport
 from glue.runner.translate import TranslationCache
 from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, connect, ensure_schema
 

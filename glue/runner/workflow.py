@@ -12,8 +12,9 @@ from typing import Callable
 
 from glue.dataform import Action, Graph, compile_project
 from glue.landing import land_files
-from glue.runner.executor import ActionResult, Executor, RunReport
+from glue.runner.executor import Executor
 from glue.runner.ordering import ActionTimes
+from glue.runner.results import ActionResult, RunReport
 from glue.runner.translate import TranslationCache
 from glue.runner.warehouse import connect, existing_relations, prepare_sources
 from glue.settings import Settings
