@@ -1,4 +1,4 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""`clickstream local run`: lands inputs, builds everything, plans a dry run, names bad input and settings."""
 
 import json
 import re

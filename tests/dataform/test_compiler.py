@@ -1,4 +1,4 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""glue/dataform/compiler.py: the project compiles, every model parses as BigQuery SQL, errors name the file."""
 
 import pytest
 

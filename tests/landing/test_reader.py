@@ -1,4 +1,4 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""glue/landing/reader.py: the landing table's lines read whole, generations, the hive layout."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""glue/runner/unit_tests.py: Dataform `test` actions run locally and report their differences."""
 
 from pathlib import Path
 

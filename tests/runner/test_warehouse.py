@@ -1,4 +1,4 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""glue/runner/warehouse.py: opening the warehouse file."""
 
 import pytest
 

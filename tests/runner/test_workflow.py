@@ -1,8 +1,7 @@
-"""`clickstream local run`: compile, land, execute, report; failures named, dependents skipped."""
+"""glue/runner/workflow.py: each action planned as the executor runs it; a failure named, its dependents skipped."""
 
 import pytest
 
-from glue.dataform import Graph
 from glue.runner import Executor
 from tests.conftest import BASE_VISIT
 
@@ -35,36 +34,6 @@ def test_an_incremental_without_a_key_appends_and_operations_count_their_stateme
     assert planned_step(Action("s.t", "incremental", "s", "t"), "table", False) == "append"
     operations = Action("s.t", "operations", "s", "t", queries=["SELECT 1", "SELECT 2"])
     assert planned_step(operations, None, False) == "run 2 statement(s)"
-
-
-def test_selection_by_tag_and_action_brings_dependencies(graph):
-    names = [a.name for a in graph.select(actions=["visits_by_device"])]
-    assert (
-        names.index("clickstream_staging.stg_visit_payloads")
-        < names.index("clickstream.sessions")
-        < names.index("clickstream.device_totals")
-        < names.index("clickstream.visits_by_device")
-    )
-    assert "clickstream.events" not in names
-    staging = [a for a in graph.select(tags=["staging"], include_dependencies=False) if a.kind != "assertion"]
-    assert {a.schema for a in staging} == {"clickstream_staging"}
-
-
-def test_an_inline_assertion_runs_with_the_table_it_checks():
-    target = lambda name: {"schema": "ds", "name": name}  # noqa: E731
-    compiled = {
-        "tables": [{"target": target("t"), "type": "table", "query": "SELECT 1 AS a"}],
-        "assertions": [
-            {
-                "target": target("t_assertions_uniqueKey_0"),
-                "parentAction": target("t"),
-                "query": "SELECT 1 FROM ds.t WHERE FALSE",
-                "dependencyTargets": [target("t")],
-            }
-        ],
-    }
-    names = [a.name for a in Graph(compiled).select(actions=["t"])]
-    assert names == ["ds.t", "ds.t_assertions_uniqueKey_0"]
 
 
 def test_failing_assertion_is_named_with_sample_rows_and_dependents_skipped(graph, harness):
