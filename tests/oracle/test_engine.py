@@ -5,19 +5,11 @@ from __future__ import annotations
 from glue.dataform import Action
 from glue.oracle import Table
 from glue.oracle.engine import OracleEngine
+from tests.hand_made import hand_made
 
 
 def _action(name: str, kind: str = "table", query: str = "", *dependencies: str, **fields) -> Action:
-    return Action(
-        f"ds.{name}",
-        kind,
-        "ds",
-        name,
-        file=f"definitions/{name}.sqlx",
-        query=query,
-        dependencies=[f"ds.{d}" for d in dependencies],
-        **fields,
-    )
+    return hand_made("ds", name, query, *dependencies, kind=kind, **fields)
 
 
 def test_an_incremental_merge_replaces_matched_rows_within_the_partition_filter(oracle):

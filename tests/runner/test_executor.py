@@ -10,19 +10,11 @@ import pytest
 from glue.dataform import Action
 from glue.runner import Executor, connect
 from glue.runner.ordering import ActionTimes, start_order
+from tests.hand_made import hand_made
 
 
 def _table(name: str, query: str, *dependencies: str, kind: str = "table", **fields) -> Action:
-    return Action(
-        f"s.{name}",
-        kind,
-        "s",
-        name,
-        file=f"definitions/{name}.sqlx",
-        query=query,
-        dependencies=[f"s.{d}" for d in dependencies],
-        **fields,
-    )
+    return hand_made("s", name, query, *dependencies, kind=kind, **fields)
 
 
 def _ends(result) -> float:
