@@ -311,8 +311,9 @@ def test(warehouse, with_pytest):
     sys.exit(code)
 
 
-# The stack's subcommands live beside this module; they belong to the same `local` group.
+# The stack's and the warehouse readers' subcommands live beside this module, in the same group.
+from glue.cli.local_query import query, show  # noqa: E402
 from glue.cli.local_stack import down, sink, status, up  # noqa: E402
 
-for _command in (up, down, status, sink):
+for _command in (query, show, up, down, status, sink):
     local.add_command(_command)

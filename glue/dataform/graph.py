@@ -7,6 +7,7 @@ table it checks runs.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
@@ -145,7 +146,8 @@ class Graph:
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise KeyError(f"no action named {name!r}")
+            names = sorted({*self.actions, *(a.table for a in self.actions.values())})
+            raise KeyError(f"no action named {name!r}{did_you_mean(name, names)}")
         raise KeyError(f"{name!r} is ambiguous: {', '.join(sorted(a.name for a in matches))}")
 
     def upstream(self, names: set[str]) -> set[str]:
@@ -163,8 +165,20 @@ class Graph:
             chosen = set(self.actions)
         else:
             chosen = {self.find(name).name for name in actions}
+            known_tags = sorted({tag for a in self.actions.values() for tag in a.tags})
+            for tag in tags:
+                if tag not in known_tags:
+                    raise KeyError(
+                        f"no action has the tag {tag!r}{did_you_mean(tag, known_tags)}; the tags are {', '.join(known_tags)}"
+                    )
             chosen |= {a.name for a in self.actions.values() if set(tags) & set(a.tags)}
             if include_dependencies:
                 chosen = self.upstream(chosen)
             chosen |= {a.name for a in self.actions.values() if a.parent in chosen}
         return [a for a in self.order(chosen) if a.runnable]
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """ " (did you mean X?)" for the closest candidate, or "" when none is close."""
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -30,7 +30,7 @@ from glue.dataform import Action, Graph
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
-from glue.oracle.problems import Problem, locate
+from glue.oracle.problems import Problem, locate, stray_description
 from glue.oracle.sources import source_tables
 from glue.settings import Settings
 
@@ -128,6 +128,10 @@ class Checker:
     def _record(self, action: Action, columns: list[tuple[str, str]]) -> None:
         self.report.schemas[action.name] = columns
         self.catalog.tables[action.name] = Table(columns)
+        outputs = [name for name, _ in columns]
+        for described in action.columns:
+            if described.split(".")[0] not in outputs:
+                self.report.problems.append(stray_description(self.root, action, described, outputs))
 
     # ------------------------------------------------------------------ statements
     def _analyze(

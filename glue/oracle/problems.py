@@ -67,3 +67,24 @@ def locate(
         found = text.find(word) if word else -1
         sqlx_column = found + 1 if found >= 0 else None
     return Problem(action.name, action.file, number, sqlx_column, message, what, text)
+
+
+def stray_description(root: Path, action: Action, name: str, outputs: list[str]) -> Problem:
+    """A column description naming no column the action outputs, at its line in the config block.
+
+    Dataform would drop it without a word, and the data dictionary with it."""
+    from glue.dataform.graph import did_you_mean
+
+    message = f"a description of column {name!r}, which {action.name} does not output{did_you_mean(name, outputs)}"
+    path = root / action.file
+    sqlx = path.read_text(encoding="utf-8") if action.file.endswith(".sqlx") and path.exists() else ""
+    lines = sqlx.split("\n")
+    pattern = re.compile(rf"""^(\s*)["']?{re.escape(name)}["']?\s*:""")
+    for first, last in blocks(sqlx).get("config", []):
+        for number in range(first, last + 1):
+            found = pattern.match(lines[number - 1])
+            if found:
+                return Problem(
+                    action.name, action.file, number, len(found.group(1)) + 1, message, "config", lines[number - 1]
+                )
+    return Problem(action.name, action.file, None, None, message, "config")

@@ -9,6 +9,7 @@ module is the runner's public API: code outside the package imports from here on
 
 from glue.runner.executor import Executor
 from glue.runner.harness import Harness, assert_rows
+from glue.runner.queries import QueryError, QueryResult, run_query, table_query
 from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
 from glue.runner.unit_tests import run_dataform_tests
@@ -31,6 +32,8 @@ __all__ = [
     "ActionResult",
     "Executor",
     "Harness",
+    "QueryError",
+    "QueryResult",
     "RunOptions",
     "RunReport",
     "Script",
@@ -49,5 +52,7 @@ __all__ = [
     "print_result",
     "relation_exists",
     "run_dataform_tests",
+    "run_query",
     "run_workflow",
+    "table_query",
 ]

@@ -34,19 +34,22 @@ class WarehouseBusy(RuntimeError):
 
 
 def connect(
-    path: Path | str = ":memory:", lock_timeout: float = 60, functions: bool = True
+    path: Path | str = ":memory:", lock_timeout: float = 60, functions: bool = True, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds it.
 
     DuckDB lets one process open a file for writing. The local subscription sink holds the
     warehouse only for the instant of each batch write, so a run waits for it rather than failing.
+    A read-only connection (`local query`, `local show`) refuses every write.
     """
+    if read_only and not Path(path).exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `make demo` or `clickstream local run` first")
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
-            connection = _open(path)
+            connection = _open(path, read_only)
             break
         except duckdb.IOException as error:
             if "lock" not in str(error):
@@ -79,13 +82,14 @@ def session(connection: duckdb.DuckDBPyConnection, database: str) -> duckdb.Duck
     return cursor
 
 
-def _open(path: Path | str) -> duckdb.DuckDBPyConnection:
+def _open(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if str(path) == ":memory:":
         return duckdb.connect()
     connection = duckdb.connect()
     try:
         quoted = str(Path(path)).replace("'", "''")
-        connection.execute(f"ATTACH '{quoted}' AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        mode = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
+        connection.execute(f"ATTACH '{quoted}' AS warehouse ({mode})")
         connection.execute("USE warehouse")
     except duckdb.Error:
         connection.close()

@@ -101,3 +101,9 @@ def test_a_bad_local_setting_is_named_not_a_traceback(settings, monkeypatch, loc
     result = CliRunner().invoke(main, ["local", "run", "--no-notify"])
     assert result.exit_code == 1 and named in result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, ValueError)
+
+
+def test_a_tag_no_action_has_fails_the_run_instead_of_running_nothing(workspace):
+    result = CliRunner().invoke(main, ["local", "run", "--tags", "mart", "--no-check"])
+    assert result.exit_code == 2
+    assert "no action has the tag 'mart' (did you mean marts?)" in result.output

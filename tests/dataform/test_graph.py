@@ -1,5 +1,7 @@
 """glue/dataform/graph.py: selecting actions by tag and name, with their dependencies and assertions."""
 
+import pytest
+
 from glue.dataform import Graph
 
 
@@ -31,3 +33,11 @@ def test_an_inline_assertion_runs_with_the_table_it_checks():
     }
     names = [a.name for a in Graph(compiled).select(actions=["t"])]
     assert names == ["ds.t", "ds.t_assertions_uniqueKey_0"]
+
+
+def test_an_unknown_tag_or_action_is_refused_with_the_closest_name(graph):
+    # A typo once ran nothing and exited 0.
+    with pytest.raises(KeyError, match=r"no action has the tag 'mart' \(did you mean marts\?\); the tags are "):
+        graph.select(tags=["mart"])
+    with pytest.raises(KeyError, match=r"no action named 'sesions' \(did you mean sessions\?\)"):
+        graph.select(actions=["sesions"])

@@ -124,6 +124,25 @@ def test_a_line_below_includes_helpers_is_reported_at_its_own_sqlx_line(project,
     assert "details_type != 1" in problem.text
 
 
+def test_a_description_of_a_column_the_model_does_not_output_is_named_at_its_line(project, oracle, settings):
+    # Dataform drops such a description without a word, and the data dictionary with it.
+    sqlx = project / "definitions/curated/sessions.sqlx"
+    original = sqlx.read_text()
+    sqlx.write_text(original.replace("  columns: {\n", '  columns: {\n    sesion_id: "A typo.",\n', 1))
+    try:
+        report = check_graph(
+            Graph(compile_project(project, settings.dataform_cli)), oracle, dataclasses.replace(settings, root=project)
+        )
+    finally:
+        sqlx.write_text(original)
+    [problem] = report.problems
+    assert problem.message == (
+        "a description of column 'sesion_id', which clickstream.sessions does not output (did you mean session_id?)"
+    )
+    assert problem.line == original.split("\n").index("  columns: {") + 2
+    assert problem.format().splitlines()[1].strip() == f'{problem.line} |     sesion_id: "A typo.",'
+
+
 def test_nothing_else_is_refused(refused):
     assert len(refused.problems) == len(REFUSED)
 

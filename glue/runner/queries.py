@@ -1,0 +1,73 @@
+"""Ad-hoc BigQuery SQL on the warehouse (`clickstream local query`, `local show`), translated as the
+models are, with errors that name what is wrong and what was probably meant."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from glue.runner.translate import Translator, UntranslatableSQL
+from glue.runner.warehouse import relations
+
+# DuckDB's binder names the column it could not find and, often, the ones it could have used.
+_MISSING_COLUMN = re.compile(r'(?:Referenced column|does not have a column named) "([^"]+)"', re.I)
+_CANDIDATES = re.compile(r"Candidate bindings: ([^\n]+)")
+
+
+class QueryError(Exception):
+    """A query that cannot run: the reason in one line, with a suggestion when there is one."""
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple]
+
+
+def run_query(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """The rows of one BigQuery SELECT, run on the warehouse through the models' translator."""
+    try:
+        cursor = connection.execute(Translator("query").query(sql))
+    except UntranslatableSQL as error:
+        raise QueryError(str(error)) from None
+    except duckdb.Error as error:
+        raise QueryError(_explained(connection, str(error))) from None
+    return QueryResult([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], cursor.fetchall())
+
+
+def table_query(connection, name: str, default_dataset: str, where: str | None = None, limit: int = 20) -> str:
+    """BigQuery SQL for the first `limit` rows of `name` ("table" in `default_dataset`, or
+    "dataset.table"), optionally filtered; an unknown table is a QueryError naming the closest."""
+    dataset, _, table = name.rpartition(".")
+    dataset = dataset or default_dataset
+    known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
+    if f"{dataset}.{table}" not in known:
+        raise QueryError(f"no table or view {dataset}.{table} in the warehouse{_did_you_mean(name, known)}")
+    condition = f" WHERE {where}" if where else ""
+    return f"SELECT * FROM `{dataset}.{table}`{condition} LIMIT {int(limit)}"
+
+
+def _explained(connection, message: str) -> str:
+    first = message.strip().splitlines()[0]
+    missing = _MISSING_COLUMN.search(message)
+    candidates = _CANDIDATES.search(message)
+    if missing and candidates:
+        names = re.findall(r'"([^"]+)"', candidates.group(1))
+        return f"{first}{_did_you_mean(missing.group(1), names)}"
+    table = re.search(r"Table with name (\S+) does not exist", message)
+    if table:
+        known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
+        return f"{first}{_did_you_mean(table.group(1), known)}"
+    return first
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    bare = {c.rpartition(".")[2]: c for c in candidates}
+    close = difflib.get_close_matches(name, candidates, n=1) or [
+        bare[m] for m in difflib.get_close_matches(name.rpartition(".")[2], list(bare), n=1)
+    ]
+    return f" (did you mean {close[0]}?)" if close else ""
