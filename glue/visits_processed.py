@@ -103,3 +103,29 @@ def announce_processed(settings, warehouse) -> list[ObjectProcessed]:
     finally:
         connection.close()
     return objects
+
+
+# The longest a single pull waits for messages; a watch with a shorter timeout waits less.
+PULL_WAIT_SECONDS = 30
+
+
+def next_messages(subscriber, subscription: str, timeout: float | None, clock=None, pause=None):
+    """The next non-empty pull from the subscription, or None once `timeout` seconds pass with
+    nothing. No pull waits past the deadline, so a watch ends when it was told to."""
+    import time
+
+    from google.api_core import exceptions
+
+    clock, pause = clock or time.monotonic, pause or time.sleep
+    deadline = None if timeout is None else clock() + timeout
+    while deadline is None or clock() < deadline:
+        wait = PULL_WAIT_SECONDS if deadline is None else max(0.1, min(PULL_WAIT_SECONDS, deadline - clock()))
+        try:
+            response = subscriber.pull(subscription=subscription, max_messages=100, timeout=wait, retry=None)
+        except exceptions.DeadlineExceeded:
+            continue
+        if response.received_messages:
+            return response
+        # An empty pull can return at once (the emulator does); don't spin on it.
+        pause(min(0.2, wait))
+    return None

@@ -8,7 +8,7 @@ import sys
 import click
 
 from glue.settings import get_settings
-from glue.visits_processed import ObjectProcessed
+from glue.visits_processed import ObjectProcessed, next_messages
 
 
 @click.group()
@@ -17,19 +17,33 @@ def notifications():
 
 
 @notifications.command()
-@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", help="Default: the local stack's, or $GOOGLE_CLOUD_PROJECT.")
+@click.option(
+    "--project",
+    envvar="GOOGLE_CLOUD_PROJECT",
+    help="The project whose subscription to pull. Default: the local stack's when it is up, else $GOOGLE_CLOUD_PROJECT.",
+)
 @click.option("--count", type=click.IntRange(min=1), help="Exit after this many messages.")
 @click.option("--timeout", type=float, default=None, help="Exit when nothing arrives for this many seconds.")
-def watch(project, count, timeout):
-    """Pull from the visits-processed-watch subscription and print one line per object."""
+@click.pass_context
+def watch(ctx, project, count, timeout):
+    """Pull from the visits-processed-watch subscription and print one line per object.
+
+    \b
+    Examples:
+      clickstream notifications watch --timeout 60
+      clickstream notifications watch --project my-project --count 10
+    """
     from google.cloud import pubsub_v1
 
-    from glue.stack import use_running_stack
+    from glue.stack import running_stack, use_running_stack
 
     settings = get_settings()
-    if not os.environ.get("PUBSUB_EMULATOR_HOST"):
-        state = use_running_stack(settings)
-        project = state.project if state else project
+    named = ctx.get_parameter_source("project") is click.core.ParameterSource.COMMANDLINE
+    state = None if os.environ.get("PUBSUB_EMULATOR_HOST") else running_stack(settings)
+    # The local stack serves its own project; a project named on the command line is another one.
+    if state is not None and (not named or project == state.project):
+        use_running_stack(settings)
+        project = state.project
     if not project:
         raise click.UsageError("no project: pass --project, set GOOGLE_CLOUD_PROJECT, or `clickstream local up`")
     subscriber = pubsub_v1.SubscriberClient()
@@ -37,7 +51,7 @@ def watch(project, count, timeout):
     click.echo(f"watching {subscription}", err=True)
     seen = 0
     while count is None or seen < count:
-        response = _pull(subscriber, subscription, timeout)
+        response = next_messages(subscriber, subscription, timeout)
         if response is None:
             break
         for received in response.received_messages:
@@ -47,22 +61,3 @@ def watch(project, count, timeout):
         seen += len(response.received_messages)
     click.echo(f"{seen} notifications", err=True)
     sys.exit(0)
-
-
-def _pull(subscriber, subscription: str, timeout: float | None):
-    """The next non-empty pull, or None once `timeout` seconds pass with nothing."""
-    import time
-
-    from google.api_core import exceptions
-
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while deadline is None or time.monotonic() < deadline:
-        try:
-            response = subscriber.pull(subscription=subscription, max_messages=100, timeout=30, retry=None)
-        except exceptions.DeadlineExceeded:
-            continue
-        if response.received_messages:
-            return response
-        # An empty pull can return at once (the emulator does); don't spin on it.
-        time.sleep(0.2)
-    return None
