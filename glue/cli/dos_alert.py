@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
 from glue.settings import get_settings
+from glue.stack import run_job
 
 RUNNERS = ("DirectRunner", "DataflowRunner")
 
@@ -82,10 +82,9 @@ def run(
     click.echo(shlex.join(command), err=True)
     if dry_run:
         return
-    try:
-        sys.exit(subprocess.run(command, env=env, cwd=settings.root).returncode)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    # Owned as a process group: SIGTERM or Ctrl-C here stops the job, and `local down` can too.
+    stack_file = settings.stack_file if runner == "DirectRunner" else None
+    sys.exit(run_job(command, env, settings.root, stack_file))
 
 
 def _threshold(text: str) -> str:

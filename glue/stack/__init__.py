@@ -3,6 +3,7 @@ of their own on free ports, provisioned with the same code as Google Cloud, and 
 sink that writes Pub/Sub messages into the warehouse as a BigQuery subscription would."""
 
 from glue.stack.emulators import EmulatorUnavailable, PubSubEmulator, StorageEmulator, free_port, pid_alive
+from glue.stack.jobs import run_job
 from glue.stack.lifecycle import StackState, down, running_stack, status, up, use_running_stack
 from glue.stack.subscription_sink import SinkStats, SubscriptionSink
 
@@ -16,6 +17,7 @@ __all__ = [
     "down",
     "free_port",
     "pid_alive",
+    "run_job",
     "running_stack",
     "status",
     "up",

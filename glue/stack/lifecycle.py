@@ -4,7 +4,8 @@
 directory the local runner reads) and the subscription sink, each detached in a session of
 its own; creates the bucket, topics, schema and subscriptions with the same provisioning code
 that runs against Google Cloud; and records addresses and PIDs in .local/stack.json, where
-every other command finds them. `down` stops each process by the PID it recorded.
+every other command finds them, and where `clickstream dos-alert run` records its job
+(glue/stack/jobs.py). `down` stops each process by the PID it recorded.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class StackState:
     sink_pid: int | None
     started_at: str
     logs: str
+    dos_alert_pid: int | None = None  # the DoS-alert job, while `clickstream dos-alert run` runs it
 
     def environment(self) -> dict[str, str]:
         return {
@@ -43,11 +45,14 @@ class StackState:
         }
 
     def processes(self) -> dict[str, int | None]:
-        return {
+        processes = {
             "pubsub emulator": self.pubsub_pid,
             "storage emulator": self.storage_pid,
             "subscription sink": self.sink_pid,
         }
+        if self.dos_alert_pid:
+            processes["dos-alert job"] = self.dos_alert_pid
+        return processes
 
     def alive(self) -> dict[str, bool]:
         return {name: bool(pid) and pid_alive(pid) for name, pid in self.processes().items()}
@@ -183,8 +188,9 @@ def down(settings: Settings, say=print) -> bool:
     if state is None:
         say("the local stack is not up")
         return False
-    # The sink first, so that it finishes its batch while Pub/Sub can still take the acks.
+    # The job and the sink first, so that they finish their batches while Pub/Sub can still take the acks.
     for name, pid in [
+        ("dos-alert job", state.dos_alert_pid),
         ("subscription sink", state.sink_pid),
         ("storage emulator", state.storage_pid),
         ("pubsub emulator", state.pubsub_pid),
