@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,19 @@ class Alert:
     timing: str
 
     def to_log_payload(self) -> dict:
-        """The structured log entry's JSON payload; the log-based metric filters on `alert`."""
-        return {"alert": "dos", **asdict(self)}
+        """The structured log entry's JSON payload; the log-based metric filters on `alert`. The
+        window's ends are ISO-8601 times in UTC, for people and for any JSON reader."""
+        body = asdict(self)
+        for end in ("window_start", "window_end"):
+            body[end] = iso_time(body[end])
+        return {"alert": "dos", **body}
 
     def to_json(self) -> str:
         return json.dumps(self.to_log_payload(), sort_keys=True)
+
+
+def iso_time(seconds: float) -> str:
+    """Epoch seconds as ISO-8601 in UTC: 2026-12-02T14:09:00Z (with the fraction when there is one)."""
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else "") + "Z"

@@ -17,7 +17,7 @@ RUNNERS = ("DirectRunner", "DataflowRunner")
 
 @click.group(name="dos-alert")
 def dos_alert():
-    """The streaming job that counts page views per minute and alerts on bursts (dos_alert/pipeline.py)."""
+    """The streaming job that counts page views per window and alerts on bursts (dos_alert/pipeline.py)."""
 
 
 @dos_alert.command()
@@ -40,7 +40,7 @@ def dos_alert():
     "thresholds",
     multiple=True,
     metavar="DIMENSION=N",
-    help="Override a threshold: all, page, user or ip (repeatable), e.g. --threshold user=200.",
+    help="Override a threshold, in page views per window: all, page, user or ip (repeatable), e.g. --threshold user=200.",
 )
 @click.option("--archive-window-seconds", type=int, default=300, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the job's command line and exit.")

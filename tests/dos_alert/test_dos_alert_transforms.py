@@ -182,7 +182,7 @@ def test_malformed_messages_go_to_the_dead_letter_with_their_reasons(streaming_p
 
 def test_an_alert_is_logged_as_a_structured_warning(caplog):
     from dos_alert.alerting import log_alert
-    from dos_alert.records import Alert
+    from dos_alert.records import Alert, iso_time
 
     alert = Alert("ip", "203.0.113.66", T0, T0 + 60, 601, 300, "ON_TIME")
     with caplog.at_level("WARNING", logger="clickstream.dos_alert"):
@@ -193,9 +193,17 @@ def test_an_alert_is_logged_as_a_structured_warning(caplog):
         "alert": "dos",
         "dimension": "ip",
         "key": "203.0.113.66",
-        "window_start": T0,
-        "window_end": T0 + 60,
+        "window_start": iso_time(T0),
+        "window_end": iso_time(T0 + 60),
         "count": 601,
         "threshold": 300,
         "timing": "ON_TIME",
     }
+
+
+def test_alert_times_are_iso_8601_in_utc():
+    from dos_alert.records import iso_time
+
+    # Alerts once carried epoch floats (1796220600.0) where people read times.
+    assert iso_time(1796220600.0) == "2026-12-02T14:10:00Z"
+    assert iso_time(1796220600.25) == "2026-12-02T14:10:00.25Z"
