@@ -19,6 +19,7 @@ from glue.runner import (
     connect,
     expand_inputs,
     format_step,
+    held_rows,
     plan_workflow,
     print_result,
     run_dataform_tests,
@@ -133,6 +134,8 @@ def run(
     except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
         _fail(error)
     compile_seconds = time.perf_counter() - started
+    if inputs:
+        _say_what_the_warehouse_holds(settings, warehouse or settings.warehouse)
     if bigquery_cost:
         report = _run_with_cost(settings, options, graph)
     else:
@@ -150,6 +153,23 @@ def run(
     ran = {r.action.name for r in report.results if r.status == "ok"}
     if notify and f"{settings.curated_dataset}.landed_objects" in ran:
         _announce_processed(settings, warehouse or settings.warehouse)
+
+
+def _say_what_the_warehouse_holds(settings, warehouse: Path) -> None:
+    """Input lands beside what earlier runs loaded; say so, rather than merge it in silence."""
+    sessions, rejected = (settings.curated_dataset, "sessions"), (settings.curated_dataset, "rejected_visits")
+    held = held_rows(warehouse, [sessions, rejected])
+    if held.get(sessions) or held.get(rejected):
+        click.echo(
+            f"adding to {warehouse}: {_count(held.get(sessions, 0), 'session')} and "
+            f"{_count(held.get(rejected, 0), 'rejected visit')} from earlier runs "
+            f"(`make clean` or another --warehouse starts afresh)",
+            err=True,
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _run(settings, options: RunOptions, graph, types, observer=None):
@@ -274,7 +294,11 @@ def compile_command(variables):
 
 
 @local.command()
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file to run the tests in (default: a fresh in-memory one; the tests bring their own rows).",
+)
 @click.option("--pytest/--no-pytest", "with_pytest", default=True, help="Also run the pytest SQL tests.")
 def test(warehouse, with_pytest):
     """Run the project's `type: "test"` actions locally, then the pytest SQL unit tests.

@@ -90,7 +90,11 @@ def status():
     help="Exit once nothing has arrived for this long (default: run until stopped).",
 )
 @click.option("--max-batch", type=int, default=2000, show_default=True, help="Messages per warehouse write.")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file (default: .local/warehouse.duckdb).",
+)
 def sink(drain, max_batch, warehouse):
     """Write the visits subscription into <raw>.visits_pubsub, as the BigQuery subscription does.
 

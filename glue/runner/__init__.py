@@ -13,7 +13,15 @@ from glue.runner.queries import QueryError, QueryResult, run_query, table_query
 from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
 from glue.runner.unit_tests import run_dataform_tests
-from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema, relation_exists
+from glue.runner.warehouse import (
+    OBJECT_COLUMNS,
+    PUBSUB_COLUMNS,
+    WarehouseBusy,
+    connect,
+    ensure_schema,
+    held_rows,
+    relation_exists,
+)
 from glue.runner.workflow import (
     RunOptions,
     compile_graph,
@@ -45,6 +53,7 @@ __all__ = [
     "compile_graph",
     "connect",
     "ensure_schema",
+    "held_rows",
     "expand_inputs",
     "format_step",
     "plan_workflow",

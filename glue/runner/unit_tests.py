@@ -30,13 +30,28 @@ def normalise(value):
     return value
 
 
-def rows_as_multiset(connection, sql: str) -> tuple[list[str], Counter]:
+@dataclass
+class Rows:
+    """A query's rows as a multiset (compared by value) and as they came (to show them)."""
+
+    columns: list[str]
+    types: list[str]  # BigQuery's names
+    counted: Counter
+    shown: dict[tuple, tuple]  # a row's comparison key -> the row as it came
+
+
+def rows_as_multiset(connection, sql: str) -> Rows:
+    from glue.oracle.types import from_duckdb
+
     cursor = connection.execute(sql)
     columns = [d[0] for d in cursor.description]
-    rows = Counter()
+    types = [from_duckdb(str(d[1])) for d in cursor.description]
+    counted, shown = Counter(), {}
     for row in cursor.fetchall():
-        rows[tuple(sorted(zip(columns, map(normalise, row))))] += 1
-    return columns, rows
+        key = tuple(sorted(zip(columns, map(normalise, row))))
+        counted[key] += 1
+        shown[key] = row
+    return Rows(columns, types, counted, shown)
 
 
 @dataclass
@@ -47,20 +62,54 @@ class TestOutcome:
 
 
 def compare(connection, actual_sql: str, expected_sql: str) -> str:
-    """Empty when equal; otherwise what differs."""
-    actual_columns, actual = rows_as_multiset(connection, actual_sql)
-    expected_columns, expected = rows_as_multiset(connection, expected_sql)
-    if sorted(actual_columns) != sorted(expected_columns):
-        return f"    columns differ: got {sorted(actual_columns)}, expected {sorted(expected_columns)}"
-    missing, unexpected = expected - actual, actual - expected
+    """Empty when equal; otherwise each expected row that did not come beside the row that came
+    instead (the one closest to it), with BigQuery's types and the differing columns marked."""
+    actual = rows_as_multiset(connection, actual_sql)
+    expected = rows_as_multiset(connection, expected_sql)
+    if sorted(actual.columns) != sorted(expected.columns):
+        return f"    columns differ: got {sorted(actual.columns)}, expected {sorted(expected.columns)}"
+    missing = list((expected.counted - actual.counted).elements())
+    unexpected = list((actual.counted - expected.counted).elements())
     if not missing and not unexpected:
         return ""
-    lines = []
-    for row in missing.elements():
-        lines.append(f"    missing:    {dict(row)}")
-    for row in unexpected.elements():
-        lines.append(f"    unexpected: {dict(row)}")
+    lines = [f"    {len(missing)} expected row(s) did not come; {len(unexpected)} row(s) came that were not expected"]
+    while missing or unexpected:
+        want = missing.pop(0) if missing else None
+        got = _closest(want, unexpected) if want is not None else unexpected[0]
+        if got is not None:
+            unexpected.remove(got)
+        lines += _side_by_side(expected, actual, want, got)
     return "\n".join(lines)
+
+
+def _closest(want: tuple, candidates: list[tuple]) -> tuple | None:
+    """The candidate row with the most columns equal to `want`'s, if any."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda got: len(set(want) & set(got)))
+
+
+def _side_by_side(expected: Rows, actual: Rows, want: tuple | None, got: tuple | None) -> list[str]:
+    from glue.text_tables import cell, table_lines
+
+    def values(rows: Rows, key: tuple | None) -> dict:
+        return dict(zip(rows.columns, rows.shown[key])) if key is not None else {}
+
+    wanted, came = values(expected, want), values(actual, got)
+    compared_want, compared_got = dict(want or ()), dict(got or ())
+    table = []
+    for column, kind in zip(expected.columns, expected.types):
+        differs = want is None or got is None or compared_want.get(column) != compared_got.get(column)
+        table.append(
+            (
+                "≠" if differs else "",
+                column,
+                kind,
+                cell(wanted[column]) if want is not None else "(none)",
+                cell(came[column]) if got is not None else "(none)",
+            )
+        )
+    return ["      " + line for line in table_lines(["", "column", "type", "expected", "got"], table)]
 
 
 def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph, oracle=None) -> list[TestOutcome]:

@@ -125,6 +125,24 @@ def existing_relations(path: Path) -> dict[tuple[str, str], str]:
         connection.close()
 
 
+def held_rows(path: Path, tables: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Rows in each of these (schema, name) tables of the warehouse file, for those that exist;
+    empty when there is no file yet or another process holds it."""
+    try:
+        connection = connect(path, lock_timeout=0, functions=False, read_only=True)
+    except (FileNotFoundError, WarehouseBusy, duckdb.Error):
+        return {}
+    try:
+        present = relations(connection)
+        return {
+            key: connection.execute(f'SELECT COUNT(*) FROM "{key[0]}"."{key[1]}"').fetchone()[0]
+            for key in tables
+            if key in present
+        }
+    finally:
+        connection.close()
+
+
 def relation_exists(connection, schema: str, name: str) -> bool:
     return (schema, name) in relations(connection)
 

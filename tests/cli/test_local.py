@@ -107,3 +107,15 @@ def test_a_tag_no_action_has_fails_the_run_instead_of_running_nothing(workspace)
     result = CliRunner().invoke(main, ["local", "run", "--tags", "mart", "--no-check"])
     assert result.exit_code == 2
     assert "no action has the tag 'mart' (did you mean marts?)" in result.output
+
+
+def test_input_added_to_an_existing_warehouse_says_what_it_already_holds(workspace):
+    source = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps(BASE_VISIT) + "\n")
+    first = CliRunner().invoke(main, ["local", "run", "--input", str(source), "--no-check"])
+    assert first.exit_code == 0 and "adding to" not in first.output
+    second = CliRunner().invoke(main, ["local", "run", "--input", str(source), "--no-check"])
+    assert second.exit_code == 0, second.output
+    warehouse = workspace / "local" / "warehouse.duckdb"
+    assert f"adding to {warehouse}: 1 session and 0 rejected visits from earlier runs" in second.output

@@ -30,3 +30,14 @@ def test_a_test_calling_a_function_missing_locally_names_it(graph):
     broken.tests = [type(test)(test.name, test.file, "SELECT ST_GEOGPOINT(1.5, 2.5) AS point", test.expected_query)]
     [outcome] = run_dataform_tests(connect(), broken)
     assert not outcome.passed and "no function ST_GEOGPOINT locally" in outcome.explanation, outcome.explanation
+
+
+def test_a_difference_shows_bigquery_types_and_values_and_marks_the_differing_column():
+    from glue.runner.unit_tests import compare
+
+    got = "SELECT 'desktop' AS device_type, 3 AS visits UNION ALL SELECT 'mobile', 2"
+    expected = "SELECT 'laptop' AS device_type, 3 AS visits UNION ALL SELECT 'mobile', 2"
+    lines = [line.split() for line in compare(connect(), got, expected).splitlines()]
+    # Integers as INT64 shows them (3, not 3.0), and only device_type is marked.
+    assert ["≠", "device_type", "STRING", "laptop", "desktop"] in lines
+    assert ["visits", "INT64", "3", "3"] in lines
