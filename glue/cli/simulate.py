@@ -10,7 +10,7 @@ import click
 from glue.cli.options import Duration, Timestamp
 from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
-from glue.simulator.run import Burst, Plan, Simulator, terminal_progress
+from glue.simulator.run import Burst, LineProgress, Plan, Simulator, live_duration, terminal_progress
 from glue.simulator.targets import open_sink
 
 EPILOG = """\b
@@ -91,7 +91,9 @@ Examples:
     help="When the burst starts, after the simulation starts.",
 )
 @click.option(
-    "--progress/--no-progress", default=None, help="Progress line on stderr (default: when stderr is a terminal)."
+    "--progress/--no-progress",
+    default=None,
+    help="Progress on stderr: a line rewritten in place on a terminal, a line every 10 s otherwise (default: on).",
 )
 def simulate(
     target,
@@ -152,9 +154,18 @@ def simulate(
         sink = open_sink(target, rotate, project=project)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--to") from error
-    show = progress if progress is not None else sys.stderr.isatty()
-    stats = Simulator(plan, sink, progress=terminal_progress if show else None).run()
-    if show:
+    if clock == "live":
+        # A live run paces itself to the clock: say how long that is before it starts.
+        print(
+            f"live: {count:,} visits at {visits_per_minute:,g} a minute take {live_duration(count, visits_per_minute)} "
+            f"(--start backfills them at once)",
+            file=sys.stderr,
+        )
+    terminal = sys.stderr.isatty()
+    show = progress if progress is not None else True
+    reporter = (terminal_progress if terminal else LineProgress()) if show else None
+    stats = Simulator(plan, sink, progress=reporter).run()
+    if show and terminal:
         print(file=sys.stderr)
     print(stats.summary(), file=sys.stderr)
     if stats.errors:

@@ -160,3 +160,32 @@ def terminal_progress(stats: Stats, elapsed: float) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+class LineProgress:
+    """Progress as whole lines, at most one per `every` seconds: for a log or a pipe, where the
+    terminal's rewritten line would pile up as carriage returns."""
+
+    def __init__(self, every: float = 10, out=None):
+        self.every, self.out, self.last = every, out or sys.stderr, None
+
+    def __call__(self, stats: Stats, elapsed: float) -> None:
+        if self.last is not None and elapsed - self.last < self.every:
+            return
+        self.last = elapsed
+        rate = stats.messages / elapsed if elapsed else 0
+        print(
+            f"  {elapsed:,.0f}s: sent {stats.messages:,} messages ({stats.visits:,} visits), {rate:,.0f}/s, "
+            f"errors {stats.errors}",
+            file=self.out,
+            flush=True,
+        )
+
+
+def live_duration(count: int, visits_per_minute: float) -> str:
+    """How long a live run of `count` visits takes, in words: '8 min 20 s'."""
+    seconds = round(count / visits_per_minute * 60)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes) + [f"{seconds} s"] * bool(seconds)
+    return " ".join(parts) or "under a second"

@@ -167,3 +167,29 @@ class _FakeClock:
 
     def sleep(self, seconds):
         self.t += seconds
+
+
+def test_a_live_run_says_up_front_how_long_it_takes():
+    # `--count 500` without --start once ran live for 8 minutes without a word.
+    result = CliRunner().invoke(main, ["simulate", "--count", "5", "--visits-per-minute", "6000", "--to", "stdout"])
+    assert result.exit_code == 0, result.output
+    assert "live: 5 visits at 6,000 a minute take under a second (--start backfills them at once)" in result.stderr
+    from glue.simulator.run import live_duration
+
+    assert live_duration(500, 60) == "8 min 20 s" and live_duration(7200, 60) == "2 h"
+
+
+def test_progress_off_a_terminal_is_a_line_every_ten_seconds():
+    import io
+
+    from glue.simulator.run import LineProgress, Stats
+
+    out = io.StringIO()
+    progress, stats = LineProgress(every=10, out=out), Stats()
+    for elapsed in (1, 2, 9, 11, 15, 21.5):
+        stats.visits = int(elapsed * 10)
+        stats.kinds = Counter(ok=stats.visits)
+        progress(stats, elapsed)
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0].strip() for line in lines] == ["1s", "11s", "22s"]
+    assert "\r" not in out.getvalue() and "sent 110 messages (110 visits)" in lines[1]
