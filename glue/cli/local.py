@@ -241,6 +241,8 @@ def _checked(settings, graph, oracle=None):
                 report = check_graph(graph, Oracle(server), settings)
     except OracleUnavailable as error:
         _fail(error)
+    for warning in report.warnings:
+        click.secho(warning.format(), fg="yellow", err=True)
     for problem in report.problems:
         click.secho(problem.format(), fg="red", err=True)
     for name, needs in report.not_checked.items():

@@ -30,7 +30,8 @@ from glue.dataform import Action, Graph
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
-from glue.oracle.problems import Problem, locate, stray_description
+from glue.oracle.implicit_aliases import implicit_aliases
+from glue.oracle.problems import Problem, locate, stray_description, with_suggestion
 from glue.oracle.sources import source_tables
 from glue.settings import Settings
 
@@ -47,6 +48,7 @@ _COERCIBLE = {
 @dataclass
 class CheckReport:
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # legal SQL that is probably not what was meant
     schemas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # action -> analyzed columns
     not_checked: dict[str, list[str]] = field(default_factory=dict)  # action -> the failed actions it needs
     actions: int = 0
@@ -81,6 +83,7 @@ class Checker:
                 self.report.not_checked[action.name] = blocked
                 continue
             self.report.actions += 1
+            self._warn_of_implicit_aliases(action)
             try:
                 self._action(action)
             except _ActionFailed:
@@ -229,9 +232,29 @@ class Checker:
     ):
         if offset is not None:
             line = query.count("\n", 0, offset) + 1
+        if line is not None:  # a name in Dataform's own statement is the config's, not a typo
+            message = with_suggestion(message, query, self._known_names())
         problem = locate(self.root, action, message, what, query, line, column, block)
         self.report.problems.append(problem)
         raise _ActionFailed(message)
+
+    def _warn_of_implicit_aliases(self, action: Action) -> None:
+        query = action.query or ""
+        for found in implicit_aliases(query):
+            line = query.count("\n", 0, found.offset) + 1
+            column = found.offset - (query.rfind("\n", 0, found.offset) + 1) + 1
+            message = (
+                f"warning: `{found.column} {found.alias}` reads as column {found.column} named {found.alias}: "
+                f"a comma missing? (write `{found.column} AS {found.alias}` if that is meant)"
+            )
+            self.report.warnings.append(locate(self.root, action, message, "query", query, line, column, "body"))
+
+    def _known_names(self) -> set[str]:
+        """The tables and columns analyzed so far: what a misspelt name was probably meant to be."""
+        names = set(self.catalog.tables)
+        for table in self.catalog.tables.values():
+            names |= {column for column, _ in table.columns}
+        return names
 
 
 def check_graph(graph: Graph, oracle: Oracle, settings: Settings) -> CheckReport:

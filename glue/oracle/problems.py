@@ -88,3 +88,26 @@ def stray_description(root: Path, action: Action, name: str, outputs: list[str])
                     action.name, action.file, number, len(found.group(1)) + 1, message, "config", lines[number - 1]
                 )
     return Problem(action.name, action.file, None, None, message, "config")
+
+
+# ZetaSQL's messages that name something it could not find, without saying what was meant.
+_NOT_FOUND = (
+    re.compile(r"^Name (\w+) not found inside \w+$"),
+    re.compile(r"^Table not found: `?([\w.-]+?)`?$"),
+    re.compile(r"^Unrecognized name: (\w+)$"),
+)
+
+
+def with_suggestion(message: str, statement: str, known: set[str]) -> str:
+    """BigQuery's message, with "did you mean" when it names something not found and a name in
+    the statement or the catalog (`known`) is close to it."""
+    from glue.dataform.graph import did_you_mean
+
+    for pattern in _NOT_FOUND:
+        found = pattern.match(message)
+        if found:
+            name = found.group(1)
+            candidates = (set(re.findall(r"\b[A-Za-z_]\w*\b", statement)) | known) - {name}
+            bare = name.rsplit(".", 1)[-1]
+            return message + did_you_mean(bare, sorted(c.rsplit(".", 1)[-1] for c in candidates if c != bare))
+    return message

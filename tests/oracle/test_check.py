@@ -143,6 +143,59 @@ def test_a_description_of_a_column_the_model_does_not_output_is_named_at_its_lin
     assert problem.format().splitlines()[1].strip() == f'{problem.line} |     sesion_id: "A typo.",'
 
 
+# An analyst's slips in sessions.sqlx: {what: (old line, new line, the message's words)}.
+SLIPS = {
+    "a missing comma": ("  v.device_type,", "  v.device_type", 'Syntax error: Expected end of input but got "."'),
+    "a misspelt column": (
+        "  v.device_type,",
+        "  v.devise_type,",
+        "Name devise_type not found inside v (did you mean device_type?)",
+    ),
+    "a misspelt table": (
+        "FROM new_visits AS v",
+        "FROM new_visit AS v",
+        "Table not found: new_visit (did you mean new_visits?)",
+    ),
+}
+
+
+def _check_edited(project, oracle, settings, old: str, new: str):
+    sqlx = project / "definitions/curated/sessions.sqlx"
+    original = sqlx.read_text()
+    assert f"\n{old}\n" in original, f"sessions.sqlx no longer holds {old!r}: update the test"
+    sqlx.write_text(original.replace(f"\n{old}\n", f"\n{new}\n", 1))
+    try:
+        graph = Graph(compile_project(project, settings.dataform_cli))
+        return check_graph(graph, oracle, dataclasses.replace(settings, root=project)), original
+    finally:
+        sqlx.write_text(original)
+
+
+@pytest.mark.parametrize("slip", SLIPS)
+def test_a_slip_is_shown_at_its_sqlx_line_with_a_caret_and_what_was_meant(slip, project, oracle, settings):
+    old, new, words = SLIPS[slip]
+    report, original = _check_edited(project, oracle, settings, old, new)
+    [problem] = report.problems
+    assert words in problem.message
+    lines = problem.format().splitlines()
+    # The refused token is on the new line or, for a missing comma, on the line after it.
+    edited = original.split("\n").index(old) + 1
+    assert problem.line in (edited, edited + 1)
+    assert lines[1].strip().startswith(f"{problem.line} |") and lines[2].strip().endswith("^")
+    assert lines[2].index("^") == lines[1].index("|") + 2 + problem.column - 1
+
+
+def test_two_bare_names_in_a_select_list_are_warned_of_at_their_line(project, oracle, settings):
+    # `device_type latitude`: a comma dropped between two bare columns is an alias, legal SQL.
+    report, original = _check_edited(
+        project, oracle, settings, "  v.device_type,", "  v.device_type AS device_type, user_agent browser,"
+    )
+    [warning] = report.warnings
+    assert warning.message.startswith("warning: `user_agent browser` reads as column user_agent named browser")
+    assert warning.line == original.split("\n").index("  v.device_type,") + 1
+    assert warning.column == len("  v.device_type AS device_type, ") + 1
+
+
 def test_nothing_else_is_refused(refused):
     assert len(refused.problems) == len(REFUSED)
 
