@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glue.dataform import Action
-from glue.oracle.sqlx_lines import blocks, sqlx_line
+from glue.dataform.sqlx_lines import blocks, sqlx_line
 
 
 @dataclass

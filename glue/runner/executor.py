@@ -36,6 +36,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
+from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -67,6 +68,7 @@ class Executor:
         bigquery_types: dict[str, list[tuple[str, str]]] | None = None,
         clock: datetime | None = None,
         observer: Callable[..., None] | None = None,
+        root: Path | None = None,
     ):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
@@ -87,6 +89,7 @@ class Executor:
         # Called with (action, branch, connection, translator) before each action runs, inside its
         # transaction: the BigQuery cost model (glue/cost) prices the statements there.
         self.observer = observer
+        self.root = root  # the Dataform project's: where an error in compiled SQL is placed in its SQLX
         self._sessions: list[duckdb.DuckDBPyConnection] = []
         self._run_started = time.perf_counter()
 
@@ -222,7 +225,7 @@ class Executor:
                 action, "failed", message=str(error), sample=error.sample, columns=error.columns, rows=error.rows
             )
         if isinstance(error, UntranslatableSQL):
-            return ActionResult(action, "failed", message=str(error))
+            return ActionResult(action, "failed", message=self._placed(action, error))
         landing = landing_read_error(str(error))
         if landing:
             return ActionResult(action, "failed", message=f"{action.file}: reading the landing bucket: {landing}")
@@ -231,6 +234,22 @@ class Executor:
             return ActionResult(action, "failed", message=f"{action.file}: {missing}")
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return ActionResult(action, "failed", message=f"{action.file}: {type(error).__name__}: {first_line}")
+
+    def _placed(self, action: Action, error: UntranslatableSQL) -> str:
+        """The error at its line and column of the SQLX file, with the line and a caret, when
+        it has a place in the compiled SQL; else as it is."""
+        if self.root is None or error.line is None or not error.sql:
+            return str(error)
+        from glue.oracle.problems import locate
+
+        blocks = {
+            "pre_operations": [*action.pre_ops, *action.incremental_pre_ops],
+            "post_operations": [*action.post_ops, *action.incremental_post_ops],
+        }
+        block = next((name for name, scripts in blocks.items() if error.sql in scripts), "body")
+        message = f"cannot run {error.construct} locally: {error.detail}"
+        problem = locate(self.root, action, message, "query", error.sql, error.line, error.column, block)
+        return problem.format() if problem.line else str(error)
 
     # ------------------------------------------------------------------ per kind
     def _dispatch(self, action: Action, translator: Translator) -> ActionResult:

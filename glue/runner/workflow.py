@@ -82,6 +82,7 @@ def run_workflow(
             bigquery_types=bigquery_types,
             observer=observer,
             clock=options.clock,
+            root=settings.root,
         )
         report = executor.run(selected)
     finally:

@@ -228,7 +228,7 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
 
 
 def test_compiled_lines_are_placed_in_the_sqlx_block_they_came_from():
-    from glue.oracle.sqlx_lines import line_map
+    from glue.dataform.sqlx_lines import line_map
 
     sqlx = (
         'config {\n  type: "incremental"\n}\n\npre_operations {\n  DECLARE x INT64 DEFAULT (\n'

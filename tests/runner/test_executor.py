@@ -338,3 +338,15 @@ def test_a_table_written_with_other_types_than_bigquerys_fails_naming_the_column
         .results
     )
     assert same.status == "ok"
+
+
+def test_sql_that_does_not_parse_is_shown_at_its_sqlx_line_not_the_compiled_line(tmp_path):
+    # The compiled SQL lacks the config block, so its line numbers once were 2 lower than the file's.
+    sqlx = 'config {\n  type: "table"\n}\n\nSELECT\n  1 AS a,\n  2 b c\n'
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "bad.sqlx").write_text(sqlx)
+    action = _table("bad", "SELECT\n  1 AS a,\n  2 b c\n")
+    [result] = Executor(connect(), root=tmp_path).run([action]).results
+    first, shown, caret = result.message.splitlines()
+    assert first.startswith("definitions/bad.sqlx:7:")
+    assert shown.strip() == "7 |   2 b c" and shown[caret.index("^")] == "c"  # the caret under the token refused

@@ -6,10 +6,15 @@ import re
 
 
 class UntranslatableSQL(Exception):
-    """A construct the local runner cannot run; says which, and where."""
+    """A construct the local runner cannot run; says which, and where: the file, and for SQL that
+    does not parse, the line and column in the compiled script `sql` (the executor moves them to
+    the SQLX file's own)."""
 
-    def __init__(self, construct: str, detail: str = "", file: str = ""):
+    def __init__(
+        self, construct: str, detail: str = "", file: str = "", line: int | None = None, column: int | None = None
+    ):
         self.construct, self.detail, self.file = construct, detail, file
+        self.line, self.column, self.sql = line, column, ""
         where = f"{file}: " if file else ""
         super().__init__(f"{where}cannot run {construct} locally{': ' + detail if detail else ''}")
 

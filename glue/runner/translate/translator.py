@@ -152,13 +152,19 @@ class Translator:
             pieces = script_pieces(sql)
         except TokenError as error:  # an unterminated string or comment: no statement can be read
             raise UntranslatableSQL("SQL that does not parse as BigQuery", str(error), self.file) from None
+        cursor = 0
         for piece, is_assert in pieces:
+            start = max(sql.find(piece, cursor), 0)
+            cursor = start + len(piece)
             if is_assert:
                 out.statements.append(self._to_duckdb(assert_query(piece)))
-            else:
+                continue
+            try:
                 translated = self._translate_statements(piece)
-                out.statements += translated.statements
-                out.skipped += translated.skipped
+            except UntranslatableSQL as error:
+                raise _placed_in(error, sql, start) from None
+            out.statements += translated.statements
+            out.skipped += translated.skipped
         return out
 
     def _translate_statements(self, sql: str) -> Script:
@@ -166,7 +172,9 @@ class Translator:
         try:
             trees = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
         except ParseError as error:
-            raise UntranslatableSQL("SQL that does not parse as BigQuery", _first_error(error), self.file) from None
+            raise UntranslatableSQL(
+                "SQL that does not parse as BigQuery", _first_error(error), self.file, *_error_position(error)
+            ) from None
         for tree in trees:
             statement = self._statement(tree)
             if statement is None:
@@ -313,5 +321,28 @@ class Translator:
 def _first_error(error: ParseError) -> str:
     if error.errors:
         first = error.errors[0]
-        return f"{first.get('description')} near {first.get('highlight')!r} (line {first.get('line')})"
+        return f"{first.get('description')} near {first.get('highlight')!r}"
     return str(error)
+
+
+def _error_position(error: ParseError) -> tuple[int | None, int | None]:
+    """Where sqlglot's first error starts: its line, and the column of the text it highlights
+    (sqlglot gives the column where that text ends)."""
+    if not error.errors or not error.errors[0].get("line"):
+        return None, None
+    first = error.errors[0]
+    column = first.get("col")
+    highlight = first.get("highlight") or ""
+    if column is not None:
+        column = max(1, column - len(highlight) + 1)
+    return first["line"], column
+
+
+def _placed_in(error: UntranslatableSQL, sql: str, start: int) -> UntranslatableSQL:
+    """The error of a piece of `sql` beginning at offset `start`, placed in `sql` itself."""
+    error.sql = sql
+    if error.line is not None:
+        if error.line == 1 and error.column is not None:
+            error.column += start - (sql.rfind("\n", 0, start) + 1)
+        error.line += sql.count("\n", 0, start)
+    return error
