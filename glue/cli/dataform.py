@@ -86,15 +86,39 @@ def compile_command(project, region, git_commitish, variables):
 @click.option("--actions", multiple=True, help="Run these actions (schema.name), and their dependencies.")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental tables from scratch.")
 @click.option("--wait", "wait_for_end", is_flag=True, help="Follow the run: a line per action, failures with job ids.")
-def run(project, region, compilation_result, git_commitish, workflow_config, tags, actions, full_refresh, wait_for_end):
-    """Start a workflow invocation; with --wait, follow it to its end (exit 1 if it failed)."""
-    client, repository = _client(), _repository(project, region)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the invocation it would create, and create nothing (no credentials needed)."
+)
+def run(
+    project,
+    region,
+    compilation_result,
+    git_commitish,
+    workflow_config,
+    tags,
+    actions,
+    full_refresh,
+    wait_for_end,
+    dry_run,
+):
+    """Start a workflow invocation; with --wait, follow it to its end (exit 1 if it failed).
+
+    \b
+    Examples:
+      clickstream dataform run --tags marts --dry-run
+      clickstream dataform run --workflow-config hourly-incremental --wait
+    """
+    repository = _repository(project, region)
     targets = []
     for action in actions:
         schema, _, name = action.rpartition(".")
         if not schema:
             raise click.BadParameter(f"{action!r}: name actions as schema.name", param_hint="--actions")
         targets.append((project, schema, name))
+    if dry_run:
+        _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh)
+        return
+    client = _client()
     try:
         if workflow_config:
             invocation = ops.start_run(
@@ -123,6 +147,18 @@ def run(project, region, compilation_result, git_commitish, workflow_config, tag
         )
     if state != "SUCCEEDED":
         sys.exit(1)
+
+
+def _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh):
+    from google.cloud import dataform_v1
+
+    if workflow_config:
+        invocation = ops.workflow_invocation(None, workflow_config=f"{repository}/workflowConfigs/{workflow_config}")
+    else:
+        compiled = compilation_result or f"(a compilation result of {git_commitish}, created first)"
+        invocation = ops.workflow_invocation(ops.invocation_config(tags, targets, full_refresh), compiled)
+    click.echo(f"dry run: would create in {repository}:")
+    click.echo(dataform_v1.WorkflowInvocation.to_json(invocation, indent=2, always_print_fields_with_no_presence=False))
 
 
 def _print_action(action) -> None:

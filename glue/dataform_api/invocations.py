@@ -44,18 +44,26 @@ def invocation_config(tags=(), targets=(), full_refresh: bool = False) -> datafo
     )
 
 
+def workflow_invocation(
+    config: dataform_v1.InvocationConfig | None,
+    compilation_result: str | None = None,
+    workflow_config: str | None = None,
+) -> dataform_v1.WorkflowInvocation:
+    """The invocation `start_run` creates: of a workflow configuration, or of a compilation
+    result with this invocation config."""
+    if workflow_config:
+        return dataform_v1.WorkflowInvocation(workflow_config=workflow_config)
+    return dataform_v1.WorkflowInvocation(invocation_config=config, compilation_result=compilation_result)
+
+
 def start_run(
     client,
     repository: str,
-    config: dataform_v1.InvocationConfig,
+    config: dataform_v1.InvocationConfig | None,
     compilation_result: str | None = None,
     workflow_config: str | None = None,
 ):
-    invocation = dataform_v1.WorkflowInvocation(invocation_config=config)
-    if workflow_config:
-        invocation = dataform_v1.WorkflowInvocation(workflow_config=workflow_config)
-    else:
-        invocation.compilation_result = compilation_result
+    invocation = workflow_invocation(config, compilation_result, workflow_config)
     return client.create_workflow_invocation(parent=repository, workflow_invocation=invocation)
 
 

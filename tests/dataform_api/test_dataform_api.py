@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
 from glue.cli import dataform as dataform_cli
 from glue.cli import main
 from glue.dataform_api import invocations
-from tests.cloud_apis import dataform_api, dataform_client
+from tests.cloud_apis import command_lines, dataform_api, dataform_client
 
 REPO = "projects/acme/locations/us-central1/repositories/clickstream"
 
@@ -115,3 +117,33 @@ def test_a_refusal_names_the_role(api, monkeypatch):
     monkeypatch.setattr(invocations, "compile_result", refuse)
     result = cli("compile")
     assert result.exit_code == 2 and "roles/dataform.editor" in result.output
+
+
+def test_run_dry_run_prints_the_invocation_and_needs_no_client(monkeypatch):
+    def no_client():
+        raise AssertionError("a dry run must not build a client")
+
+    monkeypatch.setattr(dataform_cli, "real_client", no_client)
+    lines = command_lines(
+        [
+            "dataform",
+            "run",
+            "--project",
+            "acme",
+            "--region",
+            "us-central1",
+            "--tags",
+            "marts",
+            "--actions",
+            "clickstream.sessions",
+            "--full-refresh",
+            "--dry-run",
+        ]
+    )
+    assert lines[0] == "dry run: would create in projects/acme/locations/us-central1/repositories/clickstream:"
+    printed = json.loads("\n".join(lines[1:]))
+    assert printed["invocationConfig"]["includedTags"] == ["marts"]
+    assert printed["invocationConfig"]["includedTargets"] == [
+        {"database": "acme", "schema": "clickstream", "name": "sessions"}
+    ]
+    assert printed["invocationConfig"]["fullyRefreshIncrementalTablesEnabled"] is True
