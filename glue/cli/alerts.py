@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from glue.cli.options import cloud_clients
+from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.provision.alert_policies import alert_resources, real_clients
+from glue.provision.plan import OfflineClient
 
 
 @click.group()
@@ -31,6 +32,6 @@ def provision(project, email, threshold, dry_run):
     """Create or reconcile the log-based metric `clickstream_dos_alerts` (counting the job's
     WARNING entries, labelled by dimension), an email notification channel, and an alert
     policy on the metric. Idempotent: a second run changes nothing and says so."""
-    clients = cloud_clients(real_clients)
+    clients, offline = plan_clients(real_clients, lambda: (OfflineClient(),) * 3, dry_run)
     click.echo(f"project {project}{' (dry run: nothing will change)' if dry_run else ''}")
-    sys.exit(run_plan(alert_resources(project, email, threshold, clients), project, dry_run))
+    sys.exit(run_plan(alert_resources(project, email, threshold, clients), project, dry_run, offline))

@@ -7,11 +7,12 @@ import sys
 import click
 from google.api_core import exceptions
 
-from glue.cli.options import cloud_clients, parse_vars
+from glue.cli.options import cloud_clients, parse_vars, plan_clients
 from glue.cli.plans import run_plan
 from glue.dataform_api import invocations as ops
 from glue.dataform_api.invocations import real_client
 from glue.dataform_api.schedule import repository_path, schedule_resources, undeclared
+from glue.provision.plan import OfflineClient
 from glue.provision.remedies import api_disabled
 from glue.settings import get_settings
 
@@ -200,11 +201,12 @@ def apply(project, region, dry_run):
     """Create or update the declared configurations to match; report the undeclared ones
     (they are left as they are). A second run changes nothing."""
 
-    client, repository = _client(), _repository(project, region)
+    repository = _repository(project, region)
+    client, offline = plan_clients(real_client, OfflineClient, dry_run)
     declared = get_settings().infra["dataform"]
     click.echo(f"repository {repository}{' (dry run: nothing will change)' if dry_run else ''}")
-    code = run_plan(schedule_resources(client, repository, declared), project, dry_run)
-    if code == 0:
+    code = run_plan(schedule_resources(client, repository, declared), project, dry_run, offline)
+    if code == 0 and not offline:
         try:
             for name in undeclared(client, repository, declared):
                 click.secho(f"not in clickstream.yaml, left as it is: {name}", fg="yellow")

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from glue.cli.options import cloud_clients
+from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.dataform import CliMissing, CompilationError
-from glue.governance.declared import governance_resources, real_clients
+from glue.governance.declared import GovernanceClients, governance_resources, real_clients
+from glue.provision.plan import OfflineClient
 from glue.runner import compile_graph
 from glue.settings import get_settings
 
@@ -36,6 +37,8 @@ def apply(project, region, dry_run):
     except (CompilationError, CliMissing) as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(2)
-    clients = cloud_clients(real_clients)
+    stand_ins = lambda: GovernanceClients(OfflineClient(), OfflineClient(), OfflineClient())  # noqa: E731
+    clients, offline = plan_clients(real_clients, stand_ins, dry_run)
     click.echo(f"project {project}, lake region {region}{' (dry run: nothing will change)' if dry_run else ''}")
-    sys.exit(run_plan(governance_resources(settings, graph, project, region, clients), project, dry_run))
+    resources = governance_resources(settings, graph, project, region, clients)
+    sys.exit(run_plan(resources, project, dry_run, offline))

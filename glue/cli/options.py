@@ -56,15 +56,29 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def cloud_clients(factory):
-    """`factory()`'s official clients, or a clear message and exit 2 when there are no credentials."""
+def cloud_clients(factory, offline=None):
+    """`factory()`'s official clients. Without credentials: `offline()`'s stand-ins when given
+    (a dry run plans from the declarations alone), else a clear message and exit 2; the same
+    exit when the factory finds Google Cloud unreachable."""
     import sys
 
     from google.auth.exceptions import DefaultCredentialsError
 
+    from glue.provision.network import NetworkUnreachable
+
     try:
         return factory()
+    except NetworkUnreachable as error:  # said at once, not after a minute of the clients' retries
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(2)
     except DefaultCredentialsError:
+        if offline is not None:
+            click.secho(
+                "no Google Cloud credentials: the plan below is what is declared, not compared with the live project",
+                fg="yellow",
+                err=True,
+            )
+            return offline()
         click.secho(
             "no Google Cloud credentials: run `gcloud auth application-default login` "
             "(or set GOOGLE_APPLICATION_CREDENTIALS)",
@@ -72,3 +86,16 @@ def cloud_clients(factory):
             err=True,
         )
         sys.exit(2)
+
+
+def plan_clients(factory, stand_ins, dry_run: bool):
+    """(clients, offline): the official clients, or for a dry run without credentials the
+    stand-ins that let the plan be printed from the declarations alone."""
+    used = []
+
+    def offline():
+        used.append(True)
+        return stand_ins()
+
+    clients = cloud_clients(factory, offline if dry_run else None)
+    return clients, bool(used)

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import click
 
-from glue.provision.plan import ResourceError, Step, apply, make_plan
+from glue.provision.plan import ResourceError, Step, apply, declared_plan, make_plan
 from glue.provision.remedies import explain
 
 
 def print_step(step: Step) -> None:
-    colour = {"create": "green", "update": "yellow", "ok": None, "skip": "bright_black"}[step.action]
+    colour = {"create": "green", "update": "yellow", "ok": None, "skip": "bright_black", "declared": "cyan"}[
+        step.action
+    ]
     click.secho(step.describe(), fg=colour)
 
 
-def run_plan(resources: list, project: str, dry_run: bool) -> int:
-    """Print the plan, apply it unless dry-run; the exit code (0 ok, 2 failed)."""
+def run_plan(resources: list, project: str, dry_run: bool, offline: bool = False) -> int:
+    """Print the plan, apply it unless dry-run; the exit code (0 ok, 2 failed). Offline (a dry run
+    without credentials) the plan is what is declared, compared with nothing."""
     try:
-        plan = make_plan(resources)
+        plan = declared_plan(resources) if offline else make_plan(resources)
         for step in plan.steps:
             print_step(step)
         click.echo(plan.summary())

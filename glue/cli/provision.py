@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from glue.cli.options import cloud_clients
+from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
-from glue.provision.landing import landing_resources, lookup_project_number, real_clients
+from glue.provision.landing import landing_resources, lookup_project_number, offline_clients, real_clients
 from glue.provision.remedies import explain_project_lookup
 from glue.settings import get_settings
 
@@ -63,7 +63,11 @@ def provision(project, region, dry_run, only, project_number):
             err=True,
         )
         sys.exit(2)
-    clients = cloud_clients(lambda: real_clients(project, region, parts))
+    clients, offline = plan_clients(
+        lambda: real_clients(project, region, parts), lambda: offline_clients(parts, project), dry_run
+    )
+    if offline and project_number is None:
+        project_number = "PROJECT_NUMBER"  # the service agents' names need it; the lookup needs credentials
     if "iam" in parts and project_number is None:
         try:
             project_number = lookup_project_number(project)
@@ -73,7 +77,7 @@ def provision(project, region, dry_run, only, project_number):
     click.echo(f"project {project}, location {region}{' (dry run: nothing will change)' if dry_run else ''}")
     resources = landing_resources(settings, project, region, clients, project_number if "iam" in parts else None)
     resources = [r for r in resources if _part(r) in parts]
-    sys.exit(run_plan(resources, project, dry_run))
+    sys.exit(run_plan(resources, project, dry_run, offline))
 
 
 def _part(resource) -> str:

@@ -97,4 +97,8 @@ def recent(client, repository: str, limit: int = 10) -> list:
 def real_client():
     from google.cloud import dataform_v1
 
-    return dataform_v1.DataformClient()
+    from glue.provision.network import ensure_reachable
+
+    client = dataform_v1.DataformClient()
+    ensure_reachable(["dataform.googleapis.com"])
+    return client

@@ -85,6 +85,10 @@ def _members(members: list[str], project: str) -> list[str]:
 def real_clients() -> GovernanceClients:
     from google.cloud import dataplex_v1, service_usage_v1
 
-    return GovernanceClients(
+    from glue.provision.network import ensure_reachable
+
+    clients = GovernanceClients(
         dataplex_v1.DataplexServiceClient(), dataplex_v1.CatalogServiceClient(), service_usage_v1.ServiceUsageClient()
     )
+    ensure_reachable(["dataplex.googleapis.com", "serviceusage.googleapis.com"])
+    return clients

@@ -164,11 +164,15 @@ def real_clients():
     from google.cloud import monitoring_v3
     from google.cloud.logging_v2.services.metrics_service_v2 import MetricsServiceV2Client
 
-    return (
+    from glue.provision.network import ensure_reachable
+
+    clients = (
         MetricsServiceV2Client(),
         monitoring_v3.NotificationChannelServiceClient(),
         monitoring_v3.AlertPolicyServiceClient(),
     )
+    ensure_reachable(["logging.googleapis.com", "monitoring.googleapis.com"])
+    return clients
 
 
 def alert_resources(project: str, email: str, threshold: int, clients) -> list:

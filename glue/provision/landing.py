@@ -179,7 +179,9 @@ def grants(settings: Settings, project: str, clients: Clients, agent: str) -> li
 def real_clients(project: str, region: str, parts: set[str]) -> Clients:
     from google.cloud import bigquery, bigquery_connection_v1, pubsub_v1, storage
 
-    return Clients(
+    from glue.provision.network import ensure_reachable
+
+    clients = Clients(
         storage=storage.Client(project=project) if parts & {"storage", "iam"} else None,
         bigquery=bigquery.Client(project=project, location=region) if parts & {"bigquery", "iam"} else None,
         publisher=pubsub_v1.PublisherClient() if parts & {"pubsub", "iam"} else None,
@@ -187,9 +189,29 @@ def real_clients(project: str, region: str, parts: set[str]) -> Clients:
         schemas=pubsub_v1.SchemaServiceClient() if "pubsub" in parts else None,
         connections=bigquery_connection_v1.ConnectionServiceClient() if parts & {"bigquery", "iam"} else None,
     )
+    # Credentials were found (the clients would have raised); now, can Google Cloud be reached?
+    ensure_reachable(["storage.googleapis.com", "bigquery.googleapis.com", "pubsub.googleapis.com"])
+    return clients
 
 
 def lookup_project_number(project: str) -> str:
     from google.cloud import resourcemanager_v3
 
     return resourcemanager_v3.ProjectsClient().get_project(name=f"projects/{project}").name.split("/")[-1]
+
+
+def offline_clients(parts: set[str], project: str) -> Clients:
+    """Stand-ins for `real_clients` without credentials: the plan can be declared, not read."""
+    from google.cloud import pubsub_v1
+
+    from glue.provision.plan import OfflineClient
+
+    pubsub = parts & {"pubsub", "iam"}
+    return Clients(
+        storage=OfflineClient() if parts & {"storage", "iam"} else None,
+        bigquery=OfflineClient(project=project) if parts & {"bigquery", "iam"} else None,
+        publisher=OfflineClient(pubsub_v1.PublisherClient) if pubsub else None,
+        subscriber=OfflineClient(pubsub_v1.SubscriberClient) if pubsub else None,
+        schemas=OfflineClient(pubsub_v1.SchemaServiceClient) if "pubsub" in parts else None,
+        connections=OfflineClient() if parts & {"bigquery", "iam"} else None,
+    )

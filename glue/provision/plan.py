@@ -41,7 +41,14 @@ class Step:
         return self.action in ("create", "update")
 
     def describe(self) -> str:
-        label = {"create": "+ create", "update": "~ update", "ok": "= exists", "skip": "- skip  "}[self.action]
+        labels = {
+            "create": "+ create",
+            "update": "~ update",
+            "ok": "= exists",
+            "skip": "- skip  ",
+            "declared": "? declare",
+        }
+        label = labels[self.action]
         line = f"{label}  {self.resource.kind:<24} {self.resource.name}"
         details = self.differences or ([self.note] if self.note else [])
         return "\n".join([line, *(f"{'':12}{d}" for d in details)])
@@ -56,6 +63,12 @@ class Plan:
         return [s for s in self.steps if s.changes_something]
 
     def summary(self) -> str:
+        declared = sum(s.action == "declared" for s in self.steps)
+        if declared:
+            return (
+                f"{declared} resources declared in clickstream.yaml and the compiled graph; none compared with the "
+                f"live project (no credentials): with credentials, the same --dry-run says what would change"
+            )
         counts = {a: sum(s.action == a for s in self.steps) for a in ("create", "update", "ok", "skip")}
         if not self.pending:
             return f"nothing to change: {counts['ok']} resources already as configured" + (
@@ -89,6 +102,25 @@ class ResourceError(RuntimeError):
 
 class Skip(Exception):
     """Raised by `read` when a resource cannot be handled here (an emulator without IAM, say)."""
+
+
+class OfflineClient:
+    """Stands in for an official client when there are no credentials: resources can be declared
+    and planned but not read. The client class's static path helpers (topic_path, ...) still work,
+    and a BigQuery client's project is the one named."""
+
+    def __init__(self, client_class: type | None = None, project: str | None = None):
+        self._client_class, self.project = client_class, project
+
+    def __getattr__(self, name: str):
+        if name.endswith("_path") and self._client_class is not None:
+            return getattr(self._client_class, name)
+        raise RuntimeError(f"no Google Cloud credentials: cannot call {name}")
+
+
+def declared_plan(resources: list[Resource]) -> Plan:
+    """The plan without reading anything: each resource as declared, compared with nothing."""
+    return Plan([Step(resource, "declared") for resource in resources])
 
 
 def make_plan(resources: list[Resource]) -> Plan:
