@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from glue.dashboard.data import ChartError
 from glue.dashboard.publish import looker_studio_url, make_server, write_dashboard
 from glue.settings import get_settings
 
@@ -28,10 +29,18 @@ from glue.settings import get_settings
 )
 @click.pass_context
 def dashboard(ctx, warehouse, out, serve, port, refresh):
-    """A self-contained HTML dashboard from the local warehouse: the lab's four views, page
-    views per minute with DoS alerts marked, sessions by device, and data quality. No network,
-    no scripts: open the file anywhere. With --serve it stays current while the simulator runs
-    (`clickstream local up`, `simulate`, `local run` in a loop)."""
+    """A self-contained HTML dashboard from the local warehouse: the charts declared under
+    `dashboard:` in clickstream.yaml (the lab's four views, page views per minute with the DoS
+    alerts marked, clicks by page in real time, ...), data quality and recent sessions. Plotly
+    charts with dated axes and tooltips, plotly.js inlined: nothing is fetched, open the file
+    anywhere. With --serve it stays current while the simulator runs (`clickstream local up`,
+    `simulate`, `local run` in a loop).
+
+    \b
+    Examples:
+      clickstream dashboard
+      clickstream dashboard --serve --refresh 10
+    """
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
@@ -41,7 +50,10 @@ def dashboard(ctx, warehouse, out, serve, port, refresh):
     if serve:
         _serve(warehouse, port, refresh)
         return
-    path = write_dashboard(warehouse, out or settings.local_dir / "dashboard.html")
+    try:
+        path = write_dashboard(warehouse, out or settings.local_dir / "dashboard.html")
+    except ChartError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"dashboard: {path}")
 
 

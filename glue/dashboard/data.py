@@ -1,101 +1,98 @@
-"""What the dashboard shows, queried from the local warehouse's marts and aggregates."""
+"""What the dashboard shows: the charts clickstream.yaml declares, queried from the local warehouse, and
+the data-quality figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from glue.runner import Translator, relation_exists
+from glue.runner import QueryError, Translator, relation_exists, run_query
 
 
 @dataclass
-class Series:
-    """One chart: labelled values, plus optional marked labels (alerts)."""
+class Chart:
+    """One chart, as declared under `dashboard.charts` in clickstream.yaml, with its rows."""
 
     title: str
-    labels: list[str]
-    values: list[float]
-    unit: str = ""
-    marked: set[str] = field(default_factory=set)
+    kind: str  # line (x a time) | bar (x a label)
+    unit: str
+    x: list = field(default_factory=list)
+    y: list = field(default_factory=list)
+    series: list[str] | None = None  # a line per value, when the chart names a series column
+    alerts: list[tuple] = field(default_factory=list)  # (window start, dimension, key, count, threshold)
     note: str = ""
 
 
 @dataclass
 class Dashboard:
     generated_at: datetime
-    charts: list[Series]
+    charts: list[Chart]
     facts: list[tuple[str, str]]  # data-quality figures: (label, value)
     recent_sessions: list[tuple]  # (session_start, device_type, page_views, revenue)
 
 
-def _series(db, title: str, sql: str, unit: str = "") -> Series:
-    rows = db.execute(sql).fetchall()
-    return Series(title, [str(r[0]) for r in rows], [float(r[1] or 0) for r in rows], unit)
+class ChartError(ValueError):
+    """A chart declared in clickstream.yaml that cannot be drawn; says which and why."""
 
 
-def collect(db, curated: str, raw: str, staging: str) -> Dashboard:
-    c = f'"{curated}"'
-    charts = [
-        _series(
-            db,
-            "Visits by page (page views)",
-            f"SELECT regexp_replace(page_url, '^https?://[^/]+', ''), page_views "
-            f"FROM {c}.visits_by_page ORDER BY page_views DESC, page_url LIMIT 12",
-        ),
-        _series(
-            db,
-            "Most popular items (units sold)",
-            f"SELECT product_name, units_sold FROM {c}.popular_items ORDER BY sales_rank, product_name LIMIT 10",
-        ),
-        _series(
-            db,
-            "Sales by category (revenue)",
-            f"SELECT category, revenue FROM {c}.sales_by_category ORDER BY revenue DESC",
-            unit="$",
-        ),
-        _series(
-            db, "Visits by device type", f"SELECT device_type, visits FROM {c}.visits_by_device ORDER BY visits DESC"
-        ),
-        _per_minute(db, curated),
-        _series(
-            db,
-            "Sessions by device, latest hour of data",
-            f"""
-                SELECT device_type, COUNT(*) FROM {c}.sessions
-                WHERE session_start >= (SELECT MAX(session_start) FROM {c}.sessions) - INTERVAL 1 HOUR
-                GROUP BY 1 ORDER BY 2 DESC, 1""",
-        ),
-        _series(
-            db,
-            "Rejected visits by reason",
-            f"SELECT first_reason, COUNT(*) FROM {c}.rejected_visits GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 8",
-        ),
-    ]
+def collect(db, settings) -> Dashboard:
+    names = {
+        "curated": settings.curated_dataset,
+        "staging": settings.staging_dataset,
+        "raw": settings.raw_dataset,
+        "counts_table": settings.infra["dos_alert"]["counts_table"],
+    }
+    charts = [chart(db, spec, names) for spec in settings.infra["dashboard"]["charts"]]
+    c = f'"{settings.curated_dataset}"'
     recent = db.execute(
         f"SELECT session_start, device_type, page_view_count, revenue FROM {c}.sessions "
         f"ORDER BY session_start DESC, visit_id LIMIT 10"
     ).fetchall()
-    return Dashboard(datetime.now(timezone.utc), charts, _quality(db, curated, raw, staging), recent)
+    facts = _quality(db, settings.curated_dataset, settings.raw_dataset, settings.staging_dataset)
+    return Dashboard(datetime.now(timezone.utc), charts, facts, recent)
 
 
-def _per_minute(db, curated: str) -> Series:
-    """Site-wide page views per minute, the minutes of the DoS-alert job's alerts marked (its
-    table exists once the job has raised one)."""
-    series = _series(
-        db,
-        "Page views per minute",
-        f"SELECT strftime(minute, '%H:%M'), page_views "
-        f'FROM "{curated}".activity_per_minute ORDER BY minute DESC LIMIT 240',
-    )
-    series.labels.reverse()
-    series.values.reverse()
-    if relation_exists(db, curated, "dos_alerts_stream"):
-        marked = db.execute(
-            f"SELECT DISTINCT strftime(window_start, '%H:%M') FROM \"{curated}\".dos_alerts_stream"
-        ).fetchall()
-        series.marked = {m for (m,) in marked}
-        series.note = "marked: a minute in which the DoS-alert job raised an alert"
-    return series
+def chart(db, spec: dict, names: dict[str, str]) -> Chart:
+    """The chart `spec` declares, with the rows of its query."""
+    title = spec.get("title", "?")
+    missing = [key for key in ("title", "kind", "sql", "x", "y") if key not in spec]
+    if missing or spec["kind"] not in ("line", "bar"):
+        problem = f"missing {', '.join(missing)}" if missing else f"kind {spec['kind']!r} is not line or bar"
+        raise ChartError(f"clickstream.yaml, dashboard chart {title!r}: {problem}")
+    drawn = Chart(title, spec["kind"], spec.get("unit", ""), note=spec.get("note", ""))
+    try:
+        result = run_query(db, spec["sql"].format(**names))
+    except QueryError as error:
+        if spec.get("optional") and "does not exist" in str(error):
+            return drawn  # drawn as "no data yet", with its note
+        raise ChartError(f"clickstream.yaml, dashboard chart {title!r}: {error}") from None
+    columns = {name: i for i, name in enumerate(result.columns)}
+    wanted = [spec["x"], spec["y"], *([spec["series"]] if spec.get("series") else [])]
+    absent = [name for name in wanted if name not in columns]
+    if absent:
+        raise ChartError(
+            f"clickstream.yaml, dashboard chart {title!r}: its query has no column {', '.join(absent)} "
+            f"(it has {', '.join(result.columns)})"
+        )
+    x, y = columns[spec["x"]], columns[spec["y"]]
+    rows = [row for row in result.rows if row[x] is not None]
+    # A line in time order; bars largest first.
+    rows.sort(key=(lambda row: row[x]) if spec["kind"] == "line" else (lambda row: -float(row[y] or 0)))
+    drawn.x, drawn.y = [row[x] for row in rows], [float(row[y] or 0) for row in rows]
+    if spec.get("series"):
+        drawn.series = [str(row[columns[spec["series"]]]) for row in rows]
+    if spec.get("alerts"):
+        drawn.alerts = _alerts(db, names["curated"])
+    return drawn
+
+
+def _alerts(db, curated: str) -> list[tuple]:
+    """The DoS-alert job's alerts (its table exists once it has raised one)."""
+    if not relation_exists(db, curated, "dos_alerts_stream"):
+        return []
+    return db.execute(
+        f'SELECT window_start, dimension, key, count, threshold FROM "{curated}".dos_alerts_stream ORDER BY 1'
+    ).fetchall()
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ def build_html(warehouse: Path, refresh_seconds: int | None = None) -> str:
     from glue.runner import connect
 
     settings = get_settings()
-    db = connect(warehouse, lock_timeout=30, functions=False)
+    db = connect(warehouse, lock_timeout=30, read_only=True)
     try:
-        dashboard = collect(db, settings.curated_dataset, settings.raw_dataset, settings.staging_dataset)
+        dashboard = collect(db, settings)
     finally:
         db.close()
     return page(dashboard, refresh_seconds)

@@ -1,37 +1,44 @@
-"""The dashboard as one self-contained HTML page: inline CSS and server-drawn SVG, no script,
-no network. Each chart carries data-chart and data-points so a browser test can check it."""
+"""The dashboard as one self-contained HTML page: Plotly charts with plotly.js inlined once, no
+network. Time charts have a dated axis, a y-axis with its unit, the time range they cover in
+their heading and tooltips; a stretch of minutes with no data is a gap, not a line across it.
+Each chart's card carries data-chart, data-points and data-alerts so a browser test can check it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from html import escape
 
-from glue.dashboard.data import Dashboard, Series
+import plotly.graph_objects as go
 
-WIDTH, BAR_HEIGHT, LABEL_WIDTH = 560, 22, 190
+from glue.dashboard.data import Chart, Dashboard
+
+# Points further apart than this are not joined: the minutes between them had no data.
+GAP = timedelta(minutes=1)
+ALERT_COLOUR, LINE_COLOUR = "#d1242f", "#2f81f7"
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;background:#f6f7f9;color:#1f2328}
 h1{font-size:22px;margin:0 0 4px} .sub{color:#59636e;margin-bottom:18px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:16px}
 .card{background:#fff;border:1px solid #d1d9e0;border-radius:8px;padding:14px 16px}
-.card h2{font-size:15px;margin:0 0 10px} .wide{grid-column:1/-1}
-svg text{font-size:12px;fill:#1f2328} .bar{fill:#2f81f7} .line{fill:none;stroke:#2f81f7;stroke-width:1.5}
-.alert{fill:#d1242f} .axis{stroke:#d1d9e0} .note{color:#59636e;font-size:12px;margin-top:6px}
+.card h2{font-size:15px;margin:0 0 2px} .range{color:#59636e;font-size:12px;margin-bottom:4px} .wide{grid-column:1/-1}
+.note{color:#59636e;font-size:12px;margin-top:6px} .empty{color:#59636e;font-style:italic}
 table{border-collapse:collapse;font-size:13px;width:100%} td,th{padding:4px 8px;border-bottom:1px solid #eef1f4;text-align:left}
-td.num,th.num{text-align:right} .empty{color:#59636e;font-style:italic}
+td.num,th.num{text-align:right}
 """
 
 
 def page(dashboard: Dashboard, refresh_seconds: int | None = None) -> str:
     refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
-    cards = [_bar_card(s) for s in dashboard.charts if s.title != "Page views per minute"]
-    minute = next((s for s in dashboard.charts if s.title == "Page views per minute"), None)
+    every = f" · refreshes every {refresh_seconds} s" if refresh_seconds else ""
+    drawn = [c for c in dashboard.charts if c.x]
+    cards = [_card(chart, first=chart is (drawn[0] if drawn else None)) for chart in dashboard.charts]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">{refresh}
 <title>Clickstream dashboard</title><style>{STYLE}</style></head>
 <body><h1>Clickstream dashboard</h1>
-<div class="sub">Local warehouse, generated {dashboard.generated_at:%Y-%m-%d %H:%M:%S} UTC{" · refreshes every " + str(refresh_seconds) + " s" if refresh_seconds else ""}</div>
+<div class="sub">Local warehouse, generated {dashboard.generated_at:%Y-%m-%d %H:%M:%S} UTC{every}</div>
 <div class="grid">
-{_line_card(minute) if minute else ""}
 {"".join(cards)}
 {_quality_card(dashboard)}
 {_sessions_card(dashboard)}
@@ -39,63 +46,114 @@ def page(dashboard: Dashboard, refresh_seconds: int | None = None) -> str:
 """
 
 
-def _bar_card(series: Series) -> str:
-    if not series.values:
-        return _empty_card(series)
-    top = max(series.values) or 1
-    height = BAR_HEIGHT * len(series.values) + 8
-    bars = []
-    for i, (label, value) in enumerate(zip(series.labels, series.values)):
-        y = 4 + i * BAR_HEIGHT
-        length = (WIDTH - LABEL_WIDTH - 110) * value / top
-        shown = f"{series.unit}{value:,.2f}" if series.unit else f"{value:,.0f}"
-        bars.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(label))}<title>{escape(label)}</title></text>'
-            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" height="{BAR_HEIGHT - 6}"/>'
-            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 15}">{shown}</text>'
+def _card(chart: Chart, first: bool) -> str:
+    wide = " wide" if chart.kind == "line" else ""
+    head = (
+        f'<div class="card{wide}" data-chart="{escape(chart.title)}" data-points="{len(chart.x)}" '
+        f'data-alerts="{len(chart.alerts)}"><h2>{escape(chart.title)}</h2>'
+    )
+    note = f'<div class="note">{escape(chart.note)}</div>' if chart.note else ""
+    if not chart.x:
+        return f'{head}<div class="empty">No data yet.</div>{note}</div>'
+    figure = _line(chart) if chart.kind == "line" else _bars(chart)
+    # plotly.js goes into the page once, with the first chart; the others use it.
+    html = figure.to_html(full_html=False, include_plotlyjs=first, config={"displayModeBar": False, "responsive": True})
+    return f"{head}{_range(chart)}{html}{note}</div>"
+
+
+def _range(chart: Chart) -> str:
+    """The time a line chart covers, and how many stretches of it had no data."""
+    if chart.kind != "line":
+        return ""
+    start, end = chart.x[0], chart.x[-1]
+    until = f"{end:%H:%M}" if start.date() == end.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f'<div class="range">{start:%Y-%m-%d %H:%M} – {until} UTC{_gaps_said(chart)}</div>'
+
+
+def _gaps_said(chart: Chart) -> str:
+    gaps = sum(1 for a, b in zip(chart.x, chart.x[1:]) if b - a > GAP)
+    return f" · {gaps} gap{'s' if gaps != 1 else ''} with no data" if gaps else ""
+
+
+def _line(chart: Chart) -> go.Figure:
+    figure = go.Figure()
+    names = sorted(set(chart.series)) if chart.series else [None]
+    for name in names:
+        points = [(x, y) for i, (x, y) in enumerate(zip(chart.x, chart.y)) if name is None or chart.series[i] == name]
+        x, y = _with_gaps(points)
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                name=name or chart.unit,
+                connectgaps=False,
+                line={"width": 1.5, **({} if name else {"color": LINE_COLOUR})},
+                hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} UTC<br>%{{y:,.0f}} {escape(chart.unit)}<extra>{escape(name or '')}</extra>",
+            )
         )
-    return (
-        f'<div class="card"><h2>{escape(series.title)}</h2>'
-        f'<svg data-chart="{escape(series.title)}" data-points="{len(series.values)}" width="{WIDTH}" '
-        f'height="{height}" role="img" aria-label="{escape(series.title)}">{"".join(bars)}</svg></div>'
+    if chart.alerts:
+        figure.add_trace(_alert_marks(chart))
+    figure.update_layout(
+        height=300,
+        margin={"l": 60, "r": 20, "t": 10, "b": 40},
+        showlegend=bool(chart.series) or bool(chart.alerts),
+        legend={"orientation": "h", "y": -0.25},
+        hovermode="closest",
+        plot_bgcolor="#fff",
+    )
+    figure.update_xaxes(type="date", tickformat="%H:%M\n%Y-%m-%d", gridcolor="#eef1f4")
+    figure.update_yaxes(title_text=chart.unit, rangemode="tozero", gridcolor="#eef1f4")
+    return figure
+
+
+def _with_gaps(points: list[tuple[datetime, float]]) -> tuple[list, list]:
+    """The points with a None after each one followed by a stretch of more than GAP, so that
+    Plotly breaks the line there (connectgaps off) instead of drawing across missing minutes."""
+    x, y = [], []
+    for (when, value), following in zip(points, [*points[1:], None]):
+        x.append(when)
+        y.append(value)
+        if following is not None and following[0] - when > GAP:
+            x.append(when + GAP)
+            y.append(None)
+    return x, y
+
+
+def _alert_marks(chart: Chart) -> go.Scatter:
+    at = dict(zip(chart.x, chart.y))
+    starts = [a[0] for a in chart.alerts]
+    return go.Scatter(
+        x=starts,
+        y=[at.get(start, 0) for start in starts],
+        mode="markers",
+        name="DoS alert",
+        marker={"color": ALERT_COLOUR, "size": 10, "symbol": "x"},
+        text=[
+            f"DoS alert: {dimension} {key}, {count:,} page views (threshold {threshold:,})"
+            for _, dimension, key, count, threshold in chart.alerts
+        ],
+        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{text}<extra></extra>",
     )
 
 
-def _line_card(series: Series) -> str:
-    if not series.values:
-        return _empty_card(series, wide=True)
-    width, height, left, bottom = 1180, 220, 40, 24
-    top = max(series.values) or 1
-    step = (width - left - 10) / max(len(series.values) - 1, 1)
-    points = [
-        (left + i * step, height - bottom - (height - bottom - 10) * v / top) for i, v in enumerate(series.values)
-    ]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    alerts = "".join(
-        f'<circle class="alert" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>DoS alert {escape(label)}</title></circle>'
-        for (x, y), label in zip(points, series.labels)
-        if label in series.marked
+def _bars(chart: Chart) -> go.Figure:
+    labels = [str(label) for label in chart.x]
+    figure = go.Figure(
+        go.Bar(
+            x=chart.y,
+            y=labels,
+            orientation="h",
+            marker={"color": LINE_COLOUR},
+            hovertemplate=f"%{{y}}<br>%{{x:,.2f}} {escape(chart.unit)}<extra></extra>",
+        )
     )
-    ticks = "".join(
-        f'<text x="{points[i][0]:.1f}" y="{height - 6}" text-anchor="middle">{escape(series.labels[i])}</text>'
-        for i in range(0, len(points), max(len(points) // 8, 1))
+    figure.update_layout(
+        height=max(180, 28 * len(labels) + 70), margin={"l": 10, "r": 20, "t": 10, "b": 40}, plot_bgcolor="#fff"
     )
-    note = f'<div class="note">{escape(series.note)}</div>' if series.note else ""
-    return (
-        f'<div class="card wide"><h2>{escape(series.title)} (peak {top:,.0f})</h2>'
-        f'<svg data-chart="{escape(series.title)}" data-points="{len(series.values)}" data-alerts="{len(series.marked)}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(series.title)}">'
-        f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}"/>'
-        f'<polyline class="line" points="{path}"/>{alerts}{ticks}</svg>{note}</div>'
-    )
-
-
-def _empty_card(series: Series, wide: bool = False) -> str:
-    return (
-        f'<div class="card{" wide" if wide else ""}"><h2>{escape(series.title)}</h2>'
-        f'<svg data-chart="{escape(series.title)}" data-points="0" width="10" height="10"></svg>'
-        f'<div class="empty">No data yet.</div></div>'
-    )
+    figure.update_xaxes(title_text=chart.unit, gridcolor="#eef1f4", rangemode="tozero")
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return figure
 
 
 def _quality_card(dashboard: Dashboard) -> str:
@@ -115,7 +173,3 @@ def _sessions_card(dashboard: Dashboard) -> str:
         '<div class="card"><h2>Recent sessions</h2><table data-table="sessions"><tr><th>started (UTC)</th>'
         f'<th>device</th><th class="num">page views</th><th class="num">revenue</th></tr>{rows}</table></div>'
     )
-
-
-def _short(label: str, limit: int = 27) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
