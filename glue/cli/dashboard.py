@@ -72,5 +72,5 @@ def _serve(warehouse: Path, port: int, refresh: int) -> None:
 @click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
 def looker_url(project):
     """Print a Looker Studio Linking API URL: a new report with the curated BigQuery tables
-    as its data sources (ds0 … ds4), ready for the charts listed in the README."""
+    as its data sources (ds0 … ds4), ready for the charts listed in docs/google-cloud.md."""
     click.echo(looker_studio_url(project, get_settings().curated_dataset))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glue.cost.model import MIN_BILLED, ActionBill
 
-PRICE_PER_TIB = 6.25  # on-demand, US multi-region; the README says where this comes from
+PRICE_PER_TIB = 6.25  # on-demand, US multi-region; docs/bigquery-cost.md says where this comes from
 
 
 def human(nbytes: float) -> str:

@@ -77,7 +77,7 @@ class Catalog:
 
 
 def language_options(pb, oracle_stub):
-    """The language BigQuery speaks, as far as ZetaSQL has it (README: where they differ)."""
+    """The language BigQuery speaks, as far as ZetaSQL has it (docs/oracle.md: where they differ)."""
     options = oracle_stub.GetLanguageOptions(pb.service.LanguageOptionsRequest(maximum_features=True))
     options.product_mode = pb.language.PRODUCT_EXTERNAL
     kinds = pb.resolved_kind

@@ -111,3 +111,19 @@ def with_suggestion(message: str, statement: str, known: set[str]) -> str:
             bare = name.rsplit(".", 1)[-1]
             return message + did_you_mean(bare, sorted(c.rsplit(".", 1)[-1] for c in candidates if c != bare))
     return message
+
+
+def named_in_sqlx(root: Path, action: Action, name: str, message: str) -> Problem | None:
+    """The problem at the first line of the action's SQLX, outside its config block, that holds
+    `name` as a word: where an engine that gives no position (DuckDB's binder) met it."""
+    path = root / action.file
+    if not action.file.endswith(".sqlx") or not path.exists():
+        return None
+    sqlx = path.read_text(encoding="utf-8")
+    config = {n for first, last in blocks(sqlx).get("config", []) for n in range(first - 1, last + 2)}
+    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    for number, text in enumerate(sqlx.split("\n"), start=1):
+        found = word.search(text) if number not in config else None
+        if found:
+            return Problem(action.name, action.file, number, found.start() + 1, message, "query", text)
+    return None

@@ -32,6 +32,7 @@ warehouse between its statements, in known_relations.py.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -45,6 +46,7 @@ from glue.dataform import Action
 from glue.landing import landing_read_error
 from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
+from glue.runner.queries import explained, missing_name
 from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import TranslationCache, Translator, UntranslatableSQL
 from glue.runner.translate.bigquery.dates import CLOCK
@@ -232,8 +234,30 @@ class Executor:
         missing = missing_function(str(error))
         if missing:
             return ActionResult(action, "failed", message=f"{action.file}: {missing}")
+        if isinstance(error, duckdb.Error):
+            return ActionResult(action, "failed", message=self._explained(action, error))
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return ActionResult(action, "failed", message=f"{action.file}: {type(error).__name__}: {first_line}")
+
+    def _explained(self, action: Action, error: duckdb.Error, hint: str = "") -> str:
+        """DuckDB's error in one line, with what was probably meant for a name it could not find,
+        shown at the SQLX line that holds that name when there is one."""
+        # Asked on a connection of its own: the action's transaction may be aborted by the error.
+        with self._lock:
+            catalog = session(self._root, self._database)
+        try:
+            words = tuple(dict.fromkeys(re.findall(r"[A-Za-z_]\w*", action.query or "")))
+            message = explained(catalog, str(error), words) + hint
+        finally:
+            catalog.close()
+        name = missing_name(str(error))
+        if self.root is not None and name:
+            from glue.oracle.problems import named_in_sqlx
+
+            problem = named_in_sqlx(self.root, action, name, message)
+            if problem is not None:
+                return problem.format()
+        return f"{action.file}: {message}"
 
     def _placed(self, action: Action, error: UntranslatableSQL) -> str:
         """The error at its line and column of the SQLX file, with the line and a caret, when
@@ -335,12 +359,10 @@ class Executor:
             body = translator.query(action.incremental_query or action.query)  # after the pre-ops' DECLAREs
             new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE {NEW_ROWS} AS {body}").fetchone()[0]
         except duckdb.BinderException as error:
-            # Most often the table predates a change to the model's columns, which the
-            # incremental branch reads from the table itself.
-            raise ActionFailed(
-                f"{action.file}: {str(error).splitlines()[0]} (if the model's columns changed since "
-                f"{action.name} was built, rerun with --full-refresh)"
-            ) from None
+            # A misspelt name, or a table that predates a change to the model's columns, which
+            # the incremental branch reads from the table itself.
+            hint = f" (or, if the model's columns changed since {action.name} was built, rerun with --full-refresh)"
+            raise ActionFailed(self._explained(action, error, hint)) from None
         if new_rows:
             self._columns_as_bigquery_writes_them(action, NEW_ROWS)
         merge_new_rows(connection, action, new_rows, self._partition_filter(action, translator), self.sample_rows)

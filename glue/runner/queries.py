@@ -35,7 +35,7 @@ def run_query(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
     except UntranslatableSQL as error:
         raise QueryError(str(error)) from None
     except duckdb.Error as error:
-        raise QueryError(_explained(connection, str(error))) from None
+        raise QueryError(explained(connection, str(error))) from None
     return QueryResult([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], cursor.fetchall())
 
 
@@ -51,23 +51,43 @@ def table_query(connection, name: str, default_dataset: str, where: str | None =
     return f"SELECT * FROM `{dataset}.{table}`{condition} LIMIT {int(limit)}"
 
 
-def _explained(connection, message: str) -> str:
+def explained(connection, message: str, names_in_sql: tuple[str, ...] = ()) -> str:
+    """DuckDB's message in one line, with what was probably meant when it names a column or table
+    it could not find."""
     first = message.strip().splitlines()[0]
     missing = _MISSING_COLUMN.search(message)
     candidates = _CANDIDATES.search(message)
-    if missing and candidates:
-        names = re.findall(r'"([^"]+)"', candidates.group(1))
+    if missing:
+        # DuckDB lists the columns in scope when it can; otherwise any column of the warehouse will do.
+        names = (
+            re.findall(r'"([^"]+)"', candidates.group(1)) if candidates else [*names_in_sql, *_all_columns(connection)]
+        )
         return f"{first}{_did_you_mean(missing.group(1), names)}"
     table = re.search(r"Table with name (\S+) does not exist", message)
     if table:
         known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
-        return f"{first}{_did_you_mean(table.group(1), known)}"
+        # The query's own names first: a common table expression is not in the catalog.
+        return f"{first}{_did_you_mean(table.group(1), [*names_in_sql, *known])}"
     return first
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
+    candidates = [c for c in candidates if c != name and c.rpartition(".")[2] != name.rpartition(".")[2]]
     bare = {c.rpartition(".")[2]: c for c in candidates}
     close = difflib.get_close_matches(name, candidates, n=1) or [
         bare[m] for m in difflib.get_close_matches(name.rpartition(".")[2], list(bare), n=1)
     ]
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def missing_name(message: str) -> str | None:
+    """The column or table DuckDB's binder or catalog could not find, if the message names one."""
+    found = _MISSING_COLUMN.search(message) or re.search(r"Table with name (\w+) does not exist", message)
+    return found.group(1) if found else None
+
+
+def _all_columns(connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT DISTINCT column_name FROM information_schema.columns WHERE table_catalog = current_database()"
+    ).fetchall()
+    return [name for (name,) in rows]

@@ -350,3 +350,20 @@ def test_sql_that_does_not_parse_is_shown_at_its_sqlx_line_not_the_compiled_line
     first, shown, caret = result.message.splitlines()
     assert first.startswith("definitions/bad.sqlx:7:")
     assert shown.strip() == "7 |   2 b c" and shown[caret.index("^")] == "c"  # the caret under the token refused
+
+
+@pytest.mark.parametrize(
+    "body, line, words",
+    [
+        ("SELECT\n  v.devise_type\nFROM (SELECT 'mobile' AS device_type) AS v\n", 6, "(did you mean device_type?)"),
+        ("WITH new_visits AS (SELECT 1 AS a)\nSELECT a\nFROM new_visit\n", 7, "(did you mean new_visits?)"),
+    ],
+)
+def test_a_name_duckdb_cannot_find_is_shown_at_its_sqlx_line_with_what_was_meant(tmp_path, body, line, words):
+    # What `local run --no-check` meets without BigQuery's analyzer in front.
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "slip.sqlx").write_text('config {\n  type: "table"\n}\n\n' + body)
+    [result] = Executor(connect(), root=tmp_path).run([_table("slip", body)]).results
+    first, shown, caret = result.message.splitlines()
+    assert first.startswith(f"definitions/slip.sqlx:{line}:") and words in first
+    assert shown.strip().startswith(f"{line} |") and caret.strip().endswith("^")
