@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,27 @@ def storage_emulator(tmp_path_factory):
             yield running
     except EmulatorUnavailable as reason:
         pytest.skip(f"Cloud Storage emulator unavailable: {reason}")
+
+
+@contextmanager
+def demo_local_dir(local: Path, *args: str):
+    """`clickstream demo` run into the local dir `local` (warehouse, landing, dashboard), which
+    stays the settings' local dir until the block ends."""
+    from click.testing import CliRunner
+
+    from glue import settings as settings_module
+    from glue.cli import main
+
+    saved = os.environ.get("CLICKSTREAM_LOCAL_DIR")
+    os.environ["CLICKSTREAM_LOCAL_DIR"] = str(local)
+    settings_module.get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["demo", *args])
+        assert result.exit_code == 0, result.output
+        yield result
+    finally:
+        if saved is None:
+            os.environ.pop("CLICKSTREAM_LOCAL_DIR", None)
+        else:
+            os.environ["CLICKSTREAM_LOCAL_DIR"] = saved
+        settings_module.get_settings.cache_clear()

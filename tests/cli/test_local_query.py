@@ -4,33 +4,21 @@ table, CSV or JSON; mistakes named with what was probably meant."""
 import csv
 import io
 import json
-import os
 
 import pytest
 from click.testing import CliRunner
 
-from glue import settings as settings_module
 from glue.cli import main
 from glue.runner import connect
+from tests.conftest import demo_local_dir
 
 
 @pytest.fixture(scope="module")
 def demo_warehouse(tmp_path_factory):
     """`clickstream demo` at one visit a minute, in a local dir of its own."""
     local = tmp_path_factory.mktemp("demo") / "local"
-    saved = os.environ.get("CLICKSTREAM_LOCAL_DIR")
-    os.environ["CLICKSTREAM_LOCAL_DIR"] = str(local)
-    settings_module.get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(main, ["demo", "--visits-per-minute", "1"])
-        assert result.exit_code == 0, result.output
+    with demo_local_dir(local, "--visits-per-minute", "1"):
         yield local / "warehouse.duckdb"
-    finally:
-        if saved is None:
-            os.environ.pop("CLICKSTREAM_LOCAL_DIR", None)
-        else:
-            os.environ["CLICKSTREAM_LOCAL_DIR"] = saved
-        settings_module.get_settings.cache_clear()
 
 
 def _local(*args):

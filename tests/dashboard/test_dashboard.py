@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-from glue import settings as settings_module
 from glue.cli import main
 from glue.cli.dashboard import looker_studio_url
 from glue.runner import connect
+from tests.conftest import demo_local_dir
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -34,15 +34,8 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     """`clickstream demo` at one visit a minute, in a local dir of its own, plus a DoS window."""
-    import os
-
     local = tmp_path_factory.mktemp("demo") / "local"
-    saved = os.environ.get("CLICKSTREAM_LOCAL_DIR")
-    os.environ["CLICKSTREAM_LOCAL_DIR"] = str(local)
-    settings_module.get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(main, ["demo", "--visits-per-minute", "1"])
-        assert result.exit_code == 0, result.output
+    with demo_local_dir(local, "--visits-per-minute", "1") as result:
         assert "dashboard: " in result.output
         db = connect(local / "warehouse.duckdb")
         minute = db.execute("SELECT MAX(minute) FROM clickstream.activity_per_minute").fetchone()[0]
@@ -67,12 +60,6 @@ def demo_dir(tmp_path_factory):
         result = CliRunner().invoke(main, ["dashboard"])
         assert result.exit_code == 0, result.output
         yield local
-    finally:
-        if saved is None:
-            os.environ.pop("CLICKSTREAM_LOCAL_DIR", None)
-        else:
-            os.environ["CLICKSTREAM_LOCAL_DIR"] = saved
-        settings_module.get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

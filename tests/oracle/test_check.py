@@ -106,19 +106,26 @@ def test_an_edit_bigquery_refuses_is_reported_at_its_sqlx_line(case, refused, se
     assert any(f"clickstream.{table}" in needs for needs in refused.not_checked.values())
 
 
+def _check_edited(project, oracle, settings, old: str, new: str, file: str = "definitions/curated/sessions.sqlx"):
+    """The check's report on the project with `old` replaced by `new` once in `file`, and the
+    file as it was."""
+    sqlx = project / file
+    original = sqlx.read_text()
+    assert old in original, f"{file} no longer holds {old!r}: update the test"
+    sqlx.write_text(original.replace(old, new, 1))
+    try:
+        graph = Graph(compile_project(project, settings.dataform_cli))
+        return check_graph(graph, oracle, dataclasses.replace(settings, root=project)), original
+    finally:
+        sqlx.write_text(original)
+
+
 def test_a_line_below_includes_helpers_is_reported_at_its_own_sqlx_line(project, oracle, settings):
     # Each ${checks.required_string(...)} above the edit expands to three compiled lines, and
     # ${watermark.newest_load(self())} in the pre-operations to three more.
-    sqlx = project / "definitions/staging/stg_events.sqlx"
-    original = sqlx.read_text()
     old = "WHEN details_type != 'object' THEN '.details: not an object'"
-    sqlx.write_text(original.replace(old, "WHEN details_type != 1 THEN '.details: not an object'"))
-    try:
-        report = check_graph(
-            Graph(compile_project(project, settings.dataform_cli)), oracle, dataclasses.replace(settings, root=project)
-        )
-    finally:
-        sqlx.write_text(original)
+    new = "WHEN details_type != 1 THEN '.details: not an object'"
+    report, original = _check_edited(project, oracle, settings, old, new, "definitions/staging/stg_events.sqlx")
     [problem] = report.problems
     assert problem.line == original[: original.index(old)].count("\n") + 1
     assert "details_type != 1" in problem.text
@@ -126,15 +133,9 @@ def test_a_line_below_includes_helpers_is_reported_at_its_own_sqlx_line(project,
 
 def test_a_description_of_a_column_the_model_does_not_output_is_named_at_its_line(project, oracle, settings):
     # Dataform drops such a description without a word, and the data dictionary with it.
-    sqlx = project / "definitions/curated/sessions.sqlx"
-    original = sqlx.read_text()
-    sqlx.write_text(original.replace("  columns: {\n", '  columns: {\n    sesion_id: "A typo.",\n', 1))
-    try:
-        report = check_graph(
-            Graph(compile_project(project, settings.dataform_cli)), oracle, dataclasses.replace(settings, root=project)
-        )
-    finally:
-        sqlx.write_text(original)
+    report, original = _check_edited(
+        project, oracle, settings, "  columns: {\n", '  columns: {\n    sesion_id: "A typo.",\n'
+    )
     [problem] = report.problems
     assert problem.message == (
         "a description of column 'sesion_id', which clickstream.sessions does not output (did you mean session_id?)"
@@ -159,22 +160,10 @@ SLIPS = {
 }
 
 
-def _check_edited(project, oracle, settings, old: str, new: str):
-    sqlx = project / "definitions/curated/sessions.sqlx"
-    original = sqlx.read_text()
-    assert f"\n{old}\n" in original, f"sessions.sqlx no longer holds {old!r}: update the test"
-    sqlx.write_text(original.replace(f"\n{old}\n", f"\n{new}\n", 1))
-    try:
-        graph = Graph(compile_project(project, settings.dataform_cli))
-        return check_graph(graph, oracle, dataclasses.replace(settings, root=project)), original
-    finally:
-        sqlx.write_text(original)
-
-
 @pytest.mark.parametrize("slip", SLIPS)
 def test_a_slip_is_shown_at_its_sqlx_line_with_a_caret_and_what_was_meant(slip, project, oracle, settings):
     old, new, words = SLIPS[slip]
-    report, original = _check_edited(project, oracle, settings, old, new)
+    report, original = _check_edited(project, oracle, settings, f"\n{old}\n", f"\n{new}\n")
     [problem] = report.problems
     assert words in problem.message
     lines = problem.format().splitlines()
@@ -188,7 +177,7 @@ def test_a_slip_is_shown_at_its_sqlx_line_with_a_caret_and_what_was_meant(slip, 
 def test_two_bare_names_in_a_select_list_are_warned_of_at_their_line(project, oracle, settings):
     # `device_type latitude`: a comma dropped between two bare columns is an alias, legal SQL.
     report, original = _check_edited(
-        project, oracle, settings, "  v.device_type,", "  v.device_type AS device_type, user_agent browser,"
+        project, oracle, settings, "\n  v.device_type,\n", "\n  v.device_type AS device_type, user_agent browser,\n"
     )
     [warning] = report.warnings
     assert warning.message.startswith("warning: `user_agent browser` reads as column user_agent named browser")

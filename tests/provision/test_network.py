@@ -41,26 +41,27 @@ def test_behind_a_proxy_nothing_is_asked(monkeypatch):
     assert unreachable(["bigquery.googleapis.com"]) is None
 
 
-def test_an_unreachable_google_cloud_is_reported_at_once_not_as_a_missing_role(monkeypatch):
-    def unreachable_clients(*args):
-        raise NetworkUnreachable("cannot reach oauth2.googleapis.com: its name does not resolve")
+def _provision_failing_with(monkeypatch, error: Exception, *flags: str):
+    """`clickstream provision` whose clients cannot be made, for `error`'s reason."""
 
-    monkeypatch.setattr("glue.cli.provision.real_clients", unreachable_clients)
+    def failing(*args):
+        raise error
+
+    monkeypatch.setattr("glue.cli.provision.real_clients", failing)
     monkeypatch.delenv("PUBSUB_EMULATOR_HOST", raising=False)
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
-    result = CliRunner().invoke(main, ["provision", "--project", "acme", "--region", "US"])
+    return CliRunner().invoke(main, ["provision", "--project", "acme", "--region", "US", *flags])
+
+
+def test_an_unreachable_google_cloud_is_reported_at_once_not_as_a_missing_role(monkeypatch):
+    unreachable = NetworkUnreachable("cannot reach oauth2.googleapis.com: its name does not resolve")
+    result = _provision_failing_with(monkeypatch, unreachable)
     assert result.exit_code == 2
     assert "cannot reach oauth2.googleapis.com" in result.output and "roles/" not in result.output
 
 
 def test_a_dry_run_without_credentials_prints_the_declared_plan(monkeypatch):
-    def no_credentials(*args):
-        raise DefaultCredentialsError("no credentials")
-
-    monkeypatch.setattr("glue.cli.provision.real_clients", no_credentials)
-    monkeypatch.delenv("PUBSUB_EMULATOR_HOST", raising=False)
-    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
-    result = CliRunner().invoke(main, ["provision", "--project", "acme", "--region", "US", "--dry-run"])
+    result = _provision_failing_with(monkeypatch, DefaultCredentialsError("no credentials"), "--dry-run")
     assert result.exit_code == 0, result.output
     lines = [" ".join(line.split()) for line in result.output.splitlines()]
     assert "? declare storage bucket acme-clickstream-landing" in lines
