@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from glue.cli.options import cloud_clients
 from glue.settings import get_settings
 from glue.visits_processed import ObjectProcessed, next_messages
 
@@ -46,7 +47,10 @@ def watch(ctx, project, count, timeout):
         project = state.project
     if not project:
         raise click.UsageError("no project: pass --project, set GOOGLE_CLOUD_PROJECT, or `clickstream local up`")
-    subscriber = pubsub_v1.SubscriberClient()
+    if os.environ.get("PUBSUB_EMULATOR_HOST"):
+        subscriber = pubsub_v1.SubscriberClient()
+    else:  # Google Cloud: credentials needed, and a clear word when it cannot be reached
+        subscriber = cloud_clients(_cloud_subscriber)
     subscription = subscriber.subscription_path(project, settings.pubsub["processed_subscription"])
     click.echo(f"watching {subscription}", err=True)
     seen = 0
@@ -61,3 +65,13 @@ def watch(ctx, project, count, timeout):
         seen += len(response.received_messages)
     click.echo(f"{seen} notifications", err=True)
     sys.exit(0)
+
+
+def _cloud_subscriber():
+    from google.cloud import pubsub_v1
+
+    from glue.provision.network import ensure_reachable
+
+    subscriber = pubsub_v1.SubscriberClient()
+    ensure_reachable(["pubsub.googleapis.com"])
+    return subscriber

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from glue.cli.options import Duration, Timestamp
+from glue.cli.options import Duration, Timestamp, cloud_clients
 from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
 from glue.simulator.run import Burst, LineProgress, Plan, Simulator, live_duration, terminal_progress
@@ -151,7 +151,7 @@ def simulate(
     )
     project = _local_stack_project(target) or get_settings().gcp_project
     try:
-        sink = open_sink(target, rotate, project=project)
+        sink = cloud_clients(lambda: _opened(target, rotate, project))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--to") from error
     if clock == "live":
@@ -172,6 +172,20 @@ def simulate(
         sys.exit(1)
     if stats.interrupted:
         sys.exit(130)
+
+
+def _opened(target: str, rotate: str, project: str | None):
+    """The target's sink; one on Google Cloud (no emulator) only once its API can be reached."""
+    import os
+
+    from glue.provision.network import ensure_reachable
+
+    sink = open_sink(target, rotate, project=project)
+    if target.startswith("pubsub:") and not os.environ.get("PUBSUB_EMULATOR_HOST"):
+        ensure_reachable(["pubsub.googleapis.com"])
+    if target.startswith("gcs:") and not os.environ.get("STORAGE_EMULATOR_HOST"):
+        ensure_reachable(["storage.googleapis.com"])
+    return sink
 
 
 def _local_stack_project(target: str) -> str | None:

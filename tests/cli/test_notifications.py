@@ -21,6 +21,7 @@ def pulled(monkeypatch):
             return SimpleNamespace(received_messages=[])
 
     monkeypatch.setattr("google.cloud.pubsub_v1.SubscriberClient", Subscriber)
+    monkeypatch.setattr("glue.cli.notifications._cloud_subscriber", Subscriber)  # no credentials or network here
     monkeypatch.delenv("PUBSUB_EMULATOR_HOST", raising=False)
     local = SimpleNamespace(project="clickstream-local", environment=lambda: {})
     monkeypatch.setattr("glue.stack.running_stack", lambda settings: local)

@@ -193,3 +193,17 @@ def test_progress_off_a_terminal_is_a_line_every_ten_seconds():
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0].strip() for line in lines] == ["1s", "11s", "22s"]
     assert "\r" not in out.getvalue() and "sent 110 messages (110 visits)" in lines[1]
+
+
+def test_a_cloud_target_without_credentials_is_one_clear_line(monkeypatch):
+    from google.auth.exceptions import DefaultCredentialsError
+
+    def no_credentials(*args, **kwargs):
+        raise DefaultCredentialsError("no credentials")
+
+    monkeypatch.setattr("glue.cli.simulate.open_sink", no_credentials)
+    monkeypatch.setattr("glue.cli.simulate._local_stack_project", lambda target: None)
+    result = CliRunner().invoke(main, ["simulate", "--to", "pubsub:visits", "--count", "1", "--start", "2024-07-01"])
+    assert result.exit_code == 2
+    assert "no Google Cloud credentials: run `gcloud auth application-default login`" in result.output
+    assert "Traceback" not in result.output
