@@ -16,6 +16,7 @@ from glue.dashboard.data import Chart, Dashboard
 # Points further apart than this are not joined: the minutes between them had no data.
 GAP = timedelta(minutes=1)
 ALERT_COLOUR, LINE_COLOUR = "#d1242f", "#2f81f7"
+RANGES = ((1, "1 h", "hour"), (6, "6 h", "hour"), (1, "1 day", "day"))
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;background:#f6f7f9;color:#1f2328}
 h1{font-size:22px;margin:0 0 4px} .sub{color:#59636e;margin-bottom:18px}
@@ -95,14 +96,21 @@ def _line(chart: Chart) -> go.Figure:
     if chart.alerts:
         figure.add_trace(_alert_marks(chart))
     figure.update_layout(
-        height=300,
-        margin={"l": 60, "r": 20, "t": 10, "b": 40},
+        height=320,
+        margin={"l": 60, "r": 20, "t": 36, "b": 40},
         showlegend=bool(chart.series) or bool(chart.alerts),
         legend={"orientation": "h", "y": -0.25},
         hovermode="closest",
         plot_bgcolor="#fff",
     )
-    figure.update_xaxes(type="date", tickformat="%H:%M\n%Y-%m-%d", gridcolor="#eef1f4")
+    # Buttons to narrow the time shown (drag to zoom too; a double click shows it all again).
+    last = [{"count": n, "label": label, "step": step, "stepmode": "backward"} for n, label, step in RANGES]
+    figure.update_xaxes(
+        type="date",
+        tickformat="%H:%M\n%Y-%m-%d",
+        gridcolor="#eef1f4",
+        rangeselector={"buttons": [*last, {"step": "all", "label": "all"}], "x": 0, "y": 1.12},
+    )
     figure.update_yaxes(title_text=chart.unit, rangemode="tozero", gridcolor="#eef1f4")
     return figure
 
