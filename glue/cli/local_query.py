@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from glue.runner import QueryError, connect, run_query, table_query
+from glue.runner import QueryError, WarehouseBusy, connect, run_query, table_query
 from glue.settings import get_settings
 from glue.text_tables import csv_text, json_text, table_lines
 
@@ -80,7 +80,7 @@ def _print(rows, warehouse: Path | None, output: str) -> None:
     settings = get_settings()
     try:
         connection = connect(warehouse or settings.warehouse, lock_timeout=10, read_only=True)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, WarehouseBusy) as error:
         raise click.ClickException(str(error)) from None
     try:
         result = rows(connection)
