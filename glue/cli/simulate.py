@@ -91,6 +91,12 @@ Examples:
     help="When the burst starts, after the simulation starts.",
 )
 @click.option(
+    "--purchase-signal",
+    is_flag=True,
+    help="Make purchases depend on what a visit did before them (pages, cart size, device, evening hour), "
+    "at the same overall rate, so that a model has something to learn. Off by default, as in the lab's data.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress on stderr: a line rewritten in place on a terminal, a line every 10 s otherwise (default: on).",
@@ -112,6 +118,7 @@ def simulate(
     burst_rate,
     burst_duration,
     burst_start,
+    purchase_signal,
     progress,
 ):
     """Simulate visits to the shop, faithful to the lab's sample data.
@@ -148,6 +155,7 @@ def simulate(
         seed=seed,
         faults=FaultConfig(malformed_rate, duplicate_rate, late_rate, late_by),
         burst=burst,
+        purchase_signal=purchase_signal,
     )
     project = _local_stack_project(target) or get_settings().gcp_project
     try:

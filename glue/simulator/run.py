@@ -44,6 +44,7 @@ class Plan:
     seed: int | None = None
     faults: FaultConfig = FaultConfig()
     burst: Burst | None = None
+    purchase_signal: bool = False  # purchases depend on behaviour (VisitFactory); off as in the sample
 
     def __post_init__(self):
         if self.visits_per_minute <= 0:
@@ -109,7 +110,7 @@ class Simulator:
         self.plan, self.sink, self.progress = plan, sink, progress
         self.now, self.sleep, self.wall = now, sleep, wall
         self.rng = random.Random(plan.seed)
-        self.factory = VisitFactory(self.rng)
+        self.factory = VisitFactory(self.rng, plan.purchase_signal)
         self.faults = FaultInjector(self.rng, plan.faults)
         burst_rng = random.Random(None if plan.seed is None else plan.seed + 1)
         self.attacker = attack_client(burst_rng)

@@ -5,6 +5,7 @@ Everything random comes from one `random.Random`, so a seed reproduces a run exa
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -23,10 +24,16 @@ _CART_WEIGHTS = list(accumulate(w for _, w in products.CART_ADD_COUNTS))
 
 
 class VisitFactory:
-    """Makes one visit at a time; `rng` is the only source of randomness."""
+    """Makes one visit at a time; `rng` is the only source of randomness.
 
-    def __init__(self, rng: random.Random):
-        self.rng = rng
+    By default a visit with a cart ends in a purchase with the sample's probability, whatever
+    else it did: there is nothing to predict. With `purchase_signal`, the chance depends on what
+    is known before the purchase (purchase_chance), at the same overall rate, so that a model
+    has a behaviour to learn and a test can tell whether it did.
+    """
+
+    def __init__(self, rng: random.Random, purchase_signal: bool = False):
+        self.rng, self.purchase_signal = rng, purchase_signal
 
     def visit(self, start: datetime) -> dict:
         rng = self.rng
@@ -36,12 +43,18 @@ class VisitFactory:
             _page_view(clock.next(), "home", None),
             _page_view(clock.next(), "products", f"{products.SITE}/home"),
         ]
-        for _ in range(rng.choice(products.EXTRA_PAGE_COUNTS)):
+        extra_pages = rng.choice(products.EXTRA_PAGE_COUNTS)
+        for _ in range(extra_pages):
             page = rng.choices(_PAGES, cum_weights=_PAGE_WEIGHTS)[0]
             events.append(_page_view(clock.next(), page, rng.choice(products.REFERRERS)))
         cart = self._cart()
         events += [_event("add_item_to_cart", clock.next(), item) for item in cart]
-        if cart and rng.random() < products.PURCHASE_GIVEN_CART:
+        chance = (
+            purchase_chance(extra_pages, len(cart), device, start.hour)
+            if self.purchase_signal
+            else products.PURCHASE_GIVEN_CART
+        )
+        if cart and rng.random() < chance:
             events.append(_event("purchase", clock.next(), self._purchase(cart)))
         return {
             "session_id": f"SID-{rng.randint(1000, 9999)}",
@@ -111,3 +124,21 @@ def attack_client(rng: random.Random) -> dict:
         "geolocation": "55.755800,37.617300",
         "user_agent": "python-requests/2.31.0",
     }
+
+
+# The planted signal's weights, on the log-odds of a purchase given a cart: more pages browsed,
+# a bigger cart, a desktop and an evening visit each raise it. The intercept keeps the overall
+# rate at the sample's (products.PURCHASE_GIVEN_CART) for the simulator's own mix of visits.
+_SIGNAL = {"intercept": -0.95, "extra_page": 0.45, "cart_item": 0.6, "desktop": 0.8, "evening": 0.7}
+
+
+def purchase_chance(extra_pages: int, cart_items: int, device: str, hour: int) -> float:
+    """The chance that a visit with a cart ends in a purchase, under the planted signal."""
+    log_odds = (
+        _SIGNAL["intercept"]
+        + _SIGNAL["extra_page"] * (extra_pages - 2)
+        + _SIGNAL["cart_item"] * (cart_items - 1)
+        + _SIGNAL["desktop"] * (device == "desktop")
+        + _SIGNAL["evening"] * (18 <= hour < 23)
+    )
+    return 1 / (1 + math.exp(-log_odds))

@@ -207,3 +207,40 @@ def test_a_cloud_target_without_credentials_is_one_clear_line(monkeypatch):
     assert result.exit_code == 2
     assert "no Google Cloud credentials: run `gcloud auth application-default login`" in result.output
     assert "Traceback" not in result.output
+
+
+def _carts_and_purchases(purchase_signal: bool, count: int = 6000) -> list[tuple[int, bool]]:
+    """For each simulated visit with a cart: what it did before buying (pages, cart items,
+    desktop), summed, and whether it bought."""
+    import random
+
+    from glue.simulator.visits import VisitFactory
+
+    factory, start = VisitFactory(random.Random(7), purchase_signal), datetime(2024, 7, 1, tzinfo=timezone.utc)
+    rows = []
+    for i in range(count):
+        visit = factory.visit(start + timedelta(seconds=i * 14.4))  # a day, every hour of it
+        kinds = [e["event"]["event_type"] for e in visit["events"]]
+        if "add_item_to_cart" in kinds:
+            before = kinds.count("page_view") + kinds.count("add_item_to_cart") + (visit["device_type"] == "desktop")
+            rows.append((before, "purchase" in kinds))
+    return rows
+
+
+def _auc(rows: list[tuple[int, bool]]) -> float:
+    """The chance that a buyer's score beats a non-buyer's (ties count half): ROC AUC."""
+    bought = [s for s, b in rows if b]
+    not_bought = Counter(s for s, b in rows if not b)
+    wins = sum(n * ((s < b) + 0.5 * (s == b)) for b in bought for s, n in not_bought.items())
+    return wins / (len(bought) * sum(not_bought.values()))
+
+
+def test_the_planted_purchase_signal_is_learnable_and_off_by_default():
+    from glue.simulator.products import PURCHASE_GIVEN_CART
+
+    plain, planted = _carts_and_purchases(False), _carts_and_purchases(True)
+    for rows in (plain, planted):  # the sample's purchase rate either way
+        assert abs(sum(b for _, b in rows) / len(rows) - PURCHASE_GIVEN_CART) < 0.03
+    # By default what a visit did says nothing about whether it buys; planted, it says a lot.
+    assert abs(_auc(plain) - 0.5) < 0.04
+    assert _auc(planted) > 0.68
