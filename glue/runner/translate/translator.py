@@ -37,6 +37,7 @@ from glue.runner.translate.bigquery.dates import (
 from glue.runner.translate.bigquery.ddl import storage_properties
 from glue.runner.translate.bigquery.functions import (
     byte_length,
+    countif,
     division,
     drop_project,
     errors_under_try,
@@ -271,6 +272,7 @@ class Translator:
             trim,
             farm_fingerprint_udf,
             byte_length,
+            countif,
             substrings,
             extract_parts,
             timestamp_diff,

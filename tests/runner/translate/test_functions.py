@@ -140,3 +140,13 @@ def test_safe_prefix_leaves_an_arguments_error_standing(db):
     # BigQuery's SAFE. covers the function, not its arguments: the division still fails.
     with pytest.raises(duckdb.InvalidInputException, match="division by zero: x / y"):
         run(db, "SELECT SAFE.ROUND(x / y) FROM (SELECT 1 AS x, 0 AS y)")
+
+
+def test_countif_over_no_rows_is_zero_as_in_bigquery(db):
+    # DuckDB's count_if is NULL over an empty input or window frame; BigQuery's COUNTIF is 0.
+    assert run(db, "SELECT COUNTIF(x) FROM UNNEST([TRUE]) AS x WHERE FALSE") == [(0,)]
+    assert run(
+        db,
+        "SELECT i, COUNTIF(x) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+        "FROM UNNEST([STRUCT(1 AS i, TRUE AS x), (2, FALSE), (3, TRUE)]) ORDER BY i",
+    ) == [(1, 0), (2, 1), (3, 1)]

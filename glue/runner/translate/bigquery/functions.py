@@ -7,6 +7,8 @@
   BigQuery's do (DuckDB's remove spaces only, not tabs, CR or LF);
 - `FARM_FINGERPRINT` is a UDF with FarmHash Fingerprint64, which DuckDB lacks;
 - `BYTE_LENGTH(string)` is the UTF-8 length (DuckDB's octet_length takes BLOBs only);
+- `COUNTIF(x)` over no rows (an empty table, a window frame before the first row) is 0, as in
+  BigQuery; DuckDB's count_if gives NULL there. It is counted as `COUNT(CASE WHEN x THEN 1 END)`;
 - `SUBSTR(s, 0, n)` and a position before the start begin at the first character, as in
   BigQuery ('he' for SUBSTR('hello', 0, 2)); a negative length fails;
 - under `SAFE.` (DuckDB's `TRY`), the errors the other rewrites raise (`error(...)`) are NULL,
@@ -157,6 +159,15 @@ def farm_fingerprint_udf(tree: exp.Expression) -> exp.Expression:
     def replace(node):
         if isinstance(node, exp.FarmFingerprint):
             return exp.Anonymous(this="farm_fingerprint", expressions=node.expressions)
+        return node
+
+    return tree.transform(replace, copy=False)
+
+
+def countif(tree: exp.Expression) -> exp.Expression:
+    def replace(node):
+        if isinstance(node, exp.CountIf):
+            return exp.Count(this=exp.Case(ifs=[exp.If(this=node.this, true=exp.Literal.number(1))]))
         return node
 
     return tree.transform(replace, copy=False)
