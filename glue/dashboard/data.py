@@ -3,6 +3,7 @@ the data-quality figures."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -61,7 +62,7 @@ def chart(db, spec: dict, names: dict[str, str]) -> Chart:
         raise ChartError(f"clickstream.yaml, dashboard chart {title!r}: {problem}")
     drawn = Chart(title, spec["kind"], spec.get("unit", ""), note=spec.get("note", ""))
     try:
-        result = run_query(db, spec["sql"].format(**names))
+        result = run_query(db, _named(spec["sql"], names))
     except QueryError as error:
         if spec.get("optional") and "does not exist" in str(error):
             return drawn  # drawn as "no data yet", with its note
@@ -84,6 +85,12 @@ def chart(db, spec: dict, names: dict[str, str]) -> Chart:
     if spec.get("alerts"):
         drawn.alerts = _alerts(db, names["curated"])
     return drawn
+
+
+def _named(sql: str, names: dict[str, str]) -> str:
+    """The SQL with {curated}, {staging}, {raw} and {counts_table} filled in; any other braces (a
+    regular expression's {4}, say) are left as written."""
+    return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), sql)
 
 
 def _alerts(db, curated: str) -> list[tuple]:

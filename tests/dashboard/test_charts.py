@@ -62,6 +62,12 @@ def test_a_chart_that_cannot_be_drawn_is_named_with_the_reason(db, spec, message
     assert message in str(raised.value)
 
 
+def test_braces_other_than_the_dataset_names_stay_in_the_sql(db):
+    sql = r"SELECT reason, n FROM {curated}.returns_by_reason WHERE REGEXP_CONTAINS(reason, r'^[a-z]{4,}$')"
+    drawn = chart(db, {"title": "T", "kind": "bar", "sql": sql, "x": "reason", "y": "n"}, NAMES)
+    assert drawn.x == ["late", "damaged"]
+
+
 def test_an_optional_chart_over_a_table_not_there_yet_has_no_data_and_no_error(db):
     spec = {
         "title": "T",
