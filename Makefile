@@ -39,8 +39,11 @@ $(BROWSER_STAMP): $(STAMP)
 	else echo "chromium is not installed and this is not root: the dashboard's browser test will be skipped"; fi
 	touch $@
 
+# Parallel workers for the tests (pytest-xdist); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test: setup $(BROWSER_STAMP) lint  ## lint, then run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup  ## ruff: the code is formatted and passes the lint rules in pyproject.toml
 	$(BIN)/ruff check .

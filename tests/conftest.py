@@ -185,3 +185,22 @@ def demo_local_dir(local: Path, *args: str):
         else:
             os.environ["CLICKSTREAM_LOCAL_DIR"] = saved
         settings_module.get_settings.cache_clear()
+
+
+# `make test` runs the tests in parallel workers (pytest-xdist, --dist loadgroup). Each module's
+# tests stay together, so its module-scoped fixtures (a demo warehouse, a compiled copy) are made
+# once; the modules that start emulators all share one group, so that no two emulators race for
+# ports or cores.
+EMULATOR_MODULES = {
+    "tests.dos_alert.test_dos_alert_e2e",
+    "tests.provision.test_landing",
+    "tests.simulator.test_targets",
+    "tests.stack.test_lifecycle",
+    "tests.stack.test_subscription_sink",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("emulators" if module in EMULATOR_MODULES else module))

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import shutil
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,18 +38,34 @@ def _generate(protos: Path, target: Path) -> None:
         from grpc_tools import protoc
     except ImportError as error:
         raise OracleUnavailable("grpcio-tools is not installed: run `make setup`") from error
-    scratch = target.with_name(target.name + ".tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    files = [p.relative_to(protos).as_posix() for p in sorted(protos.rglob("*.proto"))]
-    well_known = Path(protoc.__file__).parent / "_proto"
-    status = protoc.main(
-        ["protoc", f"-I{protos}", f"-I{well_known}", f"--python_out={scratch}", f"--grpc_python_out={scratch}", *files]
-    )
-    if status != 0:
-        raise OracleUnavailable(f"protoc could not compile the ZetaSQL protos in {protos}")
-    shutil.rmtree(target, ignore_errors=True)
-    scratch.rename(target)
+    # A scratch directory of this process's own, renamed into place in one step: two processes
+    # generating at once (parallel test workers, two terminals) never see each other's half.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+    try:
+        files = [p.relative_to(protos).as_posix() for p in sorted(protos.rglob("*.proto"))]
+        well_known = Path(protoc.__file__).parent / "_proto"
+        status = protoc.main(
+            [
+                "protoc",
+                f"-I{protos}",
+                f"-I{well_known}",
+                f"--python_out={scratch}",
+                f"--grpc_python_out={scratch}",
+                *files,
+            ]
+        )
+        if status != 0:
+            raise OracleUnavailable(f"protoc could not compile the ZetaSQL protos in {protos}")
+        try:
+            scratch.rename(target)
+        except OSError:
+            if (target / "local_service_pb2_grpc.py").exists():
+                return  # another process put the same stubs there first
+            shutil.rmtree(target, ignore_errors=True)  # a half-written one from a run that was killed
+            scratch.rename(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def load(protos: Path, cache: Path) -> SimpleNamespace:

@@ -3,6 +3,7 @@
 import pytest
 
 from glue.dataform import CompilationError, compile_project
+from tests.conftest import copy_project
 
 
 def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, graph):
@@ -14,16 +15,15 @@ def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, g
     assert named == declared
 
 
-def test_compilation_errors_name_the_file(settings):
-    # The CLI wants a real node_modules beside the project, so the broken file goes into this one.
-    bad = settings.root / "definitions" / "zz_pytest_broken.sqlx"
-    bad.write_text('config { type: "table" }\nSELECT * FROM ${ref("no_such_table")}\n')
-    try:
-        with pytest.raises(CompilationError) as error:
-            compile_project(settings.root, settings.dataform_cli)
-    finally:
-        bad.unlink()
-    assert "definitions/zz_pytest_broken.sqlx" in str(error.value)
+def test_compilation_errors_name_the_file(settings, tmp_path):
+    # In a copy of the project: the project itself is compiled by other tests at the same time.
+    project = copy_project(settings, tmp_path)
+    (project / "definitions" / "zz_broken.sqlx").write_text(
+        'config { type: "table" }\nSELECT * FROM ${ref("no_such_table")}\n'
+    )
+    with pytest.raises(CompilationError) as error:
+        compile_project(project, settings.dataform_cli)
+    assert "definitions/zz_broken.sqlx" in str(error.value)
     assert "no_such_table" in str(error.value)
 
 
