@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from glue.dashboard.data import ChartError
 from glue.dashboard.publish import looker_studio_url, make_server, write_dashboard
 from glue.settings import get_settings
 
@@ -47,6 +46,9 @@ def dashboard(ctx, warehouse, out, serve, port, refresh):
     warehouse = warehouse or settings.warehouse
     if not warehouse.exists():
         raise click.ClickException(f"no warehouse at {warehouse}: run `make demo` or `clickstream local run` first")
+    # Imported here: the charts' queries need the runner, which `dashboard --help` does not.
+    from glue.dashboard.data import ChartError
+
     if serve:
         _serve(warehouse, port, refresh)
         return

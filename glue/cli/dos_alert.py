@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from glue.settings import get_settings
-from glue.stack import run_job
 
 RUNNERS = ("DirectRunner", "DataflowRunner")
 
@@ -84,6 +83,8 @@ def run(
         return
     # Owned as a process group: SIGTERM or Ctrl-C here stops the job, and `local down` can too.
     stack_file = settings.stack_file if runner == "DirectRunner" else None
+    from glue.stack import run_job  # the runner and emulator code: only when a job is started
+
     sys.exit(run_job(command, env, settings.root, stack_file))
 
 

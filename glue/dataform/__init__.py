@@ -3,7 +3,20 @@ dependencies and their SQL. The runner, the oracle, the cost model, the docs and
 all read the project through this package."""
 
 from glue.dataform.compiler import CliMissing, CompilationError, compile_project
-from glue.dataform.graph import Action, DataformTest, Graph
+from glue.dataform.graph import Action, DataformTest, Graph, did_you_mean
+from glue.dataform.sqlx_lines import Problem, locate, named_in_sqlx
 from glue.dataform.tokens import statement_tokens
 
-__all__ = ["Action", "CliMissing", "CompilationError", "DataformTest", "Graph", "compile_project", "statement_tokens"]
+__all__ = [
+    "Action",
+    "CliMissing",
+    "CompilationError",
+    "DataformTest",
+    "Graph",
+    "Problem",
+    "compile_project",
+    "did_you_mean",
+    "locate",
+    "named_in_sqlx",
+    "statement_tokens",
+]

@@ -179,6 +179,12 @@ class Graph:
 
 
 def did_you_mean(name: str, candidates: list[str]) -> str:
-    """ " (did you mean X?)" for the closest candidate, or "" when none is close."""
-    close = difflib.get_close_matches(name, candidates, n=1)
+    """ " (did you mean X?)" for the closest candidate, or "" when none is close. A qualified name
+    (dataset.table) is compared whole, then by its last part; `name` itself is never suggested."""
+    bare = name.rpartition(".")[2]
+    others = [c for c in candidates if c != name and c.rpartition(".")[2] != bare]
+    close = difflib.get_close_matches(name, others, n=1)
+    if not close:
+        by_last_part = {c.rpartition(".")[2]: c for c in others}
+        close = [by_last_part[m] for m in difflib.get_close_matches(bare, list(by_last_part), n=1)]
     return f" (did you mean {close[0]}?)" if close else ""

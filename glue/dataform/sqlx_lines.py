@@ -1,4 +1,5 @@
-"""Where a line of compiled SQL came from in its SQLX file.
+"""Where a line of compiled SQL came from in its SQLX file, and a problem shown there (`Problem`:
+file, line, column, the line and a caret), for the check, the runner and the analyst alike.
 
 Dataform drops the config and other blocks and expands `${...}`, so the compiled SQL's line
 numbers are not the file's. The compiled lines are aligned, in order, with the lines of the
@@ -12,7 +13,10 @@ several lines (an includes/ helper's SQL); a line with text of its own that matc
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+from glue.dataform.graph import Action
 
 _BLOCK = re.compile(r"^(config|js|pre_operations|post_operations)\s*\{", re.M)
 
@@ -138,3 +142,78 @@ def sqlx_line(root: Path, file: str, compiled: str, line: int, block: str = "bod
         return mapping[line]
     earlier = [n for n in mapping if n < line]
     return mapping[max(earlier)] if earlier else None
+
+
+@dataclass
+class Problem:
+    action: str
+    file: str
+    line: int | None  # in the SQLX file
+    column: int | None
+    message: str  # what is wrong, in the engine's own words (BigQuery's, or DuckDB's for the runner)
+    what: str  # the statement analyzed: query, incremental query, pre_operations, ...
+    text: str = ""  # the SQLX line
+
+    def format(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        where += f":{self.column}" if self.line and self.column else ""
+        out = f"{where}: {self.message} ({self.action}, {self.what})"
+        if self.line and self.text:
+            out += f"\n  {self.line:>4} | {self.text}"
+            if self.column:
+                out += "\n       | " + " " * (self.column - 1) + "^"
+        return out
+
+
+def _word_at(line: str, column: int) -> str:
+    match = re.match(r"[`'\"]?[\w.]+", line[column - 1 :]) if 0 < column <= len(line) else None
+    return match.group(0) if match else ""
+
+
+def _config_line(sqlx: str) -> int:
+    for first, _ in blocks(sqlx).get("config", []):
+        return max(1, first - 1)
+    return 1
+
+
+def locate(
+    root: Path, action: Action, message: str, what: str, compiled: str, line: int | None, column: int | None, block: str
+) -> Problem:
+    """The problem at compiled SQL (line, column), moved to the SQLX line it came from. A
+    statement Dataform generates (an inline assertion) or a fault in what it writes around
+    the query points at the config block."""
+    path = root / action.file
+    sqlx = path.read_text(encoding="utf-8") if action.file.endswith(".sqlx") and path.exists() else ""
+    if not sqlx:
+        return Problem(action.name, action.file, line, column, message, what)
+    lines = sqlx.split("\n")
+    generated = action.kind == "assertion" and action.parent is not None
+    if generated or line is None:
+        number = _config_line(sqlx)
+        return Problem(action.name, action.file, number, None, message, what, lines[number - 1])
+    number = sqlx_line(root, action.file, compiled, line, block)
+    if number is None:
+        return Problem(action.name, action.file, None, None, f"{message} (line {line} of the compiled SQL)", what)
+    text = lines[number - 1]
+    sqlx_column = None
+    if column:
+        word = _word_at(compiled.split("\n")[line - 1], column)
+        found = text.find(word) if word else -1
+        sqlx_column = found + 1 if found >= 0 else None
+    return Problem(action.name, action.file, number, sqlx_column, message, what, text)
+
+
+def named_in_sqlx(root: Path, action: Action, name: str, message: str) -> Problem | None:
+    """The problem at the first line of the action's SQLX, outside its config block, that holds
+    `name` as a word: where an engine that gives no position (DuckDB's binder) met it."""
+    path = root / action.file
+    if not action.file.endswith(".sqlx") or not path.exists():
+        return None
+    sqlx = path.read_text(encoding="utf-8")
+    config = {n for first, last in blocks(sqlx).get("config", []) for n in range(first - 1, last + 2)}
+    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    for number, text in enumerate(sqlx.split("\n"), start=1):
+        found = word.search(text) if number not in config else None
+        if found:
+            return Problem(action.name, action.file, number, found.start() + 1, message, "query", text)
+    return None

@@ -7,10 +7,10 @@
 - `OracleEngine` (glue/oracle/engine.py): the graph's actions run on the reference evaluator.
 """
 
+from glue.dataform import Problem
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.check import CheckReport, check_graph
 from glue.oracle.client import Oracle, OracleError
-from glue.oracle.problems import Problem
 from glue.oracle.protos import OracleUnavailable
 from glue.oracle.server import ZetaSQL
 

@@ -26,12 +26,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue.dataform import Action, Graph
+from glue.dataform import Action, Graph, Problem, locate
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
 from glue.oracle.implicit_aliases import implicit_aliases
-from glue.oracle.problems import Problem, locate, stray_description, with_suggestion
+from glue.oracle.problems import stray_description, with_suggestion
 from glue.oracle.sources import source_tables
 from glue.settings import Settings
 

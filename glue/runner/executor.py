@@ -42,7 +42,7 @@ from typing import Callable
 
 import duckdb
 
-from glue.dataform import Action
+from glue.dataform import Action, locate, named_in_sqlx
 from glue.landing import landing_read_error
 from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
@@ -252,8 +252,6 @@ class Executor:
             catalog.close()
         name = missing_name(str(error))
         if self.root is not None and name:
-            from glue.oracle.problems import named_in_sqlx
-
             problem = named_in_sqlx(self.root, action, name, message)
             if problem is not None:
                 return problem.format()
@@ -264,8 +262,6 @@ class Executor:
         it has a place in the compiled SQL; else as it is."""
         if self.root is None or error.line is None or not error.sql:
             return str(error)
-        from glue.oracle.problems import locate
-
         blocks = {
             "pre_operations": [*action.pre_ops, *action.incremental_pre_ops],
             "post_operations": [*action.post_ops, *action.incremental_post_ops],

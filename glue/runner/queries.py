@@ -3,12 +3,12 @@ models are, with errors that name what is wrong and what was probably meant."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
 import duckdb
 
+from glue.dataform import did_you_mean
 from glue.runner.translate import Translator, UntranslatableSQL
 from glue.runner.warehouse import relations
 
@@ -46,7 +46,7 @@ def table_query(connection, name: str, default_dataset: str, where: str | None =
     dataset = dataset or default_dataset
     known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
     if f"{dataset}.{table}" not in known:
-        raise QueryError(f"no table or view {dataset}.{table} in the warehouse{_did_you_mean(name, known)}")
+        raise QueryError(f"no table or view {dataset}.{table} in the warehouse{did_you_mean(name, known)}")
     condition = f" WHERE {where}" if where else ""
     return f"SELECT * FROM `{dataset}.{table}`{condition} LIMIT {int(limit)}"
 
@@ -62,22 +62,13 @@ def explained(connection, message: str, names_in_sql: tuple[str, ...] = ()) -> s
         names = (
             re.findall(r'"([^"]+)"', candidates.group(1)) if candidates else [*names_in_sql, *_all_columns(connection)]
         )
-        return f"{first}{_did_you_mean(missing.group(1), names)}"
+        return f"{first}{did_you_mean(missing.group(1), names)}"
     table = re.search(r"Table with name (\S+) does not exist", message)
     if table:
         known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
         # The query's own names first: a common table expression is not in the catalog.
-        return f"{first}{_did_you_mean(table.group(1), [*names_in_sql, *known])}"
+        return f"{first}{did_you_mean(table.group(1), [*names_in_sql, *known])}"
     return first
-
-
-def _did_you_mean(name: str, candidates: list[str]) -> str:
-    candidates = [c for c in candidates if c != name and c.rpartition(".")[2] != name.rpartition(".")[2]]
-    bare = {c.rpartition(".")[2]: c for c in candidates}
-    close = difflib.get_close_matches(name, candidates, n=1) or [
-        bare[m] for m in difflib.get_close_matches(name.rpartition(".")[2], list(bare), n=1)
-    ]
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def missing_name(message: str) -> str | None:
