@@ -30,12 +30,17 @@ class Relation:
     columns: list[tuple[str, str, str]]  # name, type, description
 
 
+def _shown(action: Action) -> bool:
+    """Tables, views, and what an operations action with hasOutput makes (a table or a model)."""
+    return action.kind in RELATION_KINDS or (action.kind == "operations" and action.has_output)
+
+
 def relations(graph: Graph, schemas: dict[str, list[tuple[str, str]]]) -> list[Relation]:
     """Tables and views with their columns' types, as BigQuery's analyzer gave them (`schemas`:
-    CheckReport.schemas)."""
-    actions = [a for a in graph.actions.values() if a.kind in RELATION_KINDS and a.runnable]
+    CheckReport.schemas); a BigQuery ML model, which has no columns, with none."""
+    actions = [a for a in graph.actions.values() if _shown(a) and a.runnable]
     return [
-        Relation(action, [(name, kind, action.columns.get(name, "")) for name, kind in schemas[action.name]])
+        Relation(action, [(name, kind, action.columns.get(name, "")) for name, kind in schemas.get(action.name, [])])
         for action in sorted(actions, key=lambda a: (a.schema, a.table))
     ]
 
@@ -48,6 +53,9 @@ def data_dictionary(found: list[Relation]) -> str:
             action = relation.action
             out.append(f"\n### `{action.name}`\n\n{action.description or '_No description._'}\n\n")
             facts = [f"{action.kind}, from `{action.file}`"]
+            if not relation.columns:
+                out.append(f"{facts[0]}: a BigQuery ML model, used through ML.PREDICT and ML.EVALUATE.\n")
+                continue
             if action.protected:
                 facts.append("protected: a full refresh never rebuilds it")
             if action.unique_key:
@@ -98,7 +106,7 @@ def _refers_to(child: Relation, parent: Relation) -> bool:
 
 
 def lineage(graph: Graph) -> str:
-    shown = {n: a for n, a in graph.actions.items() if a.kind in (*RELATION_KINDS, "declaration")}
+    shown = {n: a for n, a in graph.actions.items() if _shown(a) or a.kind == "declaration"}
     lines = [
         HEADER,
         "# Lineage\n\nFrom the raw sources to the marts, as the compiled graph wires them "

@@ -29,6 +29,41 @@ MARTS = {
 }
 
 
+def train_and_show_model(settings, day) -> bool:
+    """The ml workflow on the day's visits: the morning and afternoon train the purchase-propensity
+    model and its baseline, the evening (from 18:00, the ml_split_cutoff var) evaluates them."""
+    from glue.runner import RunOptions, print_result, run_workflow
+
+    cutoff = f"{day:%Y-%m-%d}T18:00:00"
+    click.secho(f"\ntraining the purchase-propensity model (tag ml): visits from {cutoff} evaluate it", bold=True)
+    options = RunOptions(tags=(settings.ml["tag"],), variables={"ml_split_cutoff": cutoff})
+    report, _, _ = run_workflow(settings, options)
+    if not report.ok:
+        for result in report.failed():
+            print_result(result)
+        return False
+    connection = connect(settings.warehouse, read_only=True)
+    try:
+        trainings = connection.execute(
+            f"SELECT model, model_type, training_visits, evaluation_visits, roc_auc, log_loss "
+            f'FROM "{settings.ml_dataset}".model_trainings ORDER BY trained_at DESC, model'
+        ).fetchall()
+        scored = connection.execute(
+            f'SELECT COUNT(*) FROM "{settings.ml_dataset}".purchase_propensity_scores'
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    for model, kind, trained, evaluated, auc, loss in trainings[:2]:
+        click.echo(
+            f"{model} ({kind}): ROC AUC {auc:.3f}, log loss {loss:.3f} on {evaluated:,} evaluation visits "
+            f"(trained on {trained:,})"
+        )
+    click.echo(
+        f"scored {scored:,} visits; the model is exported to {settings.model_dir()}: `clickstream ml serve` serves it"
+    )
+    return True
+
+
 def show_results(settings) -> bool:
     """Print the marts, the busiest minute, the first rejection reasons and the reconciliation;
     write the dashboard. Whether the reconciliation balances."""

@@ -96,6 +96,28 @@ class Settings:
     def assertion_dataset(self) -> str:
         return self.workflow["defaultAssertionDataset"]
 
+    # --- machine learning
+    @property
+    def ml(self) -> dict:
+        return self.infra["ml"]
+
+    @property
+    def ml_dataset(self) -> str:
+        return self.workflow["vars"]["ml_dataset"]
+
+    @property
+    def separate_tags(self) -> tuple[str, ...]:
+        """Tags whose actions a run that names nothing leaves out: they have a workflow of their own."""
+        return (self.ml["tag"],)
+
+    def model_bucket_for(self, project: str) -> str:
+        """The bucket EXPORT MODEL writes to (the ml_model_bucket var, as includes/retraining.js reads it)."""
+        return self.workflow["vars"]["ml_model_bucket"].replace("{project}", project)
+
+    def model_dir(self) -> Path:
+        """Where a local run's EXPORT MODEL writes the served model: the local bucket of project "local"."""
+        return self.landing_dir / self.model_bucket_for("local") / self.ml["model"]
+
     # --- the local stack
     @property
     def warehouse(self) -> Path:

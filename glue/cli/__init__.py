@@ -23,6 +23,7 @@ COMMANDS = {
     "alerts": "glue.cli.alerts:alerts",
     "dataform": "glue.cli.dataform:dataform",
     "governance": "glue.cli.governance:governance",
+    "ml": "glue.cli.ml:ml",
 }
 
 

@@ -10,7 +10,7 @@ import click
 
 from glue import stack
 from glue.cli.options import Timestamp
-from glue.demo_day import announce_and_show, show_results, simulate_through_the_stack
+from glue.demo_day import announce_and_show, show_results, simulate_through_the_stack, train_and_show_model
 from glue.runner import RunOptions, print_result, run_workflow
 from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
@@ -68,7 +68,8 @@ def demo(day, visits_per_minute, malformed_rate, duplicate_rate, seed, keep, str
     balanced = show_results(settings)
     if streaming:
         announce_and_show(settings)
-    if not balanced:
+    model_ok = train_and_show_model(settings, start)
+    if not balanced or not model_ok:
         sys.exit(1)
 
 

@@ -130,7 +130,7 @@ def run(
     try:
         expand_inputs(inputs)  # a missing input or an unknown action fails here, before the check
         graph = compile_graph(settings, options.variables)
-        graph.select(list(actions), list(tags))
+        graph.select(list(actions), list(tags), apart=settings.separate_tags)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
         _fail(error)
     compile_seconds = time.perf_counter() - started

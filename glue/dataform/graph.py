@@ -159,10 +159,13 @@ class Graph:
                 stack.extend(self.actions[name].dependencies)
         return seen
 
-    def select(self, actions: list[str] = (), tags: list[str] = (), include_dependencies: bool = True) -> list[Action]:
-        """What a run with these selectors executes, in order; everything when nothing is named."""
+    def select(
+        self, actions: list[str] = (), tags: list[str] = (), include_dependencies: bool = True, apart: tuple = ()
+    ) -> list[Action]:
+        """What a run with these selectors executes, in order; when nothing is named, everything
+        but the actions with a tag in `apart` (those that run in a workflow of their own)."""
         if not actions and not tags:
-            chosen = set(self.actions)
+            chosen = {name for name, a in self.actions.items() if not set(a.tags) & set(apart)}
         else:
             chosen = {self.find(name).name for name in actions}
             known_tags = sorted({tag for a in self.actions.values() for tag in a.tags})

@@ -54,13 +54,21 @@ def governance_resources(
             f"projects/{project}/datasets/{settings.curated_dataset}",
             "BIGQUERY_DATASET",
         ),
+        # The machine-learning dataset is shared as the curated one is: features, scores, trainings.
+        gov.Asset(
+            clients.dataplex,
+            curated_zone.name,
+            "ml-dataset",
+            f"projects/{project}/datasets/{settings.ml_dataset}",
+            "BIGQUERY_DATASET",
+        ),
         gov.ZoneReaders(clients.dataplex, curated_zone.name, _members(config["curated_readers"], project)),
         gov.ZoneReaders(clients.dataplex, raw_zone.name, _members(config["raw_readers"], project)),
         aspect_type,
     ]
     key = f"{project}.global.{config['aspect_type']}"
     for action in sorted(graph.actions.values(), key=lambda a: a.table):
-        if action.schema != settings.curated_dataset or action.kind not in CURATED_KINDS:
+        if action.schema not in (settings.curated_dataset, settings.ml_dataset) or not _shared_table(action):
             continue
         entry = (
             f"projects/{project}/locations/{bq_location}/entryGroups/@bigquery/entries/"
@@ -76,6 +84,12 @@ def governance_resources(
             )
         )
     return resources
+
+
+def _shared_table(action) -> bool:
+    """A table or view the curated zone documents; an operations action's only when it outputs a
+    table with described columns (a model has none)."""
+    return action.kind in CURATED_KINDS or (action.kind == "operations" and action.has_output and bool(action.columns))
 
 
 def _members(members: list[str], project: str) -> list[str]:

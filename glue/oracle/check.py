@@ -26,11 +26,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue.dataform import Action, Graph, Problem, locate
+from glue.dataform import Action, Graph, If, Problem, ScriptError, blocks, locate
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
 from glue.oracle.implicit_aliases import implicit_aliases
+from glue.oracle.ml_check import Models, UnknownModel
 from glue.oracle.problems import stray_description, with_suggestion
 from glue.oracle.sources import source_tables
 from glue.settings import Settings
@@ -70,6 +71,7 @@ class Checker:
         self.catalog = Catalog(dict(sources))
         self.report = CheckReport()
         self._types: dict[str, str] = {}  # a DECLAREd type as written -> BigQuery's name of it
+        self.models = Models()  # what CREATE MODEL made, for the BigQuery ML calls after it
 
     # ------------------------------------------------------------------ the graph
     def check(self, graph: Graph) -> CheckReport:
@@ -107,7 +109,7 @@ class Checker:
                 constants = self._script(action, script, constants, "body")
             return
         if action.kind in ("view", "assertion"):
-            columns = self._analyze(action, statements.create_view(action, action.query), {}, "query")
+            columns = self._analyze(action, lambda q: statements.create_view(action, q), action.query, {}, "query")
             self._record(action, columns)
             return
         self._table(action)
@@ -116,16 +118,17 @@ class Checker:
 
     def _table(self, action: Action) -> None:
         constants = self._scripts(action, action.pre_ops, {}, "pre_operations")
-        columns = self._analyze(action, statements.create_table(action, action.query), constants, "query")
+        wrap = lambda query: statements.create_table(action, query)  # noqa: E731
+        columns = self._analyze(action, wrap, action.query, constants, "query")
         self._record(action, columns)
         self._scripts(action, action.post_ops, constants, "post_operations")
 
     def _incremental(self, action: Action) -> None:
         constants = self._scripts(action, action.incremental_pre_ops, {}, "pre_operations")
         columns = [name for name, _ in self.report.schemas[action.name]]
-        query = action.incremental_query or action.query
         write = statements.merge if action.unique_key else statements.insert
-        self._analyze(action, write(action, query, columns), constants, "incremental query")
+        wrap = lambda query: write(action, query, columns)  # noqa: E731
+        self._analyze(action, wrap, action.incremental_query or action.query, constants, "incremental query")
         self._scripts(action, action.incremental_post_ops, constants, "post_operations")
 
     def _record(self, action: Action, columns: list[tuple[str, str]]) -> None:
@@ -138,9 +141,12 @@ class Checker:
 
     # ------------------------------------------------------------------ statements
     def _analyze(
-        self, action: Action, wrapped: statements.Wrapped, constants: dict[str, Constant], what: str
+        self, action: Action, wrap, query: str, constants: dict[str, Constant], what: str
     ) -> list[tuple[str, str]]:
+        """The statement `wrap` writes around the query, analyzed with its BigQuery ML calls stood
+        in for; a problem is placed in the query as written (the stand-ins keep its lines)."""
         self.report.statements += 1
+        wrapped = wrap(self._ml(action, query))
         try:
             return self.oracle.analyze(wrapped.sql, self.catalog.with_constants(constants))
         except OracleError as error:
@@ -151,7 +157,7 @@ class Checker:
                 what += ", in the statement Dataform writes around it (see the config block)"
             elif line == 1 and column is not None:
                 column -= wrapped.head_columns
-            self._fail(action, error.message, what, line, column, query=wrapped.sql)
+            self._fail(action, error.message, what, line, column, query=wrap(query).sql)
 
     def _scripts(
         self, action: Action, scripts_: list[str], constants: dict[str, Constant], block: str
@@ -162,10 +168,30 @@ class Checker:
 
     def _script(self, action: Action, script: str, constants: dict[str, Constant], block: str) -> dict[str, Constant]:
         constants = dict(constants)
-        for statement in scripts.split(script):
-            declared = scripts.declare(statement)
+        try:
+            nodes = blocks(script)
+        except ScriptError as error:
+            self._fail(action, str(error), block)
+        self._nodes(action, script, nodes, constants, block)
+        return constants
+
+    def _nodes(self, action: Action, script: str, nodes: list, constants: dict[str, Constant], block: str) -> None:
+        """The statements of a script, and of each branch of its IF blocks, with each condition."""
+        for node in nodes:
+            if isinstance(node, If):
+                for branch in node.branches:
+                    if branch.condition is not None:
+                        where = (branch.condition.start, branch.condition.end)
+                        [(_, kind)] = self._analyze_script(action, script, *where, "", constants, block, condition=True)
+                        if kind != "BOOL":
+                            message = f"an IF condition is a BOOL; this one is {kind}"
+                            self._fail(action, message, block, query=script, block=block, offset=where[0])
+                    self._nodes(action, script, branch.body, constants, block)
+                continue
+            declared = scripts.declare(node)
             if declared is None:
-                self._analyze_script(action, script, statement.start, statement.end, "", constants, block)
+                columns = self._analyze_script(action, script, node.start, node.end, "", constants, block)
+                self._created(action, script, node, columns, constants)
                 continue
             if declared.default_start is None:
                 kind = declared.type
@@ -180,13 +206,27 @@ class Checker:
                     "SELECT ",
                     constants,
                     block,
-                    prefix_at=statement.start,
+                    prefix_at=node.start,
                 )
-                kind = self._declared_type(action, script, statement, declared, columns[0][1], block)
+                kind = self._declared_type(action, script, node, declared, columns[0][1], block)
             if kind is None:
                 self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default", block)
             constants.update({name: Constant(kind) for name in declared.names})
-        return constants
+
+    def _created(self, action: Action, script: str, node, columns, constants: dict[str, Constant]) -> None:
+        """What an operations statement made: a model, or the table of an action with hasOutput."""
+        self.models.created(node.text, columns)
+        if action.kind == "operations" and action.has_output and node.text.lstrip()[:6].upper() == "CREATE":
+            text = scripts.blanked(script, node.start, node.end)
+            defined = self.oracle.defined_columns(text, self.catalog.with_constants(constants))
+            if defined:
+                self._record(action, defined)
+
+    def _ml(self, action: Action, query: str) -> str:
+        try:
+            return self.models.stand_ins(query)
+        except UnknownModel as error:
+            self._fail(action, str(error), "query", query=query, offset=error.offset)
 
     def _declared_type(self, action, script, statement, declared, default_type: str, block: str) -> str:
         if declared.type is None:
@@ -210,14 +250,21 @@ class Checker:
         return wanted
 
     def _analyze_script(
-        self, action, script, start, end, prefix, constants, block, prefix_at: int | None = None
+        self, action, script, start, end, prefix, constants, block, prefix_at: int | None = None, condition=False
     ) -> list[tuple[str, str]]:
+        """One statement of the script, analyzed where it stands; an IF's condition as a SELECT
+        on a line of its own above the script (its errors are placed one line up)."""
         self.report.statements += 1
         text = scripts.blanked(script, start, end, prefix, prefix_at)
         try:
-            return self.oracle.analyze(text, self.catalog.with_constants(constants))
+            text = text[:start] + self.models.stand_ins(text[start:end]) + text[end:]
+        except UnknownModel as error:
+            self._fail(action, str(error), block, query=script, block=block, offset=start + error.offset)
+        try:
+            return self.oracle.analyze("SELECT\n" + text if condition else text, self.catalog.with_constants(constants))
         except OracleError as error:
-            self._fail(action, error.message, block, error.line, error.column, query=script, block=block)
+            line = error.line - 1 if condition and error.line else error.line
+            self._fail(action, error.message, block, line, error.column, query=script, block=block)
 
     def _fail(
         self,

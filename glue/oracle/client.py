@@ -59,6 +59,21 @@ def _output_columns(resolved, pb) -> list[tuple[str, str]]:
     return [(c.name, types.to_name(c.column.type, pb)) for c in node.output_column_list]
 
 
+def _defined_columns(resolved, pb) -> list[tuple[str, str]]:
+    """[(name, type)] of a resolved CREATE TABLE's column list; [] for other statements."""
+    node = resolved
+    while node.DESCRIPTOR.name.startswith("AnyResolved"):
+        kind = node.WhichOneof("node")
+        if kind is None:
+            return []
+        node = getattr(node, kind)
+    while "column_definition_list" not in node.DESCRIPTOR.fields_by_name:
+        if "parent" not in node.DESCRIPTOR.fields_by_name:
+            return []
+        node = node.parent
+    return [(c.name, types.to_name(c.type, pb)) for c in node.column_definition_list]
+
+
 class Oracle:
     def __init__(self, server: ZetaSQL):
         self.server, self.pb = server, server.pb
@@ -75,6 +90,10 @@ class Oracle:
         except grpc.RpcError as error:
             raise _error(error) from None
         return _output_columns(response.resolved_statement, self.pb)
+
+    def defined_columns(self, sql: str, catalog: catalogs.Catalog) -> list[tuple[str, str]]:
+        """The columns a CREATE TABLE statement lists, as BigQuery types ([] for other statements)."""
+        return _defined_columns(self.resolve(sql, catalog), self.pb)
 
     def resolve(self, sql: str, catalog: catalogs.Catalog):
         """The resolved statement itself (a ZetaSQL AnyResolvedStatementProto), with each node's place

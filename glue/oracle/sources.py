@@ -14,9 +14,14 @@ from glue.settings import Settings
 
 
 def source_tables(settings: Settings) -> dict[str, Table]:
-    """{"dataset.table": Table} of every table provisioning creates that the workflow reads."""
+    """{"dataset.table": Table} of every table the graph declares: those provisioning creates that
+    the workflow reads, and the predictions `clickstream ml serve` writes."""
+    from glue.ml.serving.predictions import COLUMNS
+
     names = settings.raw
-    return raw_tables(settings.raw_dataset, names["pubsub_table"], names["gcs_table"], names["gcs_objects_table"])
+    tables = raw_tables(settings.raw_dataset, names["pubsub_table"], names["gcs_table"], names["gcs_objects_table"])
+    predictions = f"{settings.ml_dataset}.{settings.ml['serve']['predictions_table']}"
+    return {**tables, predictions: Table(list(COLUMNS))}
 
 
 def raw_tables(dataset: str, pubsub: str, gcs: str, gcs_objects: str) -> dict[str, Table]:

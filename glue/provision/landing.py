@@ -61,6 +61,9 @@ def landing_resources(
                 settings.infra["landing"].get("delete_after_days"),
             )
         )
+        # Where EXPORT MODEL writes the purchase-propensity model (the ml_model_bucket var), kept:
+        # the served model must not expire.
+        resources.append(Bucket(clients.storage, settings.model_bucket_for(project), region, "STANDARD", LABELS))
     if clients.bigquery is not None:
         resources += bigquery_resources(settings, project, region, clients.bigquery)
     if clients.bigquery is not None and clients.connections is not None:
@@ -135,6 +138,7 @@ def pubsub_resources(settings: Settings, project: str, clients: Clients) -> list
         ps.Subscription(subscriber, project, names["dead_letter_subscription"], dead_letter, LABELS),
         ps.Topic(publisher, project, names["processed_topic"], LABELS),
         ps.Subscription(subscriber, project, names["processed_subscription"], processed, LABELS),
+        ps.Subscription(subscriber, project, names["ml_subscription"], processed, LABELS),
         ps.Subscription(subscriber, project, names["dos_alert_subscription"], topic, LABELS),
         ps.Topic(publisher, project, names["alerts_topic"], LABELS),
         ps.Subscription(subscriber, project, names["alerts_subscription"], alerts, LABELS),

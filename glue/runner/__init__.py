@@ -7,6 +7,7 @@ module is the runner's public API: code outside the package imports from here on
 (tests/test_layout.py checks it).
 """
 
+from glue.runner.bigquery_ml import BigQueryML
 from glue.runner.executor import Executor
 from glue.runner.harness import Harness, assert_rows
 from glue.runner.queries import QueryError, QueryResult, run_query, table_query
@@ -38,6 +39,7 @@ __all__ = [
     "PUBSUB_COLUMNS",
     "ActionFailed",
     "ActionResult",
+    "BigQueryML",
     "Executor",
     "Harness",
     "QueryError",

@@ -44,10 +44,12 @@ import duckdb
 
 from glue.dataform import Action, locate, named_in_sqlx
 from glue.landing import landing_read_error
+from glue.runner.bigquery_ml import BigQueryML, mentions_ml
 from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
 from glue.runner.queries import explained, missing_name
 from glue.runner.results import ActionFailed, ActionResult, RunReport
+from glue.runner.script_runner import run_script
 from glue.runner.translate import TranslationCache, Translator, UntranslatableSQL
 from glue.runner.translate.bigquery.dates import CLOCK
 from glue.runner.translate.errors import missing_function
@@ -71,6 +73,7 @@ class Executor:
         clock: datetime | None = None,
         observer: Callable[..., None] | None = None,
         root: Path | None = None,
+        buckets: Path | None = None,
     ):
         self._root = connection
         self._database = connection.execute("SELECT current_database()").fetchone()[0]
@@ -92,6 +95,7 @@ class Executor:
         # transaction: the BigQuery cost model (glue/cost) prices the statements there.
         self.observer = observer
         self.root = root  # the Dataform project's: where an error in compiled SQL is placed in its SQLX
+        self.buckets = buckets  # the local Cloud Storage: where EXPORT MODEL writes gs://bucket/path
         self._sessions: list[duckdb.DuckDBPyConnection] = []
         self._run_started = time.perf_counter()
 
@@ -282,19 +286,27 @@ class Executor:
         if action.kind == "incremental":
             return self._incremental(action, translator)
         if action.kind == "assertion":
-            body = translator.query(action.query)
+            body = self._query(action, action.query, translator)
             self._create_view(action, body)  # Dataform also makes an assertion a view
             return assertion_result(self.connection, action, body, self.sample_rows)
         if action.kind == "operations":
             self._known.forget()
-            self._statements(action.queries, translator)
+            self._statements(action, action.queries, translator)
             return ActionResult(action, "ok", mode="operations")
         raise ActionFailed(f"{action.file}: unknown action type {action.kind!r}")
 
-    def _statements(self, scripts: list[str], translator: Translator) -> None:
+    def _statements(self, action: Action, scripts: list[str], translator: Translator) -> None:
         for script in scripts:
-            for statement in translator.script(script).statements:
-                self.connection.execute(statement)
+            run_script(self.connection, translator, script, self._ml(action, translator))
+
+    def _query(self, action: Action, sql: str, translator: Translator) -> str:
+        """The model's SELECT as DuckDB SQL, its BigQuery ML calls turned into tables first."""
+        if mentions_ml(sql):
+            sql = self._ml(action, translator).rewrite(sql)
+        return translator.query(sql)
+
+    def _ml(self, action: Action, translator: Translator) -> BigQueryML:
+        return BigQueryML(self.connection, translator, action.file or action.name, self.buckets)
 
     # ------------------------------------------------------------------ catalog
     def _kind(self, action: Action) -> str | None:
@@ -314,7 +326,7 @@ class Executor:
         return self.connection.execute(f"SELECT COUNT(*) FROM {quoted(action)}").fetchone()[0]
 
     def _view(self, action: Action, translator: Translator) -> ActionResult:
-        self._create_view(action, translator.query(action.query))
+        self._create_view(action, self._query(action, action.query, translator))
         return ActionResult(action, "ok", mode="view")
 
     def _create_view(self, action: Action, body: str) -> None:
@@ -334,14 +346,14 @@ class Executor:
         self._known.view_made((action.schema, action.table), version)
 
     def _table(self, action: Action, translator: Translator) -> ActionResult:
-        self._statements(action.pre_ops, translator)
-        body = translator.query(action.query)
+        self._statements(action, action.pre_ops, translator)
+        body = self._query(action, action.query, translator)
         existed = self._kind(action) is not None
         self._drop_if_kind_differs(action, "table")
         zstd = {column for table, column in self.zstd_columns if table == action.table}
         rows = create_table(self.connection, action, body, zstd)
         self._columns_as_bigquery_writes_them(action, quoted(action))
-        self._statements(action.post_ops, translator)
+        self._statements(action, action.post_ops, translator)
         if action.post_ops:  # they may have changed the rows
             rows = self._count(action)
         return ActionResult(action, "ok", rows=rows, changed=rows, mode="replaced" if existed else "created")
@@ -351,8 +363,10 @@ class Executor:
             return self._table(action, translator)
         connection = self.connection
         try:
-            self._statements(action.incremental_pre_ops, translator)
-            body = translator.query(action.incremental_query or action.query)  # after the pre-ops' DECLAREs
+            self._statements(action, action.incremental_pre_ops, translator)
+            body = self._query(
+                action, action.incremental_query or action.query, translator
+            )  # after the pre-ops' DECLAREs
             new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE {NEW_ROWS} AS {body}").fetchone()[0]
         except duckdb.BinderException as error:
             # A misspelt name, or a table that predates a change to the model's columns, which
@@ -364,7 +378,7 @@ class Executor:
         merge_new_rows(connection, action, new_rows, self._partition_filter(action, translator), self.sample_rows)
         connection.execute(f"DROP TABLE {NEW_ROWS}")
         mode = "merged" if action.unique_key else "appended"
-        self._statements(action.incremental_post_ops, translator)
+        self._statements(action, action.incremental_post_ops, translator)
         return ActionResult(action, "ok", rows=self._count(action), changed=new_rows, mode=mode)
 
     def _columns_as_bigquery_writes_them(self, action: Action, relation: str) -> None:

@@ -71,10 +71,13 @@ def at_time(action: Action, now: datetime) -> Action:
 
 
 class Harness:
-    def __init__(self, graph: Graph, oracle=None, raw_dataset: str = "clickstream_raw", strict: bool = True):
+    def __init__(
+        self, graph: Graph, oracle=None, raw_dataset: str = "clickstream_raw", strict: bool = True, buckets=None
+    ):
         """With `oracle`, every run is compared with BigQuery's evaluator: a difference fails the
-        run when `strict`, and is kept in `differences` either way."""
-        self.graph, self.raw, self.strict = graph, raw_dataset, strict
+        run when `strict`, and is kept in `differences` either way. `buckets` is where EXPORT
+        MODEL writes (BigQuery ML has no counterpart in the evaluator: run its models without one)."""
+        self.graph, self.raw, self.strict, self.buckets = graph, raw_dataset, strict, buckets
         self.differences: list = []
         self.connection = connect(":memory:")
         ensure_schema(self.connection, raw_dataset)
@@ -188,12 +191,18 @@ class Harness:
 
     # ------------------------------------------------------------------ running
     def run(self, *names: str, full_refresh: bool = False, with_assertions: bool = False) -> RunReport:
-        """Run the named actions and everything upstream of them (assertions only when asked)."""
-        actions = self.graph.select(list(names), [], include_dependencies=True)
+        """Run the named actions and everything upstream of them (assertions only when asked); with
+        no names, what a local run that names nothing runs."""
+        from glue.settings import get_settings
+
+        actions = self.graph.select(list(names), [], include_dependencies=True, apart=get_settings().separate_tags)
         if not with_assertions:
             actions = [a for a in actions if a.kind != "assertion"]
         self._clock = max(self._clock + timedelta(seconds=1), datetime.now(timezone.utc).replace(microsecond=0))
-        report = Executor(self.connection, full_refresh, translations=_TRANSLATIONS, clock=self._clock).run(actions)
+        executor = Executor(
+            self.connection, full_refresh, translations=_TRANSLATIONS, clock=self._clock, buckets=self.buckets
+        )
+        report = executor.run(actions)
         if self.engine is not None:
             from glue.oracle.differential import compare_run
 
@@ -208,6 +217,10 @@ class Harness:
         if not report.ok and not with_assertions:
             raise AssertionError("\n".join(r.message for r in report.failed()))
         return report
+
+    def advance(self, delta: timedelta) -> None:
+        """Moves the runs' clock on: the next run's CURRENT_TIMESTAMP() is at least `delta` later."""
+        self._clock += delta
 
     # ------------------------------------------------------------------ outputs
     def rows(self, name: str, columns: str = "*", where: str = "TRUE") -> list[dict]:

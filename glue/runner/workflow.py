@@ -70,7 +70,9 @@ def run_workflow(
     times = ActionTimes(settings.action_times, "full_refresh" if options.full_refresh else "incremental")
     try:
         prepare_sources(connection, settings)
-        selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
+        selected = graph.select(
+            list(options.actions), list(options.tags), options.include_dependencies, apart=settings.separate_tags
+        )
         executor = Executor(
             connection,
             options.full_refresh,
@@ -83,6 +85,7 @@ def run_workflow(
             observer=observer,
             clock=options.clock,
             root=settings.root,
+            buckets=settings.landing_dir,
         )
         report = executor.run(selected)
     finally:
@@ -100,7 +103,9 @@ def plan_workflow(
     Lands nothing and writes nothing."""
     inputs = expand_inputs(options.inputs) if options.inputs else []
     graph = graph or compile_graph(settings, options.variables)
-    selected = graph.select(list(options.actions), list(options.tags), options.include_dependencies)
+    selected = graph.select(
+        list(options.actions), list(options.tags), options.include_dependencies, apart=settings.separate_tags
+    )
     existing = existing_relations(options.warehouse or settings.warehouse)
     return [
         (action, planned_step(action, existing.get((action.schema, action.table)), options.full_refresh))

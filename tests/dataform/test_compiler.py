@@ -12,6 +12,8 @@ def test_the_raw_tables_provisioning_names_are_the_workflows_sources(settings, g
     named = {
         f"{settings.raw_dataset}.{settings.raw[key]}" for key in ("pubsub_table", "gcs_table", "gcs_objects_table")
     }
+    # And the table `clickstream ml serve` writes its predictions to.
+    named.add(f"{settings.ml_dataset}.{settings.ml['serve']['predictions_table']}")
     assert named == declared
 
 
@@ -30,7 +32,12 @@ def test_compilation_errors_name_the_file(settings, tmp_path):
 def test_every_model_parses_as_bigquery_sql(graph):
     import sqlglot
 
+    from glue.ml.sql import calls
+
     for action in graph.actions.values():
         for sql in [action.query, action.incremental_query, *action.pre_ops, *action.incremental_pre_ops]:
+            # As the runner gives it to sqlglot: each BigQuery ML call replaced by the table of its rows.
+            for call in reversed(calls(sql)):
+                sql = sql[: call.start] + "ml_rows" + sql[call.end :]
             if sql:
                 sqlglot.parse(sql, read="bigquery")

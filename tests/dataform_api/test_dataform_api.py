@@ -78,7 +78,7 @@ def test_run_a_workflow_config_and_see_it_in_status(api):
 def test_schedule_apply_creates_what_is_declared_then_changes_nothing(api):
     server, state = api
     dry = cli("schedule", "apply", "--dry-run")
-    assert dry.exit_code == 0 and "4 to create" in dry.output
+    assert dry.exit_code == 0 and "5 to create" in dry.output
     assert not any(name.startswith(("Create", "Update")) for name in server.calls())
 
     first = cli("schedule", "apply")
@@ -93,6 +93,9 @@ def test_schedule_apply_creates_what_is_declared_then_changes_nothing(api):
     assert not daily.invocation_config.transitive_dependencies_included
     assert list(daily.invocation_config.included_tags) == ["audit"]
     assert daily.release_config == f"{REPO}/releaseConfigs/audit"
+    # The ml workflow: its own schedule after the hourly run; its SQL decides when a model trains.
+    retraining = state["workflow_configs"][f"{REPO}/workflowConfigs/ml-retraining"]
+    assert (retraining.cron_schedule, list(retraining.invocation_config.included_tags)) == ("40 * * * *", ["ml"])
     assert state["release_configs"][f"{REPO}/releaseConfigs/audit"].code_compilation_config.vars == {"audit": "true"}
     assert state["release_configs"][f"{REPO}/releaseConfigs/production"].git_commitish == "main"
 

@@ -45,6 +45,7 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
     assert assets == {
         "projects/acme/buckets/acme-clickstream-landing": "STORAGE_BUCKET",
         "projects/acme/datasets/clickstream": "BIGQUERY_DATASET",
+        "projects/acme/datasets/clickstream_ml": "BIGQUERY_DATASET",
     }
     raw_readers = [list(b.members) for b in state["policies"][f"{LAKE}/zones/raw"].bindings]
     assert raw_readers == [["serviceAccount:clickstream-pipeline@acme.iam.gserviceaccount.com"]]
@@ -56,7 +57,8 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
     assert sessions["description"] == action.description and sessions["columns"] == action.columns
     assert sessions["owner"] == "data-engineering" and sessions["contains_pii"] is True
     curated = {a.table for a in graph.actions.values() if a.schema == "clickstream" and a.kind != "assertion"}
-    assert {e.rsplit("/", 1)[-1] for e in state["entries"]} == curated
+    ml = {"session_features", "training_visits", "model_trainings", "purchase_propensity_scores"}
+    assert {e.rsplit("/", 1)[-1] for e in state["entries"]} == curated | ml
 
     server.requests.clear()
     second = plan_for(settings, graph, clients)

@@ -253,9 +253,10 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(
     )
     assert f"+ create bigquery table {project}.clickstream_raw.visits_pubsub" in lines
     assert f"+ create storage bucket {project}-clickstream-landing" in lines
+    assert f"+ create storage bucket {project}-clickstream-models" in lines
     assert f"+ create bigquery connection projects/{project}/locations/us/connections/clickstream-landing" in lines
     assert f"+ create bigquery object table {project}.clickstream_raw.visits_gcs_objects" in lines
-    assert "18 to create, 0 to update, 0 unchanged, 1 skipped" in lines
+    assert "20 to create, 0 to update, 0 unchanged, 1 skipped" in lines
     assert bigquery_api.mutations() == []
     assert connections[1].calls() == ["GetConnection"]
     with pytest.raises(Exception, match="404"):

@@ -314,7 +314,10 @@ class Translator:
 
         def replace(node):
             if isinstance(node, exp.Column) and not node.table and node.name.lower() in self.variables:
-                return exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
+                value = exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
+                # A variable selected as it is keeps its name as the column's, as in BigQuery.
+                listed = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
+                return exp.alias_(value, node.name) if listed else value
             return node
 
         return tree.transform(replace, copy=False)

@@ -1,0 +1,174 @@
+"""`clickstream ml ...`: the purchase-propensity predictions service, and the ml workflow started
+by visits-processed notifications."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from glue.settings import get_settings
+
+
+@click.group()
+def ml():
+    """The purchase-propensity model (definitions/ml/): serve it, retrain it on new visits."""
+
+
+@ml.command()
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    help="An EXPORT MODEL directory. Default: the local run's export.",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    help="The local warehouse of the users' history and the predictions.",
+)
+@click.option(
+    "--bigquery-project", help="Read history from and store predictions in BigQuery, in this project, instead."
+)
+@click.option("--host", help="Address to listen on (clickstream.yaml ml.serve.host).")
+@click.option("--port", type=int, envvar="PORT", help="Port (clickstream.yaml ml.serve.port; $PORT on Cloud Run).")
+@click.option("--refresh-seconds", type=float, help="How often to look for a newer model and features.")
+def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
+    """Serve purchase probabilities for visits in progress: POST /predict, GET /healthz.
+
+    \b
+    Examples:
+      clickstream local run --tags ml && clickstream ml serve
+      curl -s localhost:8080/predict -d '{"user_id": "UID-1234", "device_type": "mobile",
+        "session_start": "2024-08-20T10:00:00Z", "page_views": 3, "cart_additions": 1, "cart_value": 59.98}'
+      clickstream ml serve --bigquery-project my-project --model /models/purchase_propensity
+    """
+    import uvicorn
+
+    from glue.ml.serving import HistoryLookup, PredictionService, PredictionWriter
+
+    settings = get_settings()
+    options = settings.ml["serve"]
+    store = _warehouse(settings, warehouse, bigquery_project)
+    writer = PredictionWriter(
+        store,
+        options["batch_rows"],
+        options["batch_seconds"],
+        on_error=lambda e: click.echo(f"predictions not stored yet: {e}", err=True),
+    )
+    try:
+        service = PredictionService(
+            model_dir or settings.model_dir(),
+            HistoryLookup(store.newest_load, store.history_rows),
+            writer,
+            refresh_seconds or options["refresh_seconds"],
+            log=lambda line: click.echo(line, err=True),
+        )
+    except FileNotFoundError as error:
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(2)
+    click.echo(f"model {service.loaded.version} from {service.model_dir}", err=True)
+    uvicorn.run(
+        service,
+        host=host or options["host"],
+        port=port or options["port"],
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+def _warehouse(settings, warehouse, bigquery_project):
+    from glue.ml.serving import BigQueryWarehouse, LocalWarehouse
+
+    table = settings.ml["serve"]["predictions_table"]
+    if bigquery_project:
+        from google.cloud import bigquery
+
+        return BigQueryWarehouse(
+            bigquery.Client(project=bigquery_project), bigquery_project, settings.ml_dataset, table
+        )
+    return LocalWarehouse(warehouse or settings.warehouse, settings.ml_dataset, table)
+
+
+@ml.command()
+@click.option(
+    "--project",
+    envvar="GOOGLE_CLOUD_PROJECT",
+    help="Google Cloud: start its ml workflow there. Default: the local stack.",
+)
+@click.option("--region", envvar="CLICKSTREAM_REGION", help="The Dataform repository's region (with --project).")
+@click.option("--count", type=click.IntRange(min=1), help="Exit after this many notifications.")
+@click.option("--timeout", type=float, help="Exit when nothing arrives for this many seconds.")
+@click.option("--dry-run", is_flag=True, help="Say when the workflow would start, and start nothing.")
+def watch(project, region, count, timeout, dry_run):
+    """Start the ml workflow (tag ml) once enough visits have been processed.
+
+    Pulls the visits-processed notifications from its own subscription and counts their visits;
+    at ml_retrain_min_new_visits it runs the ml workflow: locally on the warehouse, on Google Cloud
+    the ml-retraining workflow configuration. The workflow's SQL decides whether a model trains.
+
+    \b
+    Examples:
+      clickstream local up && clickstream ml watch --timeout 600
+      clickstream ml watch --project my-project --region us-central1 --dry-run
+    """
+    from google.cloud import pubsub_v1
+
+    from glue.ml.retraining import RetrainingTrigger
+    from glue.stack import use_running_stack
+    from glue.visits_processed import ObjectProcessed, next_messages
+
+    settings = get_settings()
+    local = project is None
+    if local:
+        if use_running_stack(settings) is None:
+            raise click.UsageError("no local stack: `clickstream local up`, or pass --project for Google Cloud")
+        project = settings.local_project
+    elif not region and not dry_run:
+        raise click.UsageError("--region: the Dataform repository's region")
+    subscriber = pubsub_v1.SubscriberClient()
+    subscription = subscriber.subscription_path(project, settings.pubsub["ml_subscription"])
+    trigger = RetrainingTrigger(int(settings.workflow["vars"]["ml_retrain_min_new_visits"]))
+    click.echo(f"watching {subscription}: the ml workflow starts every {trigger.min_new_visits:,} visits", err=True)
+    seen = 0
+    while count is None or seen < count:
+        response = next_messages(subscriber, subscription, timeout)
+        if response is None:
+            break
+        processed = [ObjectProcessed.from_json(m.message.data) for m in response.received_messages]
+        if trigger.notified(processed):
+            _start(settings, project, region, local, dry_run)
+        else:
+            click.echo(f"{trigger.waiting_visits:,} visits waiting")
+        subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
+        seen += len(processed)
+    click.echo(f"{seen} notifications", err=True)
+
+
+def _start(settings, project, region, local, dry_run) -> None:
+    if local:
+        if dry_run:
+            click.echo(f"dry run: would run `clickstream local run --tags {settings.ml['tag']}`")
+            return
+        from glue.runner import RunOptions, run_workflow
+
+        report, _, _ = run_workflow(settings, RunOptions(tags=(settings.ml["tag"],)))
+        failed = report.failed()
+        click.echo(f"ml workflow: {len(report.results) - len(failed)} actions ok, {len(failed)} failed")
+        for result in failed:
+            click.echo(f"  {result.action.name}: {result.message}")
+        return
+    from glue.dataform_api import invocations as ops
+    from glue.dataform_api.schedule import repository_path
+
+    repository = repository_path(project, region or "REGION", settings.infra["dataform"]["repository"])
+    config = f"{repository}/workflowConfigs/{settings.ml['workflow_config']}"
+    if dry_run:
+        click.echo(f"dry run: would start {config}")
+        return
+    invocation = ops.start_run(ops.real_client(), repository, None, workflow_config=config)
+    click.echo(f"started {invocation.name}")

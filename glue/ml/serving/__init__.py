@@ -1,0 +1,24 @@
+"""The purchase-propensity predictions service (`clickstream ml serve`): an ASGI application over
+an exported model, a lookup of users' history, and a batched writer of every prediction."""
+
+from glue.ml.serving.app import PredictionService, load_model
+from glue.ml.serving.history import HistoryLookup, UserHistory
+from glue.ml.serving.predictions import COLUMNS, PredictionWriter
+from glue.ml.serving.storing import StoringProcess
+from glue.ml.serving.visit_request import BadRequest, VisitInProgress, parse
+from glue.ml.serving.warehouses import BigQueryWarehouse, LocalWarehouse
+
+__all__ = [
+    "COLUMNS",
+    "BadRequest",
+    "BigQueryWarehouse",
+    "HistoryLookup",
+    "LocalWarehouse",
+    "PredictionService",
+    "PredictionWriter",
+    "StoringProcess",
+    "UserHistory",
+    "VisitInProgress",
+    "load_model",
+    "parse",
+]

@@ -1,0 +1,67 @@
+"""Each user's history as session_features has it, for the features a visit in progress cannot
+carry: how many visits the user made before it, how many bought, and when the last one started.
+
+The lookup is held in memory and replaced whole when newer features land (their newest
+loaded_at moved on): a request never waits for the warehouse. Only the visits that started
+before the visit in progress count, as session_features counts them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+# (user_id, session start as epoch seconds, purchased), ordered by user and start.
+HistoryRows = Iterable[tuple[str, float, bool]]
+
+
+@dataclass
+class _User:
+    starts: list[float] = field(default_factory=list)
+    purchases: list[int] = field(default_factory=list)  # purchases among the first i+1 visits
+
+
+class UserHistory:
+    def __init__(self, rows: HistoryRows = (), as_of: datetime | None = None):
+        self.as_of = as_of  # the newest loaded_at of the features it was read from
+        self._users: dict[str, _User] = {}
+        for user_id, start, purchased in rows:
+            user = self._users.setdefault(user_id, _User())
+            user.starts.append(start)
+            user.purchases.append((user.purchases[-1] if user.purchases else 0) + bool(purchased))
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def features(self, user_id: str, session_start: datetime) -> dict:
+        """prior_visits, prior_purchases and seconds_since_last_visit for a visit starting then."""
+        user = self._users.get(user_id)
+        moment = session_start.timestamp()
+        before = bisect.bisect_left(user.starts, moment) if user else 0
+        if not before:
+            return {"prior_visits": 0, "prior_purchases": 0, "seconds_since_last_visit": None}
+        return {
+            "prior_visits": before,
+            "prior_purchases": user.purchases[before - 1],
+            "seconds_since_last_visit": int(moment - user.starts[before - 1]),
+        }
+
+
+class HistoryLookup:
+    """The current UserHistory, read again from `source` when `newest_load` says features moved on."""
+
+    def __init__(self, newest_load: Callable[[], datetime | None], read: Callable[[], HistoryRows]):
+        self._newest_load, self._read = newest_load, read
+        self.current = UserHistory()
+        self._read_once = False
+
+    def refresh(self) -> bool:
+        """Reads the history if it never has, or again if newer features landed; True when it did."""
+        newest = self._newest_load()
+        if self._read_once and (newest is None or newest == self.current.as_of):
+            return False
+        self._read_once = True
+        self.current = UserHistory(self._read(), newest)  # swapped whole: readers see one or the other
+        return True

@@ -1,0 +1,179 @@
+"""BigQuery ML on the local warehouse: CREATE MODEL trains, EXPORT MODEL writes the export layout,
+and each ML.PREDICT / ML.EVALUATE / ML.FEATURE_IMPORTANCE call becomes a table of its rows.
+
+A statement with ML.* calls is rewritten before translation: each call is replaced by a table in
+`_bqml` that holds what BigQuery ML returns for it, with BigQuery ML's columns:
+
+- ML.PREDICT: the input's columns, then `predicted_<label>` and `predicted_<label>_probs`
+  (ARRAY<STRUCT<label, prob>>, the positive class first);
+- ML.EVALUATE: precision, recall, accuracy, f1_score, log_loss, roc_auc; without input rows, those
+  measured on the model's evaluation rows when it was trained;
+- ML.FEATURE_IMPORTANCE: feature, importance_weight, importance_gain, importance_cover.
+
+The table is named for the action and the call, so that a view or an assertion over it (Dataform
+makes both) reads what the action's last run computed. The call's input query runs alone, so it
+cannot read a CTE of the statement around it; write the WITH inside the call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from glue.ml import sql as ml_sql
+from glue.ml import store
+from glue.ml.classifier import Model
+from glue.ml.metrics import COLUMNS as EVALUATE_COLUMNS
+from glue.ml.training import TrainingError, train
+from glue.runner.results import ActionFailed
+from glue.runner.translate import Translator
+
+_INPUT = "__ml_input"
+_ROW = "__ml_row"
+
+
+def mentions_ml(sql: str) -> bool:
+    """A cheap look: could this SQL hold BigQuery ML? (Then it is read statement by statement.)"""
+    upper = sql.upper()
+    return "MODEL" in upper or "ML." in upper
+
+
+def _model(connection, name: str, where: str) -> Model:
+    try:
+        return store.load(connection, name)
+    except KeyError:
+        raise ActionFailed(
+            f"{where}: model {name} does not exist: has the action that creates it run and trained it?"
+        ) from None
+
+
+def _rows(connection, sql: str) -> tuple[dict[str, list], dict[str, str]]:
+    described = connection.execute(f"DESCRIBE {sql}").fetchall()
+    columns, types = [d[0] for d in described], [d[1] for d in described]
+    values = connection.execute(sql).fetchall()
+    return {c: [row[i] for row in values] for i, c in enumerate(columns)}, dict(zip(columns, types))
+
+
+def _literal(model: Model, text: str) -> str:
+    value = model.label_value(text)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+class BigQueryML:
+    """BigQuery ML's statements and functions for one action, on its connection and translator."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, translator: Translator, where: str, buckets: Path | None):
+        self.connection, self.translator, self.where, self.buckets = connection, translator, where, buckets
+
+    # ------------------------------------------------------------------ statements
+    def statement(self, sql: str) -> bool:
+        """Runs `sql` when it is CREATE MODEL or EXPORT MODEL; False for any other statement."""
+        try:
+            created = ml_sql.create_model(sql)
+            exported = None if created else ml_sql.export_model(sql)
+        except ml_sql.ModelSQLError as error:
+            raise ActionFailed(f"{self.where}: {error}") from None
+        if created:
+            self._create(created)
+        elif exported:
+            self._export(exported)
+        return bool(created or exported)
+
+    def _create(self, created: ml_sql.CreateModel) -> None:
+        if store.exists(self.connection, created.model):
+            if created.if_not_exists:
+                return
+            if not created.replace:
+                raise ActionFailed(f"{self.where}: model {created.model} already exists (CREATE OR REPLACE MODEL?)")
+        rows, types = _rows(self.connection, self.translator.query(self.rewrite(created.query)))
+        try:
+            model = train(created.model, created.options, rows, types)
+        except TrainingError as error:
+            raise ActionFailed(f"{self.where}: CREATE MODEL {created.model}: {error}") from None
+        store.save(self.connection, model)
+
+    def _export(self, exported: ml_sql.ExportModel) -> None:
+        uri = str(exported.options.get("uri", ""))
+        if not uri.startswith("gs://"):
+            raise ActionFailed(f"{self.where}: EXPORT MODEL takes OPTIONS(uri = 'gs://bucket/path')")
+        if self.buckets is None:
+            raise ActionFailed(f"{self.where}: EXPORT MODEL: this run has no local buckets directory")
+        directory = self.buckets / uri[len("gs://") :].strip("/")
+        _model(self.connection, exported.model, self.where).export(directory)
+
+    # ------------------------------------------------------------------ table functions
+    def rewrite(self, sql: str) -> str:
+        """`sql` with each ML.* call replaced by the table of its rows (lines kept in place)."""
+        try:
+            found = ml_sql.calls(sql)
+        except ml_sql.ModelSQLError as error:
+            raise ActionFailed(f"{self.where}: {error}") from None
+        for call in reversed(found):
+            table = self._table(call, sql[call.start : call.end])
+            sql = sql[: call.start] + table + "\n" * sql.count("\n", call.start, call.end) + sql[call.end :]
+        return sql
+
+    def _table(self, call: ml_sql.Call, text: str) -> str:
+        model = _model(self.connection, call.model, self.where)
+        digest = hashlib.sha256(f"{self.where}\n{text}".encode()).hexdigest()[:16]
+        name = f'"{store.SCHEMA}".call_{digest}'
+        self.connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.SCHEMA}"')
+        threshold = float(call.settings.get("threshold", 0.5))
+        if call.function == "PREDICT":
+            if call.input_sql is None:
+                raise ActionFailed(f"{self.where}: ML.PREDICT takes the rows to score: (query) or TABLE name")
+            self._predict(model, call, name, threshold)
+        elif call.function == "EVALUATE":
+            if call.input_sql is None:
+                metrics = model.training.get("evaluation", {})
+            else:
+                rows, _ = _rows(self.connection, self.translator.query(self.rewrite(call.input_sql)))
+                if model.label not in rows:
+                    raise ActionFailed(f"{self.where}: ML.EVALUATE's rows have no label column {model.label}")
+                metrics = model.evaluate(rows, threshold)
+            self._write(name, {c: np.array([metrics.get(c, np.nan)], dtype=float) for c in EVALUATE_COLUMNS})
+        else:
+            importance = model.importance()
+            self._write(name, {k: np.array([r[k] for r in importance]) for k in importance[0]} if importance else {})
+        return f"`{store.SCHEMA}.call_{digest}`"
+
+    def _predict(self, model: Model, call: ml_sql.Call, name: str, threshold: float) -> None:
+        inner = self.translator.query(self.rewrite(call.input_sql))
+        self.connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_INPUT} AS SELECT *, row_number() OVER () AS {_ROW} FROM ({inner})"
+        )
+        present = {r[0] for r in self.connection.execute(f"DESCRIBE {_INPUT}").fetchall()}
+        missing = [f for f in model.feature_names if f not in present]
+        if missing:
+            raise ActionFailed(
+                f"{self.where}: ML.PREDICT's rows have no column {', '.join(missing)}, which {model.name} was trained on"
+            )
+        listed = ", ".join(f'"{f}"' for f in model.feature_names)
+        rows, _ = _rows(self.connection, f"SELECT {_ROW}, {listed} FROM {_INPUT}")
+        scores = {_ROW: np.array(rows[_ROW], dtype=np.int64), "prob": model.probabilities(rows)}
+        positive, negative = (_literal(model, c) for c in model.class_names)
+        label = model.label
+        self.connection.register("__ml_scores", scores)
+        try:
+            self.connection.execute(
+                f"CREATE OR REPLACE TABLE {name} AS SELECT i.* EXCLUDE ({_ROW}), "
+                f"CASE WHEN s.prob >= {threshold} THEN {positive} ELSE {negative} END AS predicted_{label}, "
+                f"[{{'label': {positive}, 'prob': s.prob}}, {{'label': {negative}, 'prob': 1 - s.prob}}] "
+                f"AS predicted_{label}_probs "
+                f"FROM {_INPUT} AS i JOIN __ml_scores AS s USING ({_ROW}) ORDER BY {_ROW}"
+            )
+        finally:
+            self.connection.unregister("__ml_scores")
+            self.connection.execute(f"DROP TABLE {_INPUT}")
+
+    def _write(self, name: str, columns: dict[str, np.ndarray]) -> None:
+        self.connection.register("__ml_rows", columns)
+        try:
+            self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __ml_rows")
+        finally:
+            self.connection.unregister("__ml_rows")
