@@ -129,3 +129,17 @@ def next_messages(subscriber, subscription: str, timeout: float | None, clock=No
         # An empty pull can return at once (the emulator does); don't spin on it.
         pause(min(0.2, wait))
     return None
+
+
+def pulled(subscriber, subscription: str, timeout: float | None, count: int | None = None):
+    """Each batch of notifications from the subscription, as [(publish time, ObjectProcessed)],
+    acknowledged once the caller is done with it; ends after `count` notifications, or when
+    nothing arrives for `timeout` seconds."""
+    seen = 0
+    while count is None or seen < count:
+        response = next_messages(subscriber, subscription, timeout)
+        if response is None:
+            return
+        yield [(m.message.publish_time, ObjectProcessed.from_json(m.message.data)) for m in response.received_messages]
+        subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
+        seen += len(response.received_messages)

@@ -120,7 +120,7 @@ def watch(project, region, count, timeout, dry_run):
 
     from glue.ml.retraining import RetrainingTrigger
     from glue.stack import use_running_stack
-    from glue.visits_processed import ObjectProcessed, next_messages
+    from glue.visits_processed import pulled
 
     settings = get_settings()
     local = project is None
@@ -135,17 +135,12 @@ def watch(project, region, count, timeout, dry_run):
     trigger = RetrainingTrigger(int(settings.workflow["vars"]["ml_retrain_min_new_visits"]))
     click.echo(f"watching {subscription}: the ml workflow starts every {trigger.min_new_visits:,} visits", err=True)
     seen = 0
-    while count is None or seen < count:
-        response = next_messages(subscriber, subscription, timeout)
-        if response is None:
-            break
-        processed = [ObjectProcessed.from_json(m.message.data) for m in response.received_messages]
-        if trigger.notified(processed):
+    for batch in pulled(subscriber, subscription, timeout, count):
+        if trigger.notified([item for _, item in batch]):
             _start(settings, project, region, local, dry_run)
         else:
             click.echo(f"{trigger.waiting_visits:,} visits waiting")
-        subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
-        seen += len(processed)
+        seen += len(batch)
     click.echo(f"{seen} notifications", err=True)
 
 

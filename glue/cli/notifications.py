@@ -9,7 +9,7 @@ import click
 
 from glue.cli.options import cloud_clients
 from glue.settings import get_settings
-from glue.visits_processed import ObjectProcessed, next_messages
+from glue.visits_processed import pulled
 
 
 @click.group()
@@ -54,15 +54,10 @@ def watch(ctx, project, count, timeout):
     subscription = subscriber.subscription_path(project, settings.pubsub["processed_subscription"])
     click.echo(f"watching {subscription}", err=True)
     seen = 0
-    while count is None or seen < count:
-        response = next_messages(subscriber, subscription, timeout)
-        if response is None:
-            break
-        for received in response.received_messages:
-            item = ObjectProcessed.from_json(received.message.data)
-            click.echo(f"{received.message.publish_time:%Y-%m-%d %H:%M:%S}  {item.describe()}")
-        subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
-        seen += len(response.received_messages)
+    for batch in pulled(subscriber, subscription, timeout, count):
+        for published, item in batch:
+            click.echo(f"{published:%Y-%m-%d %H:%M:%S}  {item.describe()}")
+        seen += len(batch)
     click.echo(f"{seen} notifications", err=True)
     sys.exit(0)
 

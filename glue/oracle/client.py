@@ -43,35 +43,32 @@ def _error(error: grpc.RpcError) -> OracleError:
     return OracleError(details)
 
 
-def _output_columns(resolved, pb) -> list[tuple[str, str]]:
-    """[(name, type)] of a resolved statement that returns or writes rows; [] for others."""
-    node = resolved
-    while node.DESCRIPTOR.name.startswith("AnyResolved"):  # the oneof wrappers of the node kinds
-        kind = node.WhichOneof("node")
-        if kind is None:
-            return []
-        node = getattr(node, kind)
-    # A node's own fields sit beside `parent`, which holds those of the kind it extends.
-    while "output_column_list" not in node.DESCRIPTOR.fields_by_name:
-        if "parent" not in node.DESCRIPTOR.fields_by_name:
-            return []
-        node = node.parent
-    return [(c.name, types.to_name(c.column.type, pb)) for c in node.output_column_list]
-
-
-def _defined_columns(resolved, pb) -> list[tuple[str, str]]:
-    """[(name, type)] of a resolved CREATE TABLE's column list; [] for other statements."""
+def _holding(resolved, field: str):
+    """The node of a resolved statement that has `field`, or None: through the oneof wrappers of
+    the node kinds, then up the `parent`s, which hold the fields of the kinds a node extends."""
     node = resolved
     while node.DESCRIPTOR.name.startswith("AnyResolved"):
         kind = node.WhichOneof("node")
         if kind is None:
-            return []
+            return None
         node = getattr(node, kind)
-    while "column_definition_list" not in node.DESCRIPTOR.fields_by_name:
+    while field not in node.DESCRIPTOR.fields_by_name:
         if "parent" not in node.DESCRIPTOR.fields_by_name:
-            return []
+            return None
         node = node.parent
-    return [(c.name, types.to_name(c.type, pb)) for c in node.column_definition_list]
+    return node
+
+
+def _output_columns(resolved, pb) -> list[tuple[str, str]]:
+    """[(name, type)] of a resolved statement that returns or writes rows; [] for others."""
+    node = _holding(resolved, "output_column_list")
+    return [(c.name, types.to_name(c.column.type, pb)) for c in node.output_column_list] if node else []
+
+
+def _defined_columns(resolved, pb) -> list[tuple[str, str]]:
+    """[(name, type)] of a resolved CREATE TABLE's column list; [] for other statements."""
+    node = _holding(resolved, "column_definition_list")
+    return [(c.name, types.to_name(c.type, pb)) for c in node.column_definition_list] if node else []
 
 
 class Oracle:

@@ -38,7 +38,8 @@ def test_watch_starts_the_ml_workflow_configuration_on_google_cloud(monkeypatch)
         batch = batches.pop(0)
         return SimpleNamespace(
             received_messages=[
-                SimpleNamespace(ack_id=f"a{len(batches)}", message=SimpleNamespace(data=p.to_json())) for p in batch
+                SimpleNamespace(ack_id=f"a{len(batches)}", message=SimpleNamespace(data=p.to_json(), publish_time=None))
+                for p in batch
             ]
         )
 
