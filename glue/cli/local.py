@@ -148,6 +148,11 @@ def run(
         f"{len(report.results) - len(failed) - skipped} ok, {len(failed)} failed, {skipped} skipped"
     )
     click.secho(summary, fg="red" if failed else "green", err=True)
+    if not tags and not actions:
+        left_out = ", ".join(settings.separate_tags)
+        click.echo(
+            f"(actions tagged {left_out} run in a workflow of their own: --tags {left_out}; docs/ml.md)", err=True
+        )
     if failed:
         sys.exit(1)
     ran = {r.action.name for r in report.results if r.status == "ok"}
