@@ -111,7 +111,7 @@ class Settings:
         return (self.ml["tag"],)
 
     def model_bucket_for(self, project: str) -> str:
-        """The bucket EXPORT MODEL writes to (the ml_model_bucket var, as includes/retraining.js reads it)."""
+        """The bucket EXPORT MODEL writes to (the ml_model_bucket var, as export_purchase_propensity.sqlx reads it)."""
         return self.workflow["vars"]["ml_model_bucket"].replace("{project}", project)
 
     def model_dir(self) -> Path:

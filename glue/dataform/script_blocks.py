@@ -10,11 +10,14 @@ the check analyzes every condition and statement where it stands in the SQLX.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlglot.tokens import TokenType
 
 from glue.dataform.tokens import statement_tokens
+
+_IF_WORD = re.compile(r"\bIF\b(?!\s*\()", re.I)
 
 
 class ScriptError(ValueError):
@@ -41,7 +44,10 @@ class If:
 
 
 def has_blocks(script: str) -> bool:
-    """Whether any statement of the script starts with IF (a cheap look before `blocks`)."""
+    """Whether any statement of the script starts with IF. A script whose only IFs are the
+    function IF(...) is passed over without tokenizing it."""
+    if not _IF_WORD.search(script):
+        return False
     return any(s[0].text.upper() == "IF" for s in statement_tokens(script))
 
 

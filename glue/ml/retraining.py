@@ -1,7 +1,7 @@
 """When new visits call for the ml workflow: visits-processed notifications counted until there are
 enough of them (the ml_retrain_min_new_visits var) to make a training worth a look.
 
-The workflow's own SQL decides whether a model really trains (includes/retraining.js counts the
+The workflow's own SQL decides whether a model really trains (its IF counts the
 new visits in session_features); this only saves running it for every landed object. Its
 scores and export run with it either way.
 """

@@ -15,6 +15,7 @@ other character where it was.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -22,6 +23,9 @@ from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 FUNCTIONS = ("PREDICT", "EVALUATE", "FEATURE_IMPORTANCE")
+# Cheap looks before tokenizing: most SQL the runner and the check see has no BigQuery ML at all.
+_CALL = re.compile(r"\bML\s*\.\s*(?:" + "|".join(FUNCTIONS) + r")\s*\(", re.I)
+_MODEL_STATEMENT = re.compile(r"\b(?:CREATE|EXPORT)\b[\w\s]*?\bMODEL\b", re.I)
 
 
 class ModelSQLError(ValueError):
@@ -160,8 +164,16 @@ def _call(sql: str, tokens: list[Token], at: int) -> Call:
     return call
 
 
+def mentions_ml(sql: str) -> bool:
+    """Whether the SQL may hold BigQuery ML: an ML.* call, or CREATE / EXPORT MODEL (a cheap look,
+    which may say yes for one in a string or comment; the readers below then find none)."""
+    return bool(_CALL.search(sql) or _MODEL_STATEMENT.search(sql))
+
+
 def calls(sql: str) -> list[Call]:
     """The outermost ML.* table function calls of a statement, in order."""
+    if not _CALL.search(sql):
+        return []
     tokens, found, index = _tokens(sql), [], 0
     while index < len(tokens) - 3:
         token = tokens[index]
@@ -182,6 +194,8 @@ def calls(sql: str) -> list[Call]:
 
 def create_model(sql: str) -> CreateModel | None:
     """The parts of a CREATE MODEL statement; None for any other statement."""
+    if not _MODEL_STATEMENT.search(sql):
+        return None
     tokens = _tokens(sql)
     words = [t.text.upper() for t in tokens[:8]]
     if not words or words[0] != "CREATE":
@@ -215,6 +229,8 @@ def create_model(sql: str) -> CreateModel | None:
 
 def export_model(sql: str) -> ExportModel | None:
     """The parts of an EXPORT MODEL statement; None for any other statement."""
+    if not _MODEL_STATEMENT.search(sql):
+        return None
     tokens = _tokens(sql)
     if [t.text.upper() for t in tokens[:2]] != ["EXPORT", "MODEL"]:
         return None

@@ -13,9 +13,9 @@ import duckdb
 
 from glue.ml.classifier import Model
 
-SCHEMA = "_bqml"
+SCHEMA = "_bqml"  # also holds the tables of ML.* calls (glue/runner/bigquery_ml.py)
 TABLE = f'"{SCHEMA}".models'
-_loaded: dict[tuple[str, str], Model] = {}  # (name, trained_at) -> the model, unpacked once per process
+_loaded: dict[str, tuple[str, Model]] = {}  # name -> (trained_at, the model): unpacked once per training
 
 
 def _ensure(connection: duckdb.DuckDBPyConnection) -> None:
@@ -58,7 +58,6 @@ def load(connection: duckdb.DuckDBPyConnection, name: str) -> Model:
     trained_at, label_type, training, files = connection.execute(
         f"SELECT trained_at, label_type, training, files FROM {TABLE} WHERE name = ?", [name]
     ).fetchone()
-    key = (name, trained_at)
-    if key not in _loaded:
-        _loaded[key] = Model.from_archive(bytes(files), name, json.loads(training), label_type)
-    return _loaded[key]
+    if _loaded.get(name, ("",))[0] != trained_at:
+        _loaded[name] = (trained_at, Model.from_archive(bytes(files), name, json.loads(training), label_type))
+    return _loaded[name][1]

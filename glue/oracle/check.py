@@ -214,11 +214,13 @@ class Checker:
             constants.update({name: Constant(kind) for name in declared.names})
 
     def _created(self, action: Action, script: str, node, columns, constants: dict[str, Constant]) -> None:
-        """What an operations statement made: a model, or the table of an action with hasOutput."""
-        self.models.created(node.text, columns)
+        """What an operations statement made: a model, or the table of an action with hasOutput
+        (its column list, or its query's columns for CREATE TABLE ... AS)."""
+        if self.models.created(node.text, columns):
+            return
         if action.kind == "operations" and action.has_output and node.text.lstrip()[:6].upper() == "CREATE":
             text = scripts.blanked(script, node.start, node.end)
-            defined = self.oracle.defined_columns(text, self.catalog.with_constants(constants))
+            defined = self.oracle.defined_columns(text, self.catalog.with_constants(constants)) or columns
             if defined:
                 self._record(action, defined)
 

@@ -36,14 +36,16 @@ class Models:
     def __init__(self):
         self.shapes: dict[str, ModelShape] = {}
 
-    def created(self, sql: str, columns: list[tuple[str, str]]) -> None:
-        """Notes the model a CREATE MODEL statement makes; `columns` are its query's, as analyzed."""
+    def created(self, sql: str, columns: list[tuple[str, str]]) -> bool:
+        """Notes the model a CREATE MODEL statement makes (`columns` are its query's, as analyzed);
+        False for any other statement."""
         created = ml_sql.create_model(sql)
         if created is None:
-            return
+            return False
         label = (created.options.get("input_label_cols") or ["label"])[0]
         types = dict(columns)
         self.shapes[created.model] = ModelShape(label, types.get(label, "STRING"))
+        return True
 
     def stand_ins(self, sql: str) -> str:
         """`sql` with each ML.* call replaced by a subquery of its columns, lines kept in place."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glue.ml.predictions_table import COLUMNS as PREDICTION_COLUMNS
 from glue.oracle.catalog import Table
 from glue.provision.bigquery import (
     LANDING_HIVE_KEYS,
@@ -16,12 +17,10 @@ from glue.settings import Settings
 def source_tables(settings: Settings) -> dict[str, Table]:
     """{"dataset.table": Table} of every table the graph declares: those provisioning creates that
     the workflow reads, and the predictions `clickstream ml serve` writes."""
-    from glue.ml.serving.predictions import COLUMNS
-
     names = settings.raw
     tables = raw_tables(settings.raw_dataset, names["pubsub_table"], names["gcs_table"], names["gcs_objects_table"])
     predictions = f"{settings.ml_dataset}.{settings.ml['serve']['predictions_table']}"
-    return {**tables, predictions: Table(list(COLUMNS))}
+    return {**tables, predictions: Table(list(PREDICTION_COLUMNS))}
 
 
 def raw_tables(dataset: str, pubsub: str, gcs: str, gcs_objects: str) -> dict[str, Table]:

@@ -10,38 +10,38 @@ A statement with ML.* calls is rewritten before translation: each call is replac
   measured on the model's evaluation rows when it was trained;
 - ML.FEATURE_IMPORTANCE: feature, importance_weight, importance_gain, importance_cover.
 
-The table is named for the action and the call, so that a view or an assertion over it (Dataform
-makes both) reads what the action's last run computed. The call's input query runs alone, so it
-cannot read a CTE of the statement around it; write the WITH inside the call.
+The table is named for the action and the call's place in it, so that a view or an assertion over
+it (Dataform makes both) reads what the action's last run computed, and an edited call replaces
+its table rather than adding one. The call's input query runs alone, so it cannot read a CTE of the
+statement around it; write the WITH inside the call.
+
+XGBoost and the models are imported when a model is first used: most runs have none.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
 from glue.ml import sql as ml_sql
-from glue.ml import store
-from glue.ml.classifier import Model
 from glue.ml.metrics import COLUMNS as EVALUATE_COLUMNS
-from glue.ml.training import TrainingError, train
 from glue.runner.results import ActionFailed
 from glue.runner.translate import Translator
+
+if TYPE_CHECKING:
+    from glue.ml.classifier import Model
 
 _INPUT = "__ml_input"
 _ROW = "__ml_row"
 
 
-def mentions_ml(sql: str) -> bool:
-    """A cheap look: could this SQL hold BigQuery ML? (Then it is read statement by statement.)"""
-    upper = sql.upper()
-    return "MODEL" in upper or "ML." in upper
-
-
 def _model(connection, name: str, where: str) -> Model:
+    from glue.ml import store
+
     try:
         return store.load(connection, name)
     except KeyError:
@@ -69,6 +69,7 @@ class BigQueryML:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, translator: Translator, where: str, buckets: Path | None):
         self.connection, self.translator, self.where, self.buckets = connection, translator, where, buckets
+        self._calls = 0  # the calls made so far: each one's table is named for its place
 
     # ------------------------------------------------------------------ statements
     def statement(self, sql: str) -> bool:
@@ -85,6 +86,9 @@ class BigQueryML:
         return bool(created or exported)
 
     def _create(self, created: ml_sql.CreateModel) -> None:
+        from glue.ml import store
+        from glue.ml.training import TrainingError, train
+
         if store.exists(self.connection, created.model):
             if created.if_not_exists:
                 return
@@ -114,15 +118,18 @@ class BigQueryML:
         except ml_sql.ModelSQLError as error:
             raise ActionFailed(f"{self.where}: {error}") from None
         for call in reversed(found):
-            table = self._table(call, sql[call.start : call.end])
+            table = self._table(call)
             sql = sql[: call.start] + table + "\n" * sql.count("\n", call.start, call.end) + sql[call.end :]
         return sql
 
-    def _table(self, call: ml_sql.Call, text: str) -> str:
+    def _table(self, call: ml_sql.Call) -> str:
+        from glue.ml.store import SCHEMA
+
         model = _model(self.connection, call.model, self.where)
-        digest = hashlib.sha256(f"{self.where}\n{text}".encode()).hexdigest()[:16]
-        name = f'"{store.SCHEMA}".call_{digest}'
-        self.connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.SCHEMA}"')
+        self._calls += 1
+        table = f"call_{hashlib.sha256(self.where.encode()).hexdigest()[:12]}_{self._calls}"
+        name = f'"{SCHEMA}".{table}'
+        self.connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
         threshold = float(call.settings.get("threshold", 0.5))
         if call.function == "PREDICT":
             if call.input_sql is None:
@@ -140,7 +147,7 @@ class BigQueryML:
         else:
             importance = model.importance()
             self._write(name, {k: np.array([r[k] for r in importance]) for k in importance[0]} if importance else {})
-        return f"`{store.SCHEMA}.call_{digest}`"
+        return f"`{SCHEMA}.{table}`"
 
     def _predict(self, model: Model, call: ml_sql.Call, name: str, threshold: float) -> None:
         inner = self.translator.query(self.rewrite(call.input_sql))

@@ -44,7 +44,8 @@ import duckdb
 
 from glue.dataform import Action, locate, named_in_sqlx
 from glue.landing import landing_read_error
-from glue.runner.bigquery_ml import BigQueryML, mentions_ml
+from glue.ml.sql import mentions_ml
+from glue.runner.bigquery_ml import BigQueryML
 from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
 from glue.runner.queries import explained, missing_name
@@ -364,9 +365,8 @@ class Executor:
         connection = self.connection
         try:
             self._statements(action, action.incremental_pre_ops, translator)
-            body = self._query(
-                action, action.incremental_query or action.query, translator
-            )  # after the pre-ops' DECLAREs
+            # After the pre-ops' DECLAREs, which the query may read.
+            body = self._query(action, action.incremental_query or action.query, translator)
             new_rows = connection.execute(f"CREATE OR REPLACE TEMP TABLE {NEW_ROWS} AS {body}").fetchone()[0]
         except duckdb.BinderException as error:
             # A misspelt name, or a table that predates a change to the model's columns, which

@@ -10,7 +10,8 @@ from __future__ import annotations
 import duckdb
 
 from glue.dataform import If, ScriptError, blocks, has_blocks
-from glue.runner.bigquery_ml import BigQueryML, mentions_ml
+from glue.ml.sql import mentions_ml
+from glue.runner.bigquery_ml import BigQueryML
 from glue.runner.results import ActionFailed
 from glue.runner.translate import Translator
 

@@ -29,8 +29,9 @@ EDITS = {
     ),
     "an IF condition that is not a BOOL": (
         "definitions/ml/purchase_propensity_baseline.sqlx",
-        "IF ${retraining.due} THEN",
-        "IF new_visits THEN",
+        "IF new_visits >= ${dataform.projectConfig.vars.ml_retrain_min_new_visits}\n  OR last_trained < "
+        "TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${dataform.projectConfig.vars.ml_retrain_max_age_days} DAY)",
+        "IF new_visits",
         "an IF condition is a BOOL; this one is INT64",
     ),
 }

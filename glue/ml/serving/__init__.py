@@ -1,9 +1,10 @@
 """The purchase-propensity predictions service (`clickstream ml serve`): an ASGI application over
 an exported model, a lookup of users' history, and a batched writer of every prediction."""
 
+from glue.ml.predictions_table import COLUMNS
 from glue.ml.serving.app import PredictionService, load_model
 from glue.ml.serving.history import HistoryLookup, UserHistory
-from glue.ml.serving.predictions import COLUMNS, PredictionWriter
+from glue.ml.serving.predictions import PredictionWriter
 from glue.ml.serving.storing import StoringProcess
 from glue.ml.serving.visit_request import BadRequest, VisitInProgress, parse
 from glue.ml.serving.warehouses import BigQueryWarehouse, LocalWarehouse

@@ -1,4 +1,5 @@
-"""Every prediction served, stored with its inputs in <ml dataset>.predictions, a batch at a time.
+"""Every prediction served, stored with its inputs in <ml dataset>.predictions (its columns:
+glue/ml/predictions_table.py), a batch at a time.
 
 The service answers first and stores after: `PredictionWriter.add` only queues the row, and a
 thread of its own writes the queue when `batch_rows` are waiting or `batch_seconds` after the
@@ -12,17 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from typing import Callable, Protocol
-
-# The table's columns and their BigQuery types; definitions/ml/predictions.sqlx describes them.
-COLUMNS = (
-    ("prediction_id", "STRING"),
-    ("predicted_at", "TIMESTAMP"),
-    ("visit_id", "STRING"),
-    ("user_id", "STRING"),
-    ("inputs", "JSON"),
-    ("probability", "FLOAT64"),
-    ("model_version", "STRING"),
-)
 
 
 class PredictionSink(Protocol):

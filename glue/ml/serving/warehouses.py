@@ -12,11 +12,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from glue.ml.predictions_table import COLUMNS
 from glue.ml.serving.history import HistoryRows
-from glue.ml.serving.predictions import COLUMNS
 
 _DUCKDB_TYPES = {"STRING": "VARCHAR", "TIMESTAMP": "TIMESTAMPTZ", "JSON": "JSON", "FLOAT64": "DOUBLE"}
+# Each user's visits in order: (user_id, start as epoch seconds, purchased).
 _HISTORY = "SELECT user_id, epoch(session_start), purchased FROM {features} ORDER BY user_id, session_start"
+_BIGQUERY_HISTORY = (
+    "SELECT user_id, UNIX_MICROS(session_start) / 1e6, purchased FROM {features} ORDER BY user_id, session_start"
+)
 
 
 class LocalWarehouse:
@@ -99,9 +103,7 @@ class BigQueryWarehouse:
         return row[0]
 
     def history_rows(self) -> HistoryRows:
-        sql = _HISTORY.replace("epoch(session_start)", "UNIX_MICROS(session_start) / 1e6").format(
-            features=self._features()
-        )
+        sql = _BIGQUERY_HISTORY.format(features=self._features())
         return [tuple(row.values()) for row in self.client.query(sql).result()]
 
     def write(self, rows: list[dict]) -> None:
