@@ -5,21 +5,31 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# uv, pinned with hashes in .ci/uv.txt, installs every Python package from uv.lock.
+UV     := .uv/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
 NODE_STAMP := node_modules/.installed
 BROWSER_STAMP := $(VENV)/.chromium
 
-.PHONY: setup demo demo-stream test lint format bench bench-beam compile docs clean help
+.PHONY: setup lock demo demo-stream test lint format bench bench-beam compile docs clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) $(NODE_STAMP)  ## create .venv and install Python and npm dependencies
+setup: $(STAMP) $(NODE_STAMP)  ## create .venv from uv.lock (every extra) and node_modules from package-lock.json
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,beam]'
+$(UV): .ci/uv.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --upgrade --target .uv -r .ci/uv.txt
 	touch $@
+
+# --locked: install exactly what uv.lock pins, and fail if pyproject.toml has changed since it was written.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --all-extras --quiet
+	touch $@
+
+lock: $(UV)  ## resolve the newest versions pyproject.toml allows into uv.lock; then run make test
+	$(UV) lock --upgrade
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -45,7 +55,8 @@ TEST_WORKERS ?= 2
 test: setup $(BROWSER_STAMP) lint  ## lint, then run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
-lint: setup  ## ruff: the code is formatted and passes the lint rules in pyproject.toml
+lint: setup  ## uv.lock matches pyproject.toml; ruff: the code is formatted and passes the lint rules
+	$(UV) lock --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import apache_beam as beam
 from apache_beam.coders import BooleanCoder
@@ -24,7 +25,9 @@ class _AlertOnce(beam.DoFn):
         self.thresholds = thresholds
         self.alerts = beam.metrics.Metrics.counter("dos_alert", "alerts")
 
-    def process(self, element, alerted=beam.DoFn.StateParam(ALERTED)):
+    def process(
+        self, element: tuple[tuple[str, str], WindowCount], alerted=beam.DoFn.StateParam(ALERTED)
+    ) -> Iterator[Alert]:
         _, count = element
         threshold = self.thresholds.get(count.dimension)
         if threshold is None or count.count <= threshold or alerted.read():

@@ -16,6 +16,8 @@ Windows and triggers (the choices a reader of the counts needs to know):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import apache_beam as beam
 from apache_beam.coders import BooleanCoder
 from apache_beam.transforms import trigger, window
@@ -28,7 +30,7 @@ from dos_alert.records import PageView, WindowCount
 TOO_LATE = "too_late"
 
 
-def dimension_keys(view: PageView):
+def dimension_keys(view: PageView) -> Iterator[tuple[tuple[str, str], int]]:
     """The keys a page view counts under: the whole site, its page, its user and its address."""
     yield ("all", "*"), 1
     yield ("page", view.page_url), 1
@@ -53,7 +55,12 @@ class _LatenessGate(beam.DoFn):
         self.window_seconds, self.allowed_lateness = window_seconds, allowed_lateness
         self.too_late = beam.metrics.Metrics.counter("dos_alert", "too_late_page_views")
 
-    def process(self, element, closed=beam.DoFn.StateParam(CLOSED), expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def process(
+        self,
+        element: tuple[int, PageView],
+        closed=beam.DoFn.StateParam(CLOSED),
+        expiry=beam.DoFn.TimerParam(EXPIRY),
+    ) -> Iterator[PageView]:
         window_start, view = element
         if closed.read():
             self.too_late.inc()
@@ -68,7 +75,9 @@ class _LatenessGate(beam.DoFn):
 
 
 class _ToWindowCount(beam.DoFn):
-    def process(self, element, win=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
+    def process(
+        self, element: tuple[tuple[str, str], int], win=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam
+    ) -> Iterator[WindowCount]:
         (dimension, key), count = element
         yield WindowCount(
             dimension, key, float(win.start), float(win.end), count, trigger_timing(pane.timing), pane.index
@@ -92,7 +101,8 @@ class CountPageViews(beam.PTransform):
         size = self.window_seconds
         gated = (
             page_views
-            | "Key by window" >> beam.Map(lambda v: (int(v.event_time // size) * size, v))
+            | "Key by window"
+            >> beam.Map(lambda v: (int(v.event_time // size) * size, v)).with_output_types(tuple[int, PageView])
             | "Divert too-late views"
             >> beam.ParDo(_LatenessGate(size, self.allowed_lateness)).with_outputs(TOO_LATE, main="in_time")
         )

@@ -6,6 +6,8 @@ not a valid visit goes to the `dead_letter` output with every reason; nothing is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import apache_beam as beam
 from apache_beam.transforms.window import TimestampedValue
 
@@ -21,7 +23,7 @@ class _ParseVisit(beam.DoFn):
         self.malformed = beam.metrics.Metrics.counter("dos_alert", "malformed_messages")
         self.page_views = beam.metrics.Metrics.counter("dos_alert", "page_views")
 
-    def process(self, message):
+    def process(self, message) -> Iterator[PageView]:
         data, attributes = _unpack(message)
         payload = data.decode("utf-8", errors="replace")
         raw = RawMessage(payload, tuple(sorted(attributes.items())))
