@@ -10,6 +10,7 @@ credential is written into the code.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -37,6 +38,57 @@ def landing_hour_partition(moment: datetime | None = None) -> str:
     """The landing partition of an object written at `moment` (default now): hour=YYYY-MM-DDTHH."""
     moment = moment or datetime.now(timezone.utc)
     return f"hour={moment.astimezone(timezone.utc).strftime(LANDING_HOUR_FORMAT)}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One of clickstream.yaml's `environments:`, with the flags that override it applied.
+
+    `local` has no project; `dev` has the developer's schema suffix and table prefix, as
+    Dataform's workspace compilation overrides give them.
+    """
+
+    name: str
+    project: str | None
+    region: str | None
+    location: str
+    git_commitish: str = "main"
+    schema_suffix: str = ""
+    table_prefix: str = ""
+    vars: dict = field(default_factory=dict)
+    promote_from: str | None = None
+    alert_email: str | None = None
+    dataflow: dict = field(default_factory=dict)
+    serve: dict = field(default_factory=dict)
+
+    @property
+    def is_local(self) -> bool:
+        return self.project is None
+
+    def dataset(self, base: str) -> str:
+        """A dataset as this environment's compilation names it: BASE or BASE_SUFFIX."""
+        return f"{base}_{self.schema_suffix}" if self.schema_suffix else base
+
+    def table(self, base: str) -> str:
+        return f"{self.table_prefix}_{base}" if self.table_prefix else base
+
+    def describe(self) -> str:
+        """The line every cloud command prints first: which environment and project it acts on."""
+        if self.is_local:
+            return f"environment {self.name}: the local DuckDB warehouse (no project)"
+        where = f"project {self.project}, region {self.region or '-'}, location {self.location}"
+        extra = f", datasets suffixed _{self.schema_suffix}" if self.schema_suffix else ""
+        return f"environment {self.name}: {where}{extra}"
+
+
+def developer_name(environ: dict | None = None) -> str:
+    """$CLICKSTREAM_DEVELOPER or $USER as a dataset suffix: lower case, letters, digits and _."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get("CLICKSTREAM_DEVELOPER") or environ.get("USER") or ""
+    name = re.sub(r"[^a-z0-9_]+", "_", raw.lower()).strip("_")
+    if not name:
+        raise SettingsError("the dev environment needs a developer name: set CLICKSTREAM_DEVELOPER (or USER)")
+    return name
 
 
 @dataclass(frozen=True)
@@ -168,6 +220,57 @@ class Settings:
     @property
     def dataform_cli(self) -> Path:
         return self.root / "node_modules" / ".bin" / "dataform"
+
+    # --- environments and deployment, from clickstream.yaml
+    @property
+    def deploy(self) -> dict:
+        return self.infra["deploy"]
+
+    @property
+    def environment_names(self) -> list[str]:
+        return list(self.infra.get("environments") or {})
+
+    def environment(
+        self, name: str, project: str | None = None, region: str | None = None, environ: dict | None = None
+    ) -> Environment:
+        """The environment NAME as clickstream.yaml declares it. $CLICKSTREAM_<NAME>_PROJECT (as CI
+        sets it from its own variables) overrides the declared project, and `project` and
+        `region` override both."""
+        declared = self.infra.get("environments") or {}
+        if name not in declared:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise SettingsError(
+                f"clickstream.yaml: no environment {name!r}{hint}; declared: {', '.join(declared) or 'none'}"
+            )
+        spec = declared[name] or {}
+        dataform = spec.get("dataform") or {}
+        needs_developer = any("{developer}" in str(dataform.get(k, "")) for k in ("schema_suffix", "table_prefix"))
+        developer = developer_name(environ) if needs_developer else ""
+
+        def filled(key: str) -> str:
+            return str(dataform.get(key) or "").replace("{developer}", developer)
+
+        environ = os.environ if environ is None else environ
+        project = project or environ.get(f"CLICKSTREAM_{name.upper()}_PROJECT") or spec.get("project")
+        if name != "local" and not project:
+            raise SettingsError(f"clickstream.yaml: environment {name!r} has no project; add one or pass --project")
+        return Environment(
+            name=name,
+            project=project,
+            region=region or spec.get("region"),
+            location=spec.get("location") or self.region,
+            git_commitish=str(spec.get("git_commitish") or "main"),
+            schema_suffix=filled("schema_suffix"),
+            table_prefix=filled("table_prefix"),
+            vars={k: str(v) for k, v in (dataform.get("vars") or {}).items()},
+            promote_from=spec.get("promote_from"),
+            alert_email=spec.get("alert_email"),
+            dataflow={**self.infra["dos_alert"]["dataflow"], **(spec.get("dataflow") or {})},
+            serve=dict(spec.get("serve") or {}),
+        )
 
 
 def load_infra_settings(root: Path = PROJECT_ROOT) -> dict:

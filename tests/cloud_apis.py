@@ -10,6 +10,7 @@ anything else.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import re
 from concurrent import futures
@@ -344,6 +345,7 @@ def dataform_api() -> tuple[GrpcApi, dict]:
     api = GrpcApi()
     state = {
         "compilations": {},
+        "repositories": {},
         "invocations": {},
         "release_configs": {},
         "workflow_configs": {},
@@ -358,14 +360,50 @@ def dataform_api() -> tuple[GrpcApi, dict]:
 
     @method("CreateCompilationResult", df.CreateCompilationResultRequest, df.CompilationResult)
     def create_compilation(request, context):
+        # A ref that is a commit resolves to itself; a release configuration compiles its own ref.
         result = df.CompilationResult(request.compilation_result)
+        ref = result.git_commitish
+        if result.release_config:
+            ref = state["release_configs"][result.release_config].git_commitish
         result.name = f"{request.parent}/compilationResults/{len(state['compilations']) + 1}"
-        result.resolved_git_commit_sha = "0123abc"
+        result.resolved_git_commit_sha = ref if re.fullmatch(r"[0-9a-f]{7,40}", ref) else "0123abc"
+        result.create_time = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(
+            minutes=len(state["compilations"])
+        )
         result.compilation_errors = [
             df.CompilationResult.CompilationError(path=p, message=m) for p, m in state["compile_errors"]
         ]
         state["compilations"][result.name] = result
         return result
+
+    @method("GetCompilationResult", df.GetCompilationResultRequest, df.CompilationResult)
+    def get_compilation(request, context):
+        if request.name not in state["compilations"]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+        return state["compilations"][request.name]
+
+    @method("ListCompilationResults", df.ListCompilationResultsRequest, df.ListCompilationResultsResponse)
+    def list_compilations(request, context):
+        own = [r for name, r in state["compilations"].items() if name.startswith(request.parent + "/")]
+        return df.ListCompilationResultsResponse(compilation_results=own)
+
+    @method("GetRepository", df.GetRepositoryRequest, df.Repository)
+    def get_repository(request, context):
+        if request.name not in state["repositories"]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+        return state["repositories"][request.name]
+
+    @method("CreateRepository", df.CreateRepositoryRequest, df.Repository)
+    def create_repository(request, context):
+        repository = df.Repository(request.repository)
+        repository.name = f"{request.parent}/repositories/{request.repository_id}"
+        state["repositories"][repository.name] = repository
+        return repository
+
+    @method("UpdateRepository", df.UpdateRepositoryRequest, df.Repository)
+    def update_repository(request, context):
+        state["repositories"][request.repository.name] = request.repository
+        return request.repository
 
     @method("CreateWorkflowInvocation", df.CreateWorkflowInvocationRequest, df.WorkflowInvocation)
     def create_invocation(request, context):

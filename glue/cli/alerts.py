@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from glue.cli.environments import cloud_target
 from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.provision.alert_policies import alert_resources, real_clients
@@ -18,7 +19,7 @@ def alerts():
 
 
 @alerts.command()
-@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
+@cloud_target(need_region=False)
 @click.option("--email", required=True, help="Where the alert policy sends its notifications.")
 @click.option(
     "--threshold",
@@ -28,10 +29,16 @@ def alerts():
     help="Alert when more than this many DoS alert entries are logged in a minute.",
 )
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
-def provision(project, email, threshold, dry_run):
+def provision(target, email, threshold, dry_run):
     """Create or reconcile the log-based metric `clickstream_dos_alerts` (counting the job's
     WARNING entries, labelled by dimension), an email notification channel, and an alert
-    policy on the metric. Idempotent: a second run changes nothing and says so."""
+    policy on the metric. Idempotent: a second run changes nothing and says so.
+
+    \b
+    Example:
+      clickstream alerts provision --env prod --email ops@example.com --dry-run
+    """
+    project = target.project
     clients, offline = plan_clients(real_clients, lambda: (OfflineClient(),) * 3, dry_run)
     click.echo(f"project {project}{' (dry run: nothing will change)' if dry_run else ''}")
     sys.exit(run_plan(alert_resources(project, email, threshold, clients), project, dry_run, offline))

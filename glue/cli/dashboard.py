@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from glue.cli.environments import cloud_target
 from glue.dashboard.publish import looker_studio_url, make_server, write_dashboard
 from glue.settings import get_settings
 
@@ -71,8 +72,13 @@ def _serve(warehouse: Path, port: int, refresh: int) -> None:
 
 
 @dashboard.command(name="looker-url")
-@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
-def looker_url(project):
+@cloud_target(need_region=False)
+def looker_url(target):
     """Print a Looker Studio Linking API URL: a new report with the curated BigQuery tables
-    as its data sources (ds0 … ds4), ready for the charts listed in docs/google-cloud.md."""
-    click.echo(looker_studio_url(project, get_settings().curated_dataset))
+    as its data sources (ds0 … ds4), ready for the charts listed in docs/google-cloud.md.
+
+    \b
+    Example:
+      clickstream dashboard looker-url --env prod
+    """
+    click.echo(looker_studio_url(target.project, target.dataset(get_settings().curated_dataset)))

@@ -7,18 +7,19 @@ import sys
 import click
 from google.api_core import exceptions
 
+from glue.cli.environments import cloud_target
 from glue.cli.options import cloud_clients, parse_vars, plan_clients
 from glue.cli.plans import run_plan
 from glue.dataform_api import invocations as ops
 from glue.dataform_api.invocations import real_client
-from glue.dataform_api.schedule import repository_path, schedule_resources, undeclared
+from glue.dataform_api.schedule import compilation_config, repository_path, schedule_resources, undeclared
 from glue.provision.plan import OfflineClient
 from glue.provision.remedies import api_disabled
-from glue.settings import get_settings
+from glue.settings import Environment, get_settings
 
 
-def _repository(project: str, region: str) -> str:
-    return repository_path(project, region, get_settings().infra["dataform"]["repository"])
+def _repository(target: Environment) -> str:
+    return repository_path(target.project, target.region, get_settings().infra["dataform"]["repository"])
 
 
 def _client():
@@ -43,15 +44,7 @@ def _explain(error: exceptions.GoogleAPICallError, project: str) -> str:
     return text
 
 
-project_option = click.option(
-    "--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT."
-)
-region_option = click.option(
-    "--region",
-    envvar="CLICKSTREAM_REGION",
-    required=True,
-    help="The repository's region, e.g. us-central1 (default: $CLICKSTREAM_REGION).",
-)
+target_option = cloud_target(region_help="The repository's region, e.g. us-central1.")
 
 
 @click.group()
@@ -61,62 +54,64 @@ def dataform():
 
 
 @dataform.command(name="compile")
-@project_option
-@region_option
+@target_option
 @click.option("--git-commitish", default="main", show_default=True, help="Branch, tag or commit to compile.")
 @click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Compilation variables.")
-def compile_command(project, region, git_commitish, variables):
-    """Create a compilation result; print its name, or every compilation error with its file."""
-    client, repository = _client(), _repository(project, region)
+def compile_command(target, git_commitish, variables):
+    """Create a compilation result with the environment's overrides; print its name, or every
+    compilation error with its file.
+
+    \b
+    Example:
+      clickstream dataform compile --env staging --git-commitish release-1
+    """
+    client, repository = _client(), _repository(target)
     try:
-        result = ops.compile_result(client, repository, git_commitish, parse_vars(variables))
+        config = compilation_config(target, parse_vars(variables))
+        result = ops.compile_result(client, repository, git_commitish, config=config)
     except ops.CompilationFailed as failure:
         _fail(str(failure), 1)
     except exceptions.GoogleAPICallError as error:
-        _fail(_explain(error, project))
+        _fail(_explain(error, target.project))
     click.echo(f"compiled {git_commitish} ({result.resolved_git_commit_sha or 'sha unknown'}): {result.name}")
 
 
 @dataform.command()
-@project_option
-@region_option
+@target_option
 @click.option("--compilation-result", help="Run this compilation result (default: compile --git-commitish first).")
 @click.option("--git-commitish", default="main", show_default=True)
 @click.option("--workflow-config", help="Run a workflow configuration by id instead (its own tags and schedule).")
 @click.option("--tags", multiple=True, help="Run actions with these tags, and their dependencies.")
-@click.option("--actions", multiple=True, help="Run these actions (schema.name), and their dependencies.")
+@click.option("--actions", multiple=True, help="Run these actions (schema.name or name), and their dependencies.")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental tables from scratch.")
 @click.option("--wait", "wait_for_end", is_flag=True, help="Follow the run: a line per action, failures with job ids.")
 @click.option(
-    "--dry-run", is_flag=True, help="Print the invocation it would create, and create nothing (no credentials needed)."
+    "--dry-run",
+    is_flag=True,
+    help="List the actions it would run and the invocation it would create; create nothing (no credentials needed).",
 )
-def run(
-    project,
-    region,
-    compilation_result,
-    git_commitish,
-    workflow_config,
-    tags,
-    actions,
-    full_refresh,
-    wait_for_end,
-    dry_run,
-):
+def run(target, compilation_result, git_commitish, workflow_config, tags, actions, full_refresh, wait_for_end, dry_run):
     """Start a workflow invocation; with --wait, follow it to its end (exit 1 if it failed).
+
+    Tags and actions are checked against the compiled project first: an unknown one is refused
+    (exit 2) with the closest name, as `clickstream local run` does.
 
     \b
     Examples:
-      clickstream dataform run --tags marts --dry-run
-      clickstream dataform run --workflow-config hourly-incremental --wait
+      clickstream dataform run --env staging --tags marts --dry-run
+      clickstream dataform run --env prod --workflow-config hourly-incremental --wait
     """
-    repository = _repository(project, region)
-    targets = []
-    for action in actions:
-        schema, _, name = action.rpartition(".")
-        if not schema:
-            raise click.BadParameter(f"{action!r}: name actions as schema.name", param_hint="--actions")
-        targets.append((project, schema, name))
+    repository = _repository(target)
+    selected = _selected_actions(workflow_config, list(tags), list(actions))
+    targets = (
+        []
+        if workflow_config
+        else [(target.project, target.dataset(a.schema), target.table(a.table)) for a in selected["named"]]
+    )
     if dry_run:
+        click.echo(f"would run {len(selected['run'])} actions:")
+        for action in selected["run"]:
+            click.echo(f"  {target.dataset(action.schema)}.{target.table(action.table)}")
         _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh)
         return
     client = _client()
@@ -127,7 +122,8 @@ def run(
             )
         else:
             if not compilation_result:
-                compilation_result = ops.compile_result(client, repository, git_commitish).name
+                config = compilation_config(target)
+                compilation_result = ops.compile_result(client, repository, git_commitish, config=config).name
             config = ops.invocation_config(tags, targets, full_refresh)
             invocation = ops.start_run(client, repository, config, compilation_result=compilation_result)
         click.echo(f"started {invocation.name}")
@@ -138,7 +134,7 @@ def run(
     except ops.CompilationFailed as failure:
         _fail(str(failure), 1)
     except exceptions.GoogleAPICallError as error:
-        _fail(_explain(error, project))
+        _fail(_explain(error, target.project))
     state = final.state.name
     click.secho(f"{invocation.name}: {state}", fg="green" if state == "SUCCEEDED" else "red")
     for action in failed:
@@ -148,6 +144,36 @@ def run(
         )
     if state != "SUCCEEDED":
         sys.exit(1)
+
+
+def _selected_actions(workflow_config: str | None, tags: list[str], actions: list[str]) -> dict:
+    """{"named": the actions named, "run": everything the run executes}, from the compiled
+    project; an unknown tag, action or workflow configuration exits 2 naming the closest."""
+    from glue.dataform import CliMissing, CompilationError, did_you_mean
+    from glue.runner import compile_graph
+
+    settings = get_settings()
+    if workflow_config:
+        declared = settings.infra["dataform"]["workflow_configs"]
+        if workflow_config not in declared:
+            _fail(
+                f"no workflow configuration {workflow_config!r}{did_you_mean(workflow_config, list(declared))} "
+                f"in clickstream.yaml; declared: {', '.join(declared)}"
+            )
+        spec = declared[workflow_config]
+        tags, include = list(spec.get("tags") or []), bool(spec.get("include_dependencies", True))
+    else:
+        include = True
+    try:
+        graph = compile_graph(settings)
+        named = [graph.find(name) for name in actions]
+        # Dataform runs everything when nothing is named, the ml actions included.
+        run = graph.select(actions, tags, include_dependencies=include)
+    except (CompilationError, CliMissing) as error:
+        _fail(str(error))
+    except KeyError as error:
+        _fail(f"--tags/--actions: {error.args[0]}")
+    return {"named": named, "run": run}
 
 
 def _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh):
@@ -167,16 +193,20 @@ def _print_action(action) -> None:
 
 
 @dataform.command()
-@project_option
-@region_option
+@target_option
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
-def status(project, region, limit):
-    """The most recent workflow invocations and their states."""
-    client, repository = _client(), _repository(project, region)
+def status(target, limit):
+    """The most recent workflow invocations and their states.
+
+    \b
+    Example:
+      clickstream dataform status --env prod --limit 5
+    """
+    client, repository = _client(), _repository(target)
     try:
         runs = ops.recent(client, repository, limit)
     except exceptions.GoogleAPICallError as error:
-        _fail(_explain(error, project))
+        _fail(_explain(error, target.project))
     if not runs:
         click.echo("no workflow invocations yet")
     for invocation in runs:
@@ -194,18 +224,23 @@ def schedule():
 
 
 @schedule.command()
-@project_option
-@region_option
+@target_option
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
-def apply(project, region, dry_run):
-    """Create or update the declared configurations to match; report the undeclared ones
-    (they are left as they are). A second run changes nothing."""
+def apply(target, dry_run):
+    """Create or update the declared configurations, with the environment's compilation
+    overrides, to match; report the undeclared ones (they are left as they are). A second run
+    changes nothing.
 
-    repository = _repository(project, region)
+    \b
+    Example:
+      clickstream dataform schedule apply --env staging --dry-run
+    """
+    project = target.project
+    repository = _repository(target)
     client, offline = plan_clients(real_client, OfflineClient, dry_run)
     declared = get_settings().infra["dataform"]
     click.echo(f"repository {repository}{' (dry run: nothing will change)' if dry_run else ''}")
-    code = run_plan(schedule_resources(client, repository, declared), project, dry_run, offline)
+    code = run_plan(schedule_resources(client, repository, declared, target), project, dry_run, offline)
     if code == 0 and not offline:
         try:
             for name in undeclared(client, repository, declared):
@@ -213,3 +248,60 @@ def apply(project, region, dry_run):
         except exceptions.GoogleAPICallError as error:
             _fail(_explain(error, project))
     sys.exit(code)
+
+
+@dataform.command()
+@target_option
+def promote(target):
+    """Release in this environment exactly what the environment it is promoted from runs.
+
+    Each release configuration (production, audit) is pointed at the commit the other
+    environment's same configuration last compiled, compiled once with this environment's
+    overrides, and set to that compilation result; the scheduled workflows run it from then on.
+
+    \b
+    Example (CI, after staging ran green):
+      clickstream dataform promote --env prod
+    """
+    from glue.dataform_api.promotion import PromotionError, promote
+
+    if not target.promote_from:
+        _fail(f"environment {target.name} is not promoted into (no promote_from in clickstream.yaml)")
+    settings = get_settings()
+    source = settings.environment(target.promote_from)
+    repository_id = settings.infra["dataform"]["repository"]
+    source_repository = repository_path(source.project, source.region, repository_id)
+    configs = list(settings.infra["dataform"]["release_configs"])
+    try:
+        releases = promote(_client(), source_repository, _repository(target), configs)
+    except (PromotionError, ops.CompilationFailed) as error:
+        _fail(str(error), 1)
+    except exceptions.GoogleAPICallError as error:
+        _fail(_explain(error, target.project))
+    for release in releases:
+        click.secho(f"released {release.git_commit[:12]} from {source.name}: {release.release_config}", fg="green")
+        click.echo(f"  compilation result {release.compilation_result}")
+    click.echo(f"to undo: clickstream dataform rollback --env {target.name}")
+
+
+@dataform.command()
+@target_option
+def rollback(target):
+    """Point each release configuration back at its previous compilation result.
+
+    \b
+    Example:
+      clickstream dataform rollback --env prod
+    """
+    from glue.dataform_api.promotion import PromotionError, rollback
+
+    configs = list(get_settings().infra["dataform"]["release_configs"])
+    try:
+        releases = rollback(_client(), _repository(target), configs)
+    except PromotionError as error:
+        _fail(str(error), 1)
+    except exceptions.GoogleAPICallError as error:
+        _fail(_explain(error, target.project))
+    for release in releases:
+        click.secho(f"rolled back {release.release_config} to {release.git_commit[:12]}", fg="yellow")
+        click.echo(f"  compilation result {release.compilation_result}")

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from glue.cli.environments import cloud_target
 from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.dataform import CliMissing, CompilationError
@@ -21,16 +22,21 @@ def governance():
 
 
 @governance.command()
-@click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", required=True, help="Default: $GOOGLE_CLOUD_PROJECT.")
-@click.option("--region", envvar="CLICKSTREAM_REGION", required=True, help="The lake's region, e.g. us-central1.")
+@cloud_target(region_help="The lake's region, e.g. us-central1.")
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
-def apply(project, region, dry_run):
+def apply(target, dry_run):
     """Create or reconcile: the Data Lineage API (Dataform reports lineage to it once enabled);
     a lake with a raw zone (the landing bucket) and a curated zone (the curated dataset); who
     may read each zone (curated: analyst groups; raw: only the pipeline identities); the
     clickstream data-product aspect type; and an aspect on every curated table carrying its
     description and column descriptions from the compiled Dataform graph, so that the SQLX stays
-    the one place they are written. A second run changes nothing and says so."""
+    the one place they are written. A second run changes nothing and says so.
+
+    \b
+    Example:
+      clickstream governance apply --env staging --dry-run
+    """
+    project, region = target.project, target.region
     settings = get_settings()
     try:
         graph = compile_graph(settings)

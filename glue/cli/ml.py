@@ -101,10 +101,11 @@ def _warehouse(settings, warehouse, bigquery_project):
     help="Google Cloud: start its ml workflow there. Default: the local stack.",
 )
 @click.option("--region", envvar="CLICKSTREAM_REGION", help="The Dataform repository's region (with --project).")
+@click.option("--env", "env_name", metavar="ENV", help="Google Cloud: this environment's project and region.")
 @click.option("--count", type=click.IntRange(min=1), help="Exit after this many notifications.")
 @click.option("--timeout", type=float, help="Exit when nothing arrives for this many seconds.")
 @click.option("--dry-run", is_flag=True, help="Say when the workflow would start, and start nothing.")
-def watch(project, region, count, timeout, dry_run):
+def watch(project, region, env_name, count, timeout, dry_run):
     """Start the ml workflow (tag ml) once enough visits have been processed.
 
     Pulls the visits-processed notifications from its own subscription and counts their visits;
@@ -114,7 +115,7 @@ def watch(project, region, count, timeout, dry_run):
     \b
     Examples:
       clickstream local up && clickstream ml watch --timeout 600
-      clickstream ml watch --project my-project --region us-central1 --dry-run
+      clickstream ml watch --env prod --dry-run
     """
     from google.cloud import pubsub_v1
 
@@ -123,6 +124,12 @@ def watch(project, region, count, timeout, dry_run):
     from glue.visits_processed import pulled
 
     settings = get_settings()
+    if env_name:
+        from glue.cli.environments import resolve_target
+
+        target = resolve_target(env_name, project, region)
+        click.secho(target.describe(), bold=True, err=True)
+        project, region = target.project, target.region
     local = project is None
     if local:
         if use_running_stack(settings) is None:

@@ -23,16 +23,17 @@ def notifications():
     envvar="GOOGLE_CLOUD_PROJECT",
     help="The project whose subscription to pull. Default: the local stack's when it is up, else $GOOGLE_CLOUD_PROJECT.",
 )
+@click.option("--env", "env_name", metavar="ENV", help="Watch this environment's project (clickstream.yaml).")
 @click.option("--count", type=click.IntRange(min=1), help="Exit after this many messages.")
 @click.option("--timeout", type=float, default=None, help="Exit when nothing arrives for this many seconds.")
 @click.pass_context
-def watch(ctx, project, count, timeout):
+def watch(ctx, project, env_name, count, timeout):
     """Pull from the visits-processed-watch subscription and print one line per object.
 
     \b
     Examples:
       clickstream notifications watch --timeout 60
-      clickstream notifications watch --project my-project --count 10
+      clickstream notifications watch --env prod --count 10
     """
     from google.cloud import pubsub_v1
 
@@ -40,6 +41,12 @@ def watch(ctx, project, count, timeout):
 
     settings = get_settings()
     named = ctx.get_parameter_source("project") is click.core.ParameterSource.COMMANDLINE
+    if env_name:
+        from glue.cli.environments import resolve_target
+
+        target = resolve_target(env_name, project if named else None, None, need_region=False)
+        click.secho(target.describe(), bold=True, err=True)
+        project, named = target.project, True
     state = None if os.environ.get("PUBSUB_EMULATOR_HOST") else running_stack(settings)
     # The local stack serves its own project; a project named on the command line is another one.
     if state is not None and (not named or project == state.project):

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from glue.cli.environments import cloud_target
 from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.provision.landing import landing_resources, lookup_project_number, offline_clients, real_clients
@@ -17,17 +18,10 @@ PARTS = ("storage", "bigquery", "pubsub", "iam")
 
 
 @click.command()
-@click.option(
-    "--project",
-    envvar="GOOGLE_CLOUD_PROJECT",
-    required=True,
-    help="Google Cloud project id (default: $GOOGLE_CLOUD_PROJECT).",
-)
-@click.option(
-    "--region",
-    envvar="CLICKSTREAM_REGION",
-    default=None,
-    help="BigQuery and bucket location (default: workflow_settings.yaml defaultLocation).",
+@cloud_target(
+    need_region=False,
+    region_is_location=True,
+    region_help="BigQuery and bucket location (default: the environment's, else workflow_settings.yaml defaultLocation).",
 )
 @click.option("--dry-run", is_flag=True, help="Read everything, print the plan, change nothing.")
 @click.option(
@@ -38,7 +32,7 @@ PARTS = ("storage", "bigquery", "pubsub", "iam")
     help="Provision only these parts (repeatable). Default: all.",
 )
 @click.option("--project-number", help="Skip the Resource Manager lookup of the project number (IAM grants need it).")
-def provision(project, region, dry_run, only, project_number):
+def provision(target, dry_run, only, project_number):
     """Create or reconcile the landing side: bucket, datasets, raw tables (the Pub/Sub table,
     the landing bucket's external table, and its object table with the BigLake connection it
     reads through), topics, schema, the BigQuery subscription with its dead-letter topic, and the
@@ -50,10 +44,11 @@ def provision(project, region, dry_run, only, project_number):
 
     \b
     Example:
+      clickstream provision --env staging --dry-run
       clickstream provision --project my-project --region US --dry-run
     """
     settings = get_settings()
-    region = region or settings.region
+    project, region = target.project, target.location
     parts = set(only or PARTS)
     if os.environ.get("PUBSUB_EMULATOR_HOST") or os.environ.get("STORAGE_EMULATOR_HOST"):
         click.secho(

@@ -1,2 +1,4 @@
-"""Dataform on Google Cloud through its API: compilations and invocations (invocations.py), and the
-release and workflow configurations declared in clickstream.yaml (schedule.py)."""
+"""Dataform on Google Cloud through its API: the repository (repository.py), compilations and
+invocations (invocations.py), the release and workflow configurations declared in
+clickstream.yaml with each environment's compilation overrides (schedule.py), and promotion and
+rollback between environments (promotion.py)."""

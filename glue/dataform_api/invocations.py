@@ -21,13 +21,19 @@ class CompilationFailed(RuntimeError):
         super().__init__(f"compilation {result.name} failed with {len(lines)} error(s):\n" + "\n".join(lines))
 
 
-def compile_result(client, repository: str, git_commitish: str, variables: dict[str, str] | None = None):
-    """A compilation result for the ref; raises CompilationFailed listing file and message."""
+def compile_result(
+    client,
+    repository: str,
+    git_commitish: str,
+    variables: dict[str, str] | None = None,
+    config: dataform_v1.CodeCompilationConfig | None = None,
+):
+    """A compilation result for the ref, with `config`'s overrides (or just `variables`);
+    raises CompilationFailed listing file and message."""
+    config = config or dataform_v1.CodeCompilationConfig(vars=variables or {})
     result = client.create_compilation_result(
         parent=repository,
-        compilation_result=dataform_v1.CompilationResult(
-            git_commitish=git_commitish, code_compilation_config=dataform_v1.CodeCompilationConfig(vars=variables or {})
-        ),
+        compilation_result=dataform_v1.CompilationResult(git_commitish=git_commitish, code_compilation_config=config),
     )
     if result.compilation_errors:
         raise CompilationFailed(result)

@@ -1,4 +1,11 @@
-"""Release and workflow configurations as declared in clickstream.yaml, as plan resources."""
+"""Release and workflow configurations as declared in clickstream.yaml, as plan resources.
+
+An environment's release configurations compile with its overrides (`compilation_config`):
+its project as the default database, its location, schema suffix, table prefix and vars.
+An environment that is promoted into (prod) has no schedule of its own: its release
+configurations are compiled by `clickstream dataform promote` at the commit the environment it
+is promoted from ran, so their git ref and compilation result are the promotion's to set.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from google.cloud import dataform_v1
 from google.protobuf import field_mask_pb2
 
 from glue.provision.plan import get_or_none
+from glue.settings import Environment
 
 
 def _changed(current, wanted, fields: tuple[tuple[str, str], ...]) -> list[str]:
@@ -21,34 +29,64 @@ def repository_path(project: str, region: str, repository: str) -> str:
     return f"projects/{project}/locations/{region}/repositories/{repository}"
 
 
+def compilation_config(env: Environment | None, variables: dict | None = None) -> dataform_v1.CodeCompilationConfig:
+    """What a compilation in `env` overrides: its project, location, schema suffix, table
+    prefix, and its vars with `variables` over them. No environment: only `variables`."""
+    merged = {**(env.vars if env else {}), **{k: str(v) for k, v in (variables or {}).items()}}
+    if env is None:
+        return dataform_v1.CodeCompilationConfig(vars=merged)
+    return dataform_v1.CodeCompilationConfig(
+        default_database=env.project,
+        default_location=env.location,
+        schema_suffix=env.schema_suffix,
+        table_prefix=env.table_prefix,
+        vars=merged,
+    )
+
+
 class ReleaseConfig:
     kind = "dataform release config"
 
-    def __init__(self, client, repository: str, config_id: str, spec: dict):
-        self.client, self.repository, self.config_id, self.spec = client, repository, config_id, spec
+    def __init__(self, client, repository: str, config_id: str, spec: dict, env: Environment | None = None):
+        self.client, self.repository, self.config_id, self.spec, self.env = client, repository, config_id, spec, env
         self.name = f"{repository}/releaseConfigs/{config_id}"
 
-    def _wanted(self) -> dataform_v1.ReleaseConfig:
+    @property
+    def promoted(self) -> bool:
+        """Compiled by `dataform promote`, not on a schedule: git ref and result are the promotion's."""
+        return bool(self.env and self.env.promote_from)
+
+    def _wanted(self, current=None) -> dataform_v1.ReleaseConfig:
+        git_commitish = self.env.git_commitish if self.env else self.spec["git_commitish"]
+        if self.promoted and current is not None:
+            git_commitish = current.git_commitish
         return dataform_v1.ReleaseConfig(
             name=self.name,
-            git_commitish=self.spec["git_commitish"],
-            cron_schedule=self.spec.get("cron", ""),
+            git_commitish=git_commitish,
+            cron_schedule="" if self.promoted else self.spec.get("cron", ""),
             time_zone=self.spec.get("time_zone", "Etc/UTC"),
-            code_compilation_config=dataform_v1.CodeCompilationConfig(
-                vars={k: str(v) for k, v in (self.spec.get("vars") or {}).items()}
-            ),
+            code_compilation_config=compilation_config(self.env, self.spec.get("vars")),
         )
 
     def read(self):
         return get_or_none(self.client.get_release_config, name=self.name)
 
     def differences(self, current) -> list[str]:
-        wanted = self._wanted()
+        wanted = self._wanted(current)
         found = _changed(
             current, wanted, (("git_commitish", "git ref"), ("cron_schedule", "schedule"), ("time_zone", "time zone"))
         )
-        if dict(current.code_compilation_config.vars) != dict(wanted.code_compilation_config.vars):
-            found.append(f"vars -> {dict(wanted.code_compilation_config.vars)}")
+        have, want = current.code_compilation_config, wanted.code_compilation_config
+        for field, label in (
+            ("default_database", "project"),
+            ("default_location", "location"),
+            ("schema_suffix", "schema suffix"),
+            ("table_prefix", "table prefix"),
+        ):
+            if getattr(have, field) != getattr(want, field):
+                found.append(f"{label}: {getattr(have, field) or '-'} -> {getattr(want, field) or '-'}")
+        if dict(have.vars) != dict(want.vars):
+            found.append(f"vars -> {dict(want.vars)}")
         return found
 
     def create(self) -> None:
@@ -58,7 +96,7 @@ class ReleaseConfig:
 
     def update(self, current, differences) -> None:
         self.client.update_release_config(
-            release_config=self._wanted(),
+            release_config=self._wanted(current),
             update_mask=field_mask_pb2.FieldMask(
                 paths=["git_commitish", "cron_schedule", "time_zone", "code_compilation_config"]
             ),
@@ -117,9 +155,10 @@ class WorkflowConfig:
         )
 
 
-def schedule_resources(client, repository: str, declared: dict) -> list:
+def schedule_resources(client, repository: str, declared: dict, env: Environment | None = None) -> list:
     releases = [
-        ReleaseConfig(client, repository, name, spec) for name, spec in (declared.get("release_configs") or {}).items()
+        ReleaseConfig(client, repository, name, spec, env)
+        for name, spec in (declared.get("release_configs") or {}).items()
     ]
     workflows = [
         WorkflowConfig(client, repository, name, spec)

@@ -143,8 +143,16 @@ def test_run_dry_run_prints_the_invocation_and_needs_no_client(monkeypatch):
             "--dry-run",
         ]
     )
-    assert lines[0] == "dry run: would create in projects/acme/locations/us-central1/repositories/clickstream:"
-    printed = json.loads("\n".join(lines[1:]))
+    assert lines[0] == "environment (from flags): project acme, region us-central1, location US"
+    # The actions it would run, from the compiled project: the mart's and sessions' upstream.
+    listed = lines[lines.index(next(line for line in lines if line.startswith("would run"))) + 1 :]
+    listed = listed[
+        : listed.index("dry run: would create in projects/acme/locations/us-central1/repositories/clickstream:")
+    ]
+    assert {"clickstream.sessions", "clickstream.visits_by_device", "clickstream_staging.stg_visits"} <= set(listed)
+    assert listed.index("clickstream_staging.stg_visits") < listed.index("clickstream.sessions")
+    start = lines.index("dry run: would create in projects/acme/locations/us-central1/repositories/clickstream:")
+    printed = json.loads("\n".join(lines[start + 1 :]))
     assert printed["invocationConfig"]["includedTags"] == ["marts"]
     assert printed["invocationConfig"]["includedTargets"] == [
         {"database": "acme", "schema": "clickstream", "name": "sessions"}
