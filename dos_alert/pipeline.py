@@ -23,10 +23,11 @@ from dos_alert.sinks import ArchiveWindows, PublishAlerts, WriteCounts
 class DosAlertOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
+        # Required, but checked in build(): Beam parses every PipelineOptions subclass for every
+        # pipeline a process builds, so an argparse `required` here would break unrelated pipelines.
         parser.add_argument(
             "--subscription",
-            required=True,
-            help="Pub/Sub subscription on the visits topic: projects/P/subscriptions/S.",
+            help="Pub/Sub subscription on the visits topic: projects/P/subscriptions/S (required).",
         )
         parser.add_argument("--alerts-topic", help="Topic for alert messages (projects/P/topics/T).")
         parser.add_argument(
@@ -58,7 +59,7 @@ class DosAlertOptions(PipelineOptions):
             help="Where the counts go: DATASET.TABLE locally, PROJECT:DATASET.TABLE on BigQuery.",
         )
         parser.add_argument("--warehouse", help="Local DuckDB warehouse file; without it, counts go to BigQuery.")
-        parser.add_argument("--archive-dir", required=True, help="Where raw and dead-letter JSONL go (local or gs://).")
+        parser.add_argument("--archive-dir", help="Where raw and dead-letter JSONL go (local or gs://; required).")
         parser.add_argument(
             "--archive-window-seconds",
             type=int,
@@ -67,8 +68,14 @@ class DosAlertOptions(PipelineOptions):
         )
 
 
+REQUIRED = ("subscription", "archive_dir")
+
+
 def build(pipeline: beam.Pipeline, options: DosAlertOptions) -> dict:
     """The whole graph; returns the named PCollections (tests and the CLI look at them)."""
+    missing = [f"--{name.replace('_', '-')}" for name in REQUIRED if not getattr(options, name)]
+    if missing:
+        raise ValueError(f"the DoS-alert job needs {' and '.join(missing)}")
     messages = pipeline | "Read visits" >> beam.io.ReadFromPubSub(
         subscription=options.subscription, with_attributes=True, timestamp_attribute=options.timestamp_attribute or None
     )

@@ -192,6 +192,7 @@ def demo_local_dir(local: Path, *args: str):
 # once; the modules that start emulators all share one group, so that no two emulators race for
 # ports or cores.
 EMULATOR_MODULES = {
+    "tests.deploy.test_deploy",
     "tests.dos_alert.test_dos_alert_e2e",
     "tests.provision.test_landing",
     "tests.simulator.test_targets",

@@ -24,6 +24,7 @@ COMMANDS = {
     "dataform": "glue.cli.dataform:dataform",
     "governance": "glue.cli.governance:governance",
     "ml": "glue.cli.ml:ml",
+    "deploy": "glue.cli.deploy:deploy",
 }
 
 

@@ -1,4 +1,5 @@
-"""`clickstream dos-alert run`: the Beam DoS-alert job, locally on the emulator or on Dataflow."""
+"""`clickstream dos-alert run | deploy | stop`: the Beam DoS-alert job, locally on the emulator or
+on Dataflow; deployed as a Flex Template (dos_alert/Dockerfile) and stopped by draining or cancelling."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from glue.cli.environments import cloud_target, image_tag
+from glue.dataflow import real_dataflow_clients
 from glue.settings import get_settings
 
 RUNNERS = ("DirectRunner", "DataflowRunner")
@@ -65,6 +68,10 @@ def run(
     source acknowledges messages before processing them and its watermark is the wall clock:
     messages stamped long before now are too late to count (they are still archived), and a
     crash loses what was pulled. Use it to watch the job work, not to test exactly-once.
+
+    \b
+    Example:
+      clickstream dos-alert run --window-seconds 10 --threshold user=100
     """
     settings = get_settings()
     common = [
@@ -148,3 +155,116 @@ def _dataflow(settings, project, region, temp_location, service_account, max_wor
     if service_account:
         argv.append(f"--service_account_email={service_account}")
     return argv
+
+
+@dos_alert.command()
+@cloud_target()
+@click.option(
+    "--image-tag",
+    "tag",
+    metavar="TAG",
+    help="The template image's tag, as built and pushed (default: the commit checked out, as CI tags it).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan (launch, update in place, or drain and replace); change nothing."
+)
+def deploy(target, tag, dry_run):
+    """Run the DoS-alert job on Dataflow from its Flex Template: launch it, update it in place, or
+    drain it and launch its replacement.
+
+    \b
+    No job of that name running: launch. One running this image and these parameters: nothing to
+    do. One running something else: Dataflow's compatibility check (a validate-only update
+    launch) decides between an update in place, which keeps the job's state, and drain and
+    replace (a step renamed without a mapping in dos_alert/steps.py, say). The plan says which,
+    and why, before anything is done. Build and push the image first (dos_alert/Dockerfile).
+
+    \b
+    Example:
+      clickstream dos-alert deploy --env staging --image-tag 3f2c1ab --dry-run
+      clickstream dos-alert deploy --env staging --image-tag 3f2c1ab
+    """
+    from glue.cli.options import plan_clients
+    from glue.dataflow import dos_alert_job_resources, offline_dataflow_clients, template_image, template_spec_path
+
+    settings = get_settings()
+    tag = image_tag(tag)
+    clients, offline = plan_clients(lambda: real_dataflow_clients(target.region), offline_dataflow_clients, dry_run)
+    resources = dos_alert_job_resources(
+        settings,
+        target,
+        clients,
+        template_spec_path(settings, target),
+        template_image(settings, target, tag),
+        say=click.echo,
+    )
+    sys.exit(_run_job_plan(resources, target.project, dry_run, offline))
+
+
+def _run_job_plan(resources: list, project: str, dry_run: bool, offline: bool) -> int:
+    """As glue.cli.plans.run_plan, with the action each job gets and why, before it is carried out."""
+    from glue.cli.plans import print_step
+    from glue.provision.plan import ResourceError, apply, declared_plan, make_plan
+    from glue.provision.remedies import explain
+
+    try:
+        plan = declared_plan(resources) if offline else make_plan(resources)
+        for step in plan.steps:
+            print_step(step)
+            decision = getattr(step.resource, "decision", None)
+            if decision is not None and step.action == "create":  # an update's line already says which
+                click.secho(f"action: {decision.describe()}", bold=True)
+            if offline:
+                spec = step.resource.spec
+                click.echo(f"{'':12}would launch {spec.template_spec} with {spec.image} in {spec.region}")
+        click.echo(plan.summary())
+        if dry_run or not plan.pending:
+            return 0
+        apply(plan, on_step=lambda step: click.secho(f"  done: {step.resource.kind} {step.resource.name}", fg="green"))
+    except ResourceError as failure:
+        click.secho(explain(failure, project), fg="red", err=True)
+        return 2
+    return 0
+
+
+@dos_alert.command()
+@cloud_target()
+@click.option(
+    "--drain", "how", flag_value="drain", help="Stop reading, finish what was read, then stop (no data lost)."
+)
+@click.option("--cancel", "how", flag_value="cancel", help="Stop at once; what is in flight is lost.")
+@click.option("--wait", is_flag=True, help="Wait until the job has stopped.")
+def stop(target, how, wait):
+    """Stop the DoS-alert job on Dataflow: drain it, or cancel it.
+
+    \b
+    Without a running job it says so and exits 0: there is nothing to stop.
+
+    \b
+    Example:
+      clickstream dos-alert stop --env staging --drain --wait
+    """
+    from glue.cli.options import cloud_clients
+    from glue.dataflow import find_active_job, job_name, request_stop, wait_until_stopped
+    from glue.dataflow.job_control import STOPPING, state_name
+
+    if how is None:
+        raise click.UsageError("say how: --drain (finish what was read) or --cancel (stop at once)")
+    settings = get_settings()
+    clients = cloud_clients(lambda: real_dataflow_clients(target.region))
+    name = job_name(settings, target)
+    job = find_active_job(clients, target.project, target.region, name)
+    if job is None:
+        click.echo(f"no active Dataflow job named {name} in {target.project}/{target.region}: nothing to stop")
+        return
+    state = state_name(job)
+    if how == "drain" and state in STOPPING:
+        click.echo(f"job {job.id} ({name}) is already {state}")
+    else:
+        request_stop(clients, target.project, target.region, job, how)
+        click.echo(f"asked job {job.id} ({name}) to {how} (it was {state})")
+    if wait:
+        final = wait_until_stopped(
+            clients, target.project, target.region, job.id, on_poll=lambda j: click.echo(f"  {state_name(j)}")
+        )
+        click.echo(f"job {job.id} stopped: {state_name(final)}")
