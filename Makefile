@@ -55,8 +55,9 @@ TEST_WORKERS ?= 2
 test: setup $(BROWSER_STAMP) lint  ## lint, then run the whole test suite (SQL, runner, simulator, real data, emulators, Beam, provisioning)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
-lint: setup  ## uv.lock matches pyproject.toml; ruff: the code is formatted and passes the lint rules
+lint: setup  ## uv.lock matches pyproject.toml; ruff; the CI files, Dockerfiles and template metadata validate offline
 	$(UV) lock --check
+	bash .ci/validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
