@@ -36,7 +36,9 @@ def test_the_repositorys_files_pass():
         assert f".github/workflows/{name}" in result.stdout
     for name in ("pull-request.yaml", "deploy.yaml"):
         assert f"cloudbuild/{name}" in result.stdout
-    assert "== hadolint: " in result.stdout and "Dockerfile" in result.stdout
+    # Both images' Dockerfiles, and not dos_alert's Dockerfile.dockerignore beside them.
+    (linted,) = [line for line in result.stdout.splitlines() if line.startswith("== hadolint: ")]
+    assert linted.split(": ", 1)[1].split() == ["Dockerfile", "dos_alert/Dockerfile"]
     assert "all CI files, Dockerfiles and metadata passed" in result.stdout
 
 
