@@ -30,6 +30,12 @@ def dos_alert():
     show_default=True,
     help="DirectRunner: on this machine, reading the local stack's Pub/Sub emulator. DataflowRunner: on Google Cloud.",
 )
+@click.option(
+    "--env",
+    "env_name",
+    metavar="ENV",
+    help="Dataflow: this environment's project and region (implies DataflowRunner). Deployed jobs: `dos-alert deploy`.",
+)
 @click.option("--project", envvar="GOOGLE_CLOUD_PROJECT", help="Dataflow: the project (default $GOOGLE_CLOUD_PROJECT).")
 @click.option("--region", envvar="CLICKSTREAM_REGION", help="Dataflow: the region, e.g. us-central1.")
 @click.option("--temp-location", help="Dataflow: gs:// staging and temp path (default gs://<landing bucket>/dataflow).")
@@ -48,6 +54,7 @@ def dos_alert():
 @click.option("--dry-run", is_flag=True, help="Print the job's command line and exit.")
 def run(
     runner,
+    env_name,
     project,
     region,
     temp_location,
@@ -74,6 +81,12 @@ def run(
       clickstream dos-alert run --window-seconds 10 --threshold user=100
     """
     settings = get_settings()
+    if env_name:
+        from glue.cli.environments import resolve_target
+
+        target = resolve_target(env_name, None, None)
+        click.secho(target.describe(), bold=True, err=True)
+        runner, project, region = "DataflowRunner", target.project, target.region
     common = [
         f"--window-seconds={window_seconds}",
         f"--allowed-lateness-seconds={allowed_lateness_seconds}",

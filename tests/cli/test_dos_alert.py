@@ -58,3 +58,12 @@ def test_bad_input_gets_a_clear_error():
         env={"GOOGLE_CLOUD_PROJECT": "", "CLICKSTREAM_REGION": ""},
     )
     assert missing.exit_code == 2 and "needs --project and --region" in missing.output
+
+
+def test_an_environment_names_the_dataflow_project_and_region():
+    result = dry_run("--env", "staging")
+    assert result.exit_code == 0, result.output
+    first, command = result.output.splitlines()[:2]
+    assert first == "environment staging: project clickstream-staging, region us-central1, location US"
+    assert "--runner=DataflowRunner" in command and "--project=clickstream-staging" in command
+    assert "--region=us-central1" in command
