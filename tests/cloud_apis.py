@@ -328,6 +328,26 @@ def connection_api() -> tuple[GrpcApi, dict]:
     return api, state
 
 
+def landing_clients(project: str, bigquery_api: BigQueryApi, connections):
+    """The landing side's clients: Cloud Storage and Pub/Sub on their emulators (their hosts set by
+    the emulator fixtures), BigQuery into `bigquery_api`, and the Connection API client given."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery, pubsub_v1, storage
+
+    from glue.provision.landing import Clients
+
+    return Clients(
+        storage=storage.Client(project=project, credentials=AnonymousCredentials()),
+        bigquery=bigquery.Client(
+            project=project, credentials=AnonymousCredentials(), _http=bigquery_api, location="US"
+        ),
+        publisher=pubsub_v1.PublisherClient(),
+        subscriber=pubsub_v1.SubscriberClient(),
+        schemas=pubsub_v1.SchemaServiceClient(),
+        connections=connections,
+    )
+
+
 def connection_client(channel):
     from google.cloud import bigquery_connection_v1
     from google.cloud.bigquery_connection_v1.services.connection_service.transports import (

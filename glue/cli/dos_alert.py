@@ -198,6 +198,7 @@ def deploy(target, tag, dry_run):
       clickstream dos-alert deploy --env staging --image-tag 3f2c1ab
     """
     from glue.cli.options import plan_clients
+    from glue.cli.plans import run_plan
     from glue.dataflow import dos_alert_job_resources, offline_dataflow_clients, template_image, template_spec_path
 
     settings = get_settings()
@@ -211,33 +212,7 @@ def deploy(target, tag, dry_run):
         template_image(settings, target, tag),
         say=click.echo,
     )
-    sys.exit(_run_job_plan(resources, target.project, dry_run, offline))
-
-
-def _run_job_plan(resources: list, project: str, dry_run: bool, offline: bool) -> int:
-    """As glue.cli.plans.run_plan, with the action each job gets and why, before it is carried out."""
-    from glue.cli.plans import print_step
-    from glue.provision.plan import ResourceError, apply, declared_plan, make_plan
-    from glue.provision.remedies import explain
-
-    try:
-        plan = declared_plan(resources) if offline else make_plan(resources)
-        for step in plan.steps:
-            print_step(step)
-            decision = getattr(step.resource, "decision", None)
-            if decision is not None and step.action == "create":  # an update's line already says which
-                click.secho(f"action: {decision.describe()}", bold=True)
-            if offline:
-                spec = step.resource.spec
-                click.echo(f"{'':12}would launch {spec.template_spec} with {spec.image} in {spec.region}")
-        click.echo(plan.summary())
-        if dry_run or not plan.pending:
-            return 0
-        apply(plan, on_step=lambda step: click.secho(f"  done: {step.resource.kind} {step.resource.name}", fg="green"))
-    except ResourceError as failure:
-        click.secho(explain(failure, project), fg="red", err=True)
-        return 2
-    return 0
+    sys.exit(run_plan(resources, target.project, dry_run, offline))
 
 
 @dos_alert.command()

@@ -14,6 +14,9 @@ def print_step(step: Step) -> None:
         step.action
     ]
     click.secho(step.describe(), fg=colour)
+    notes = getattr(step.resource, "plan_notes", None)
+    for line in notes(step.action) if notes else []:
+        click.secho(f"{'':12}{line}", bold=step.action == "create")
 
 
 def run_plan(resources: list, project: str, dry_run: bool, offline: bool = False) -> int:

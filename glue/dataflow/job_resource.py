@@ -55,6 +55,16 @@ class DosAlertJob:
         """What the plan calls it; a launch says so on its line."""
         return "Dataflow job (launch)" if self.decision and self.decision.action == LAUNCH else "Dataflow job"
 
+    def plan_notes(self, action: str) -> list[str]:
+        """Lines the plan prints under this job's: the launch's reason, or, declared without
+        credentials, what would be launched."""
+        if action == "declared":
+            spec = self.spec
+            return [f"would launch {spec.template_spec} with {spec.image} in {spec.region}"]
+        if action == "create" and self.decision is not None:  # an update's own line already says which
+            return [f"action: {self.decision.describe()}"]
+        return []
+
     def read(self):
         job = control.find_active_job(self.clients, self.spec.project, self.spec.region, self.name)
         if job is None:

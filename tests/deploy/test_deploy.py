@@ -12,14 +12,11 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import bigquery, pubsub_v1, storage
 
 import glue.deploy
 from glue.cli import main
 from glue.dataflow import job_control
 from glue.deploy import SECTIONS, DeployClients
-from glue.provision.landing import Clients
 from tests.cloud_apis import (
     BigQueryApi,
     connection_api,
@@ -28,6 +25,7 @@ from tests.cloud_apis import (
     dataform_client,
     governance_api,
     governance_clients,
+    landing_clients,
     logging_and_monitoring_api,
     logging_and_monitoring_clients,
 )
@@ -53,19 +51,9 @@ def cloud(pubsub_emulator, storage_emulator, monkeypatch):
         "run": fakes.run_api(),
     }
     channels = {part: server.start() for part, (server, _) in servers.items()}
-    bigquery_api = BigQueryApi()
     clients = DeployClients(
         iam=fakes.iam_clients(channels["iam"]),
-        landing=Clients(
-            storage=storage.Client(project=project, credentials=AnonymousCredentials()),
-            bigquery=bigquery.Client(
-                project=project, credentials=AnonymousCredentials(), _http=bigquery_api, location="US"
-            ),
-            publisher=pubsub_v1.PublisherClient(),
-            subscriber=pubsub_v1.SubscriberClient(),
-            schemas=pubsub_v1.SchemaServiceClient(),
-            connections=connection_client(channels["connections"]),
-        ),
+        landing=landing_clients(project, BigQueryApi(), connection_client(channels["connections"])),
         alerts=logging_and_monitoring_clients(channels["alerts"]),
         governance=governance_clients(channels["governance"]),
         dataform=dataform_client(channels["dataform"]),

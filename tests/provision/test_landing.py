@@ -11,8 +11,6 @@ import itertools
 
 import pytest
 from click.testing import CliRunner
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import bigquery, pubsub_v1, storage
 
 from glue.cli import main
 from glue.cli import provision as provision_cli
@@ -25,6 +23,7 @@ from tests.cloud_apis import (
     command_lines,
     connection_api,
     connection_client,
+    landing_clients,
 )
 
 pytestmark = pytest.mark.emulator
@@ -58,16 +57,7 @@ def connections():
 
 @pytest.fixture
 def clients(pubsub_emulator, storage_emulator, bigquery_api, project, connections):
-    return Clients(
-        storage=storage.Client(project=project, credentials=AnonymousCredentials()),
-        bigquery=bigquery.Client(
-            project=project, credentials=AnonymousCredentials(), _http=bigquery_api, location="US"
-        ),
-        publisher=pubsub_v1.PublisherClient(),
-        subscriber=pubsub_v1.SubscriberClient(),
-        schemas=pubsub_v1.SchemaServiceClient(),
-        connections=connections[0],
-    )
+    return landing_clients(project, bigquery_api, connections[0])
 
 
 def all_resources(settings, project, clients, iam):
