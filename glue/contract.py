@@ -128,7 +128,9 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number as BigQuery's JSON reads one: within 64 bits (int64 or uint64). A larger
+    one is read as a floating-point number, so it is not an integer there either."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**64
 
 
 def _check_string(obj: dict, key: str, path: str, required: bool = True) -> list[str]:
@@ -148,6 +150,16 @@ def _check_enum(obj: dict, key: str, path: str, allowed: tuple[str, ...]) -> lis
     return problems
 
 
+# The columns the numbers land in: quantity is INT64, money NUMERIC (under 10^29). A number that
+# does not fit would become NULL there, so the visit is rejected with a reason instead.
+INT64_MAX = 2**63 - 1
+NUMERIC_LIMIT = Decimal(10) ** 29
+
+
+def _too_large_for_numeric(value: int | float) -> bool:
+    return abs(Decimal(str(value))) >= NUMERIC_LIMIT
+
+
 def _check_item(item: Any, path: str) -> list[str]:
     if not isinstance(item, dict):
         return [f"{path}: not an object"]
@@ -161,6 +173,8 @@ def _check_item(item: Any, path: str) -> list[str]:
         reasons.append(f"{path}.price: not a number")
     elif price < 0:
         reasons.append(f"{path}.price: negative")
+    elif _too_large_for_numeric(price):
+        reasons.append(f"{path}.price: out of range (NUMERIC holds less than 10^29)")
     quantity = item.get("quantity")
     if quantity is None:
         reasons.append(f"{path}.quantity: missing")
@@ -168,6 +182,8 @@ def _check_item(item: Any, path: str) -> list[str]:
         reasons.append(f"{path}.quantity: not an integer")
     elif quantity < 1:
         reasons.append(f"{path}.quantity: less than 1")
+    elif quantity > INT64_MAX:
+        reasons.append(f"{path}.quantity: out of range (INT64 holds at most {INT64_MAX})")
     return reasons
 
 
@@ -180,6 +196,8 @@ def _check_purchase(details: dict, path: str) -> list[str]:
         reasons.append(f"{path}.amount: not a number")
     elif amount < 0:
         reasons.append(f"{path}.amount: negative")
+    elif _too_large_for_numeric(amount):
+        reasons.append(f"{path}.amount: out of range (NUMERIC holds less than 10^29)")
     reasons += _check_string(details, "currency", f"{path}.currency")
     items = details.get("items")
     if items is None:

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from glue.cost import measure, rules
 from glue.cost.layout import Layout
 from glue.cost.reads import Read, table_reads
-from glue.dataform import Action
+from glue.dataform import Action, If, blocks
 from glue.oracle import scripts, statements
 from glue.oracle.catalog import Catalog, Constant
 
@@ -95,10 +95,6 @@ class CostModel:
         pre_ops = {"incremental": action.incremental_pre_ops, "full": action.pre_ops, "operations": action.queries}.get(
             branch, []
         )
-        for script in pre_ops:  # the variables the statements filter on, as the run will set them
-            for sql in translator.script(script).statements:
-                if sql.lstrip().upper().startswith("SET VARIABLE"):
-                    connection.execute(sql)
         constants: dict[str, Constant] = {}
         for script in pre_ops:
             self._script(bill, script, constants, connection, translator)
@@ -126,19 +122,44 @@ class CostModel:
         return "insert", statements.insert(action, query, columns).sql
 
     def _script(self, bill, script: str, constants, connection, translator) -> None:
-        for statement in scripts.split(script):
-            declared = scripts.declare(statement)
-            if declared is None:
-                bill.statements.append(self.price("pre_operations", statement.text, constants, connection, translator))
+        """Each statement the run executes, in order, priced; IF blocks by their conditions, and
+        each DECLARE and SET also carried out in `connection`, so that what follows is priced
+        with the variables the run will have."""
+        self._statements(bill, script, blocks(script), constants, connection, translator)
+
+    def _statements(self, bill, script: str, nodes: list, constants, connection, translator) -> None:
+        for node in nodes:
+            if isinstance(node, If):
+                for branch in node.branches:
+                    if branch.condition is None or self._holds(branch.condition.text, connection, translator):
+                        self._statements(bill, script, branch.body, constants, connection, translator)
+                        break
                 continue
-            if declared.default_start is None:
+            assigned = scripts.assignment(node)
+            declared = scripts.declare(node) if assigned is None else None
+            if assigned is None and declared is None:
+                bill.statements.append(self.price("pre_operations", node.text, constants, connection, translator))
                 continue
-            default = "SELECT " + script[declared.default_start : declared.default_end].rstrip().rstrip(";")
-            bill.statements.append(
-                self.price(f"DECLARE {', '.join(declared.names)}", default, constants, connection, translator)
-            )
-            [(_, kind)] = self.oracle.analyze(default, self.catalog.with_constants(constants))
-            constants.update({name: Constant(declared.type or kind) for name in declared.names})
+            if assigned is not None:
+                what, start, end = f"SET {assigned.name}", assigned.value_start, assigned.value_end
+            else:
+                what, start, end = f"DECLARE {', '.join(declared.names)}", declared.default_start, declared.default_end
+            if start is not None:
+                value = "SELECT " + script[start:end].rstrip().rstrip(";")
+                bill.statements.append(self.price(what, value, constants, connection, translator))
+                if declared is not None:
+                    [(_, kind)] = self.oracle.analyze(value, self.catalog.with_constants(constants))
+                    constants.update({name: Constant(declared.type or kind) for name in declared.names})
+            elif declared is not None:
+                constants.update({name: Constant(declared.type) for name in declared.names})
+            for sql in translator.script(node.text).statements:  # as the run sets the variable
+                connection.execute(sql)
+
+    @staticmethod
+    def _holds(condition: str, connection, translator) -> bool:
+        """An IF's condition as BigQuery reads it: only TRUE runs the branch."""
+        [(holds,)] = connection.execute(translator.query(f"SELECT {condition}")).fetchall()
+        return holds is True
 
     # ------------------------------------------------------------------ one statement
     def price(self, what: str, sql: str, constants, connection, translator) -> StatementBill:

@@ -188,6 +188,10 @@ class Checker:
                             self._fail(action, message, block, query=script, block=block, offset=where[0])
                     self._nodes(action, script, branch.body, constants, block)
                 continue
+            assigned = scripts.assignment(node)
+            if assigned is not None:
+                self._assigned(action, script, node, assigned, constants, block)
+                continue
             declared = scripts.declare(node)
             if declared is None:
                 columns = self._analyze_script(action, script, node.start, node.end, "", constants, block)
@@ -212,6 +216,19 @@ class Checker:
             if kind is None:
                 self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default", block)
             constants.update({name: Constant(kind) for name in declared.names})
+
+    def _assigned(self, action: Action, script: str, node, assigned, constants: dict[str, Constant], block) -> None:
+        """SET name = value: a declared variable, and a value of a type BigQuery assigns to it."""
+        where = {"query": script, "block": block, "offset": node.start}
+        if assigned.name not in constants:
+            self._fail(action, f"SET {assigned.name}: no variable {assigned.name} is declared", block, **where)
+        columns = self._analyze_script(
+            action, script, assigned.value_start, assigned.value_end, "SELECT ", constants, block, prefix_at=node.start
+        )
+        wanted, found = constants[assigned.name].type, columns[0][1]
+        if found != wanted and (found, wanted) not in _COERCIBLE:
+            message = f"SET {assigned.name}: the value is {found}, which BigQuery does not assign to {wanted}"
+            self._fail(action, message, block, **where)
 
     def _created(self, action: Action, script: str, node, columns, constants: dict[str, Constant]) -> None:
         """What an operations statement made: a model, or the table of an action with hasOutput

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from glue.dataform import Action
+from glue.dataform import Action, If, blocks
 from glue.oracle import scripts
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
@@ -103,19 +103,38 @@ class OracleEngine:
         return self.oracle.evaluate(sql, self.catalog.with_constants(constants), self._contents(action))
 
     def _scripts(self, action: Action, texts: list[str], constants: dict[str, Constant] | None = None):
+        """Pre- or post-operations: DECLAREs and SETs evaluated into constants, IF blocks by
+        their conditions (only TRUE runs a branch, as in BigQuery)."""
         constants = dict(constants or {})
         for text in texts:
-            for statement in scripts.split(text):
-                declared = scripts.declare(statement)
-                if declared is None:
-                    raise OracleCannotRun(f"{action.file}: the evaluator runs no {statement.text.split()[0]} statement")
-                value, kind = None, declared.type
-                if declared.default_start is not None:
-                    default = text[declared.default_start : declared.default_end]
-                    [(_, found)], [(value,)] = self._query(action, f"SELECT {default}", constants)
-                    kind = kind or found
-                constants.update({name: Constant(kind, value) for name in declared.names})
+            self._statements(action, text, blocks(text), constants)
         return constants
+
+    def _statements(self, action: Action, text: str, nodes: list, constants: dict[str, Constant]) -> None:
+        for node in nodes:
+            if isinstance(node, If):
+                for branch in node.branches:
+                    if branch.condition is None or self._value(action, branch.condition.text, constants)[0] is True:
+                        self._statements(action, text, branch.body, constants)
+                        break
+                continue
+            assigned = scripts.assignment(node)
+            if assigned is not None:
+                value, _ = self._value(action, text[assigned.value_start : assigned.value_end], constants)
+                constants[assigned.name] = Constant(constants[assigned.name].type, value)
+                continue
+            declared = scripts.declare(node)
+            if declared is None:
+                raise OracleCannotRun(f"{action.file}: the evaluator runs no {node.text.split()[0]} statement")
+            value, kind = None, declared.type
+            if declared.default_start is not None:
+                value, found = self._value(action, text[declared.default_start : declared.default_end], constants)
+                kind = kind or found
+            constants.update({name: Constant(kind, value) for name in declared.names})
+
+    def _value(self, action: Action, expression: str, constants: dict[str, Constant]) -> tuple[object, str]:
+        [(_, kind)], [(value,)] = self._query(action, f"SELECT {expression}", constants)
+        return value, kind
 
     # ------------------------------------------------------------------ merge
     def _write(self, action: Action, columns, rows, constants) -> None:

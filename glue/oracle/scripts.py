@@ -4,7 +4,8 @@ ZetaSQL's analyzer takes one statement and reports an error's line and column in
 was given. Each statement is therefore sent as the whole script with everything else blanked
 (newlines kept), so that the position it reports is the position in the script.
 A `DECLARE names TYPE DEFAULT expr` is read into its parts: the analyzer has no scripting, so
-the check analyzes the default as a query and declares the names as typed constants.
+the check analyzes the default as a query and declares the names as typed constants. A
+`SET name = expr` likewise: its value is analyzed as a query, of the variable's type.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def blanked(script: str, start: int, end: int, prefix: str = "", prefix_at: int 
             raise ValueError("no room for the prefix")
         kept = kept[:at] + prefix + kept[at + len(prefix) :]
     return kept
+
+
+@dataclass
+class Assignment:
+    name: str
+    value_start: int  # offset of the value expression in the script
+    value_end: int
+
+
+_SET = re.compile(r"SET\s+(?P<name>[A-Za-z_]\w*)\s*=\s*", re.I)
+
+
+def assignment(statement) -> Assignment | None:
+    """The parts of a `SET name = expr` statement; None for any other statement."""
+    match = _SET.match(statement.text)
+    if not match:
+        return None
+    return Assignment(match["name"], statement.start + match.end(), statement.end)
 
 
 _DECLARE = re.compile(r"DECLARE\s+(?P<names>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?P<rest>.*)", re.S | re.I)

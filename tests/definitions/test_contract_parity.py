@@ -38,6 +38,14 @@ def _handmade() -> list[str]:
     variant(lambda d: d["events"][3]["event"]["details"].update(items=[], amount="59.98", currency=None))
     variant(lambda d: d["events"][3]["event"]["details"].update(items=[{}, "item"], order_id=9))
     variant(lambda d: d["events"][0].update(event={"event_type": "page_view"}))
+    # Numbers their columns cannot hold: INT64 quantity, NUMERIC price and amount.
+    variant(lambda d: d["events"][2]["event"]["details"].update(quantity=9223372036854775808))
+    variant(lambda d: d["events"][2]["event"]["details"].update(quantity=-9223372036854775809))
+    variant(lambda d: d["events"][2]["event"]["details"].update(quantity=18446744073709551616))
+    variant(lambda d: d["events"][2]["event"]["details"].update(price=1.7976931348623157e308))
+    variant(lambda d: d["events"][2]["event"]["details"].update(price=10**29, quantity=9223372036854775807))
+    variant(lambda d: d["events"][3]["event"]["details"].update(amount=1.7976931348623157e308))
+    variant(lambda d: d["events"][3]["event"]["details"].update(amount=99999999999999990000000000000.0))
     cases += ['{"a":', "[]", "null", "3", ""]
     return cases
 

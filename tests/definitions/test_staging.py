@@ -159,3 +159,22 @@ def test_an_object_rewritten_days_later_does_not_load_its_old_lines_again(graph,
     harness.run("clickstream.sessions")
     assert harness.rows("stg_visit_payloads", "COUNT(*) AS n") == [{"n": 2}]
     assert_rows(harness.rows("sessions", "session_id"), [{"session_id": "SID-1001"}, {"session_id": "SID-APPENDED"}])
+
+
+def test_a_number_its_column_cannot_hold_rejects_the_visit_with_a_reason(harness, visit):
+    """INT64 quantity and NUMERIC price would otherwise be NULL in a cart event, silently."""
+    huge_quantity = json.loads(json.dumps(visit))
+    huge_quantity["events"][2]["event"]["details"]["quantity"] = 9223372036854775808
+    huge_price = json.loads(json.dumps(visit))
+    huge_price["session_id"] = "SID-PRICE"
+    huge_price["events"][2]["event"]["details"]["price"] = 1.7976931348623157e308
+    harness.pubsub([huge_quantity, huge_price])
+    harness.run("clickstream.rejected_visits", "clickstream.sessions", "clickstream.purchase_items")
+
+    assert harness.rows("sessions") == [] and harness.rows("purchase_items") == []
+    rejected = harness.rows("rejected_visits", "payload, reasons")
+    reasons = {json.loads(r["payload"])["session_id"]: r["reasons"] for r in rejected}
+    assert reasons == {
+        "SID-1001": ["events[2].details.quantity: out of range (INT64 holds at most 9223372036854775807)"],
+        "SID-PRICE": ["events[2].details.price: out of range (NUMERIC holds less than 10^29)"],
+    }

@@ -215,7 +215,8 @@ class Translator:
             names = item.this if isinstance(item.this, list) else [item.this]
             default = item.args.get("default")
             kind = item.args.get("kind")
-            value = default if default is not None else exp.Null()
+            # No DEFAULT (sqlglot may read its absence as False): NULL, as in BigQuery.
+            value = default if isinstance(default, exp.Expression) else exp.Null()
             if kind is not None and not isinstance(value, (exp.Literal, exp.Null, exp.Boolean)):
                 # The cast's rules name the value several times: the default (a query, often) is
                 # computed once and its result cast, rather than computed once per mention.
