@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import shutil
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 
@@ -160,3 +162,16 @@ def announce_and_show(settings) -> None:
     if received:
         subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in received])
     click.echo("the local stack is still up: `clickstream local status`, `clickstream local down`")
+
+
+def set_aside(local_dir: Path, now: datetime | None = None) -> Path | None:
+    """Move an existing local directory (warehouse, landing zone, archive) to
+    <local_dir>.previous/<time>/ so that a demo starts empty and nothing is lost; None when there
+    is nothing to move."""
+    if not local_dir.exists() or not any(local_dir.iterdir()):
+        return None
+    moment = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H-%M-%S")
+    aside = local_dir.with_name(local_dir.name + ".previous") / moment
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(local_dir), str(aside))
+    return aside
