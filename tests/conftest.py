@@ -164,27 +164,35 @@ def storage_emulator(tmp_path_factory):
 
 
 @contextmanager
-def demo_local_dir(local: Path, *args: str):
-    """`clickstream demo` run into the local dir `local` (warehouse, landing, dashboard), which
-    stays the settings' local dir until the block ends."""
-    from click.testing import CliRunner
-
+def using_local_dir(local: Path):
+    """The settings' local dir (warehouse, landing, archive) is `local` until the block ends."""
     from glue import settings as settings_module
-    from glue.cli import main
 
     saved = os.environ.get("CLICKSTREAM_LOCAL_DIR")
     os.environ["CLICKSTREAM_LOCAL_DIR"] = str(local)
     settings_module.get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(main, ["demo", *args])
-        assert result.exit_code == 0, result.output
-        yield result
+        yield settings_module.get_settings()
     finally:
         if saved is None:
             os.environ.pop("CLICKSTREAM_LOCAL_DIR", None)
         else:
             os.environ["CLICKSTREAM_LOCAL_DIR"] = saved
         settings_module.get_settings.cache_clear()
+
+
+@contextmanager
+def demo_local_dir(local: Path, *args: str):
+    """`clickstream demo` run into the local dir `local` (warehouse, landing, dashboard), which
+    stays the settings' local dir until the block ends."""
+    from click.testing import CliRunner
+
+    from glue.cli import main
+
+    with using_local_dir(local):
+        result = CliRunner().invoke(main, ["demo", *args])
+        assert result.exit_code == 0, result.output
+        yield result
 
 
 # `make test` runs the tests in parallel workers (pytest-xdist, --dist loadgroup). Each module's

@@ -25,6 +25,7 @@ COMMANDS = {
     "governance": "glue.cli.governance:governance",
     "ml": "glue.cli.ml:ml",
     "deploy": "glue.cli.deploy:deploy",
+    "replay": "glue.cli.replay:replay",
 }
 
 

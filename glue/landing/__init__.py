@@ -1,5 +1,7 @@
-"""The landing zone: objects in the landing bucket, read as BigQuery's external and object tables read them."""
+"""The landing zone: objects in the landing bucket, read as BigQuery's external and object tables
+read them, and archived raw messages replayed into it."""
 
+from glue.landing.archive import BucketStore, LocalStore, ReplayReport, replay
 from glue.landing.reader import (
     MAX_LINE_BYTES,
     NO_LINES,
@@ -12,6 +14,10 @@ from glue.landing.reader import (
 from glue.landing.upload import land_files, landing_target
 
 __all__ = [
+    "BucketStore",
+    "LocalStore",
+    "ReplayReport",
+    "replay",
     "MAX_LINE_BYTES",
     "NO_LINES",
     "READ_BUFFER_BYTES",
