@@ -22,6 +22,7 @@ on it is reported as not checked rather than as a cascade of missing tables.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ from glue.oracle.sources import source_tables
 from glue.settings import Settings
 
 # A DECLARE's default may be of a type BigQuery coerces to the declared one.
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
 _COERCIBLE = {
     ("INT64", "FLOAT64"),
     ("INT64", "NUMERIC"),
@@ -280,10 +283,34 @@ class Checker:
         except UnknownModel as error:
             self._fail(action, str(error), block, query=script, block=block, offset=start + error.offset)
         try:
-            return self.oracle.analyze("SELECT\n" + text if condition else text, self.catalog.with_constants(constants))
+            columns = self.oracle.analyze(
+                "SELECT\n" + text if condition else text, self.catalog.with_constants(constants)
+            )
         except OracleError as error:
             line = error.line - 1 if condition and error.line else error.line
             self._fail(action, error.message, block, line, error.column, query=script, block=block)
+        self._shadowed(action, script, start, end, text, constants, block, condition)
+        return columns
+
+    def _shadowed(self, action, script, start, end, text, constants, block, condition) -> None:
+        """A script variable named like a column the statement can read: BigQuery reads the
+        column, the local runner would read the variable. Refused, so the two cannot differ."""
+        words = {w.lower() for w in _WORD.findall(script[start:end])}
+        for name in [n for n in constants if n.lower() in words and n.lower() in self._column_names()]:
+            without = {k: v for k, v in constants.items() if k != name}
+            try:
+                self.oracle.analyze("SELECT\n" + text if condition else text, self.catalog.with_constants(without))
+            except OracleError:
+                continue  # the name is the variable here
+            message = (
+                f"{name} here is a column of a table the statement reads, as BigQuery resolves it, not the script "
+                f"variable {name}; the local runner cannot tell them apart: rename the variable"
+            )
+            self._fail(action, message, block, query=script, block=block, offset=start)
+
+    def _column_names(self) -> set[str]:
+        """Every column name of the catalog as it stands (it grows as actions are checked), lower case."""
+        return {c.lower() for table in self.catalog.tables.values() for c, _ in table.columns}
 
     def _fail(
         self,

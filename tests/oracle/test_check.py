@@ -252,3 +252,21 @@ def test_a_default_on_a_line_of_its_own_is_analyzed_in_place(oracle):
     text = scripts.blanked(script, declared.default_start, declared.default_end, "SELECT ", statement.start)
     assert text.split("\n")[3] == "SELECT 1)"  # the default keeps its lines
     assert oracle.analyze(text, Catalog()) == [("$col1", "INT64")]
+
+
+def test_a_script_variable_named_like_a_column_it_would_shadow_is_refused(project, oracle, settings):
+    """BigQuery resolves the name to the column; the local runner would read the variable."""
+    file = "definitions/curated/rejected_visits.sqlx"
+    sqlx = project / file
+    original = sqlx.read_text()
+    sqlx.write_text(original.replace("read_through", "loaded_through"))
+    try:
+        graph = Graph(compile_project(project, settings.dataform_cli))
+        report = check_graph(graph, oracle, dataclasses.replace(settings, root=project))
+    finally:
+        sqlx.write_text(original)
+    [problem] = [p for p in report.problems if p.file == file]
+    assert "loaded_through here is a column of a table the statement reads" in problem.message
+    assert "rename the variable" in problem.message
+    assert "MAX(loaded_through)" in problem.text
+    assert problem.line == original[: original.index("MAX(loaded_through)")].count("\n") + 1
