@@ -7,8 +7,9 @@ query), has BigQuery's analyzer resolve each, and prices what each reads:
 - the columns each table scan uses (reads.py), in the partitions and blocks that survive
   BigQuery's pruning rules (rules.py), sized by BigQuery's data-size rules (sizes.py) over the
   local tables' rows, as they are when the statement would run;
-- a MERGE with an UPDATE clause also bills every column of the target partitions it may touch
-  (BigQuery's DML pricing: q' + t'); an INSERT bills only what its query reads;
+- a MERGE with an UPDATE clause, and an UPDATE or DELETE, also bills every column of the target
+  partitions (and blocks) it may touch (BigQuery's DML pricing: q' + t'); an INSERT bills only
+  what its query reads;
 - each table referenced bills at least 10 MB;
 - a view bills the tables its query reads.
 
@@ -166,7 +167,8 @@ class CostModel:
         """What BigQuery bills for one statement, with the script variables `constants` names set in
         `connection` (as the run sets them) and `translator` knowing them."""
         resolved = self.oracle.resolve(sql, self.catalog.with_constants(constants))
-        updates = what == "merge"
+        # DML bills every column of the target's partitions it scans (a MERGE, UPDATE or DELETE).
+        updates = what == "merge" or sql.lstrip().upper().startswith(("MERGE", "UPDATE", "DELETE"))
         by_table: dict[str, list[Read]] = {}
         for read in table_reads(resolved, sql, self.names):
             by_table.setdefault(read.table, []).append(read)

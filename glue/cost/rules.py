@@ -76,16 +76,22 @@ def allowed(condition: Filter, values: list) -> list[tuple[datetime, datetime]]:
         return []
     low = bounds[0]
     if condition.op == "between":
-        return [(low, bounds[1] + width)]
+        return [(low, _later(bounds[1], width))]
+    after = _later(low, width)
     return [
         {
-            "=": (low, low + width),
-            ">": (low + width, _MAX),
+            "=": (low, after),
+            ">": (after, _MAX),
             ">=": (low, _MAX),
             "<": (_MIN, low),
-            "<=": (_MIN, low + width),
+            "<=": (_MIN, after),
         }[condition.op]
     ]
+
+
+def _later(moment: datetime, width: timedelta) -> datetime:
+    """moment + width, or the end of time where that passes it (TIMESTAMP '9999-12-31 23:59:59.999999')."""
+    return moment + width if moment < _MAX - width else _MAX
 
 
 def overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datetime]]) -> bool:

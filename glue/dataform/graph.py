@@ -159,6 +159,17 @@ class Graph:
                 stack.extend(self.actions[name].dependencies)
         return seen
 
+    def downstream(self, names: set[str]) -> set[str]:
+        """The actions named and every action that depends on them, directly or not."""
+        found, changed = set(names), True
+        while changed:
+            changed = False
+            for action in self.actions.values():
+                if action.name not in found and set(action.dependencies) & found:
+                    found.add(action.name)
+                    changed = True
+        return found
+
     def select(
         self, actions: list[str] = (), tags: list[str] = (), include_dependencies: bool = True, apart: tuple = ()
     ) -> list[Action]:

@@ -80,10 +80,15 @@ class Checker:
     def check(self, graph: Graph) -> CheckReport:
         started = time.perf_counter()
         failed: set[str] = set()
-        for action in graph.order():
-            if action.disabled:
-                continue
-            blocked = [d for d in action.dependencies if d in failed or d in self.report.not_checked]
+        # Disabled actions too: each is enabled by some compilation's vars (a reprocessing run's),
+        # and what depends on it reads its table all the same. An operations action that reads
+        # tables built after it (through resolve(), as the reprocessing retraction does) is
+        # checked once the graph's schemas are known.
+        ordered = graph.order()
+        ahead = {a.name: self._read_ahead(a, ordered) for a in ordered}
+        for action in [a for a in ordered if not ahead[a.name]] + [a for a in ordered if ahead[a.name]]:
+            needs = [*action.dependencies, *ahead[action.name]]
+            blocked = [d for d in needs if d in failed or d in self.report.not_checked]
             if blocked:
                 self.report.not_checked[action.name] = blocked
                 continue
@@ -95,6 +100,15 @@ class Checker:
                 failed.add(action.name)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    @staticmethod
+    def _read_ahead(action: Action, ordered: list[Action]) -> list[str]:
+        """The tables built after this operations action that it names (none for other kinds)."""
+        if action.kind != "operations":
+            return []
+        text = "\n".join(action.queries)
+        later = [a.name for a in ordered[ordered.index(action) + 1 :] if a.kind != "declaration"]
+        return [name for name in later if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text)]
 
     def _action(self, action: Action) -> None:
         if action.kind == "declaration":

@@ -11,6 +11,7 @@ from glue.runner.bigquery_ml import BigQueryML
 from glue.runner.executor import Executor
 from glue.runner.harness import Harness, assert_rows
 from glue.runner.queries import QueryError, QueryResult, run_query, table_query
+from glue.runner.reprocess import LoadRange, parse_range, reprocess_selection
 from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
 from glue.runner.unit_tests import run_dataform_tests
@@ -39,6 +40,7 @@ __all__ = [
     "PUBSUB_COLUMNS",
     "ActionFailed",
     "ActionResult",
+    "LoadRange",
     "BigQueryML",
     "Executor",
     "Harness",
@@ -60,7 +62,9 @@ __all__ = [
     "format_step",
     "plan_workflow",
     "planned_step",
+    "parse_range",
     "print_result",
+    "reprocess_selection",
     "relation_exists",
     "run_dataform_tests",
     "run_query",

@@ -190,17 +190,32 @@ class Harness:
         return self
 
     # ------------------------------------------------------------------ running
-    def run(self, *names: str, full_refresh: bool = False, with_assertions: bool = False) -> RunReport:
-        """Run the named actions and everything upstream of them (assertions only when asked); with
-        no names, what a local run that names nothing runs."""
+    def run(
+        self,
+        *names: str,
+        full_refresh: bool = False,
+        with_assertions: bool = False,
+        dependencies: bool = True,
+        observer=None,
+    ) -> RunReport:
+        """Run the named actions and everything upstream of them (only them, without `dependencies`;
+        assertions only when asked); with no names, what a local run that names nothing runs.
+        `observer` sees each action before it runs, as the executor's (the cost model)."""
         from glue.settings import get_settings
 
-        actions = self.graph.select(list(names), [], include_dependencies=True, apart=get_settings().separate_tags)
+        actions = self.graph.select(
+            list(names), [], include_dependencies=dependencies, apart=get_settings().separate_tags
+        )
         if not with_assertions:
             actions = [a for a in actions if a.kind != "assertion"]
         self._clock = max(self._clock + timedelta(seconds=1), datetime.now(timezone.utc).replace(microsecond=0))
         executor = Executor(
-            self.connection, full_refresh, translations=_TRANSLATIONS, clock=self._clock, buckets=self.buckets
+            self.connection,
+            full_refresh,
+            translations=_TRANSLATIONS,
+            clock=self._clock,
+            buckets=self.buckets,
+            observer=observer,
         )
         report = executor.run(actions)
         if self.engine is not None:

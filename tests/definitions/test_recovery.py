@@ -61,18 +61,6 @@ def assert_equals_a_clean_build(harness: Harness) -> dict[str, list[tuple]]:
     return clean
 
 
-def downstream(graph, name: str) -> set[str]:
-    """The action and everything that depends on it, as Dataform skips them when it fails."""
-    found, changed = {graph.find(name).name}, True
-    while changed:
-        changed = False
-        for action in graph.actions.values():
-            if action.name not in found and set(action.dependencies) & found:
-                found.add(action.name)
-                changed = True
-    return found
-
-
 def every_model_but(graph, skipped: set[str]) -> list[str]:
     """What the hourly workflow runs (the ml workflow is its own), but `skipped`."""
     hourly = graph.select(apart=get_settings().separate_tags)
@@ -86,7 +74,7 @@ def test_staging_loads_for_six_hours_while_sessions_fails_then_one_run_catches_u
     for _ in range(2):
         traffic.hour()
         harness.run()
-    failing = downstream(graph, "sessions")
+    failing = graph.downstream({graph.find("sessions").name})  # as Dataform skips them when it fails
     for _ in range(6):  # longer than watermark_lookback_hours (3)
         traffic.hour()
         harness.run(*every_model_but(graph, failing))

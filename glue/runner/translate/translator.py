@@ -203,6 +203,8 @@ class Translator:
             return self._declare(tree)
         if isinstance(tree, exp.Set) and not tree.args.get("tag"):
             return self._set(tree)
+        if isinstance(tree, (exp.Transaction, exp.Commit)):
+            return None  # each action already runs in one local transaction (executor.py)
         if isinstance(tree, exp.Alter) and any(isinstance(a, exp.AlterSet) for a in tree.args.get("actions", [])):
             return None  # table options (descriptions, expirations) mean nothing to DuckDB
         if isinstance(tree, exp.Command):
