@@ -171,16 +171,10 @@ def largest_reads(bills, table_layouts, grains, scenario, count: int) -> None:
         print(f"  {human(nbytes):>10}  {action} {what}: {read.table} ({read.pruning}; {', '.join(read.columns)})")
 
 
-def report(bills, table_layouts, grains, args, visits) -> None:
-    days = [float(d) for d in args.history.split(",")]
-    scenarios = [Scenario(args.visits_per_day, d, NOW) for d in days]
-    print(
-        f"\nOne hourly run, bytes BigQuery bills. measured: over the local tables ({visits:,} visits); "
-        f"scaled: at {args.visits_per_day:,.0f} visits a day after {', '.join(f'{d:g}' for d in days)} days"
-    )
-    header = f"  {'action':<62} {'measured':>10}" + "".join(f" {f'{d:g} days':>10}" for d in days)
-    print(header)
-    totals = [0.0] * len(days)
+def print_bills(bills, table_layouts, grains, scenarios) -> tuple[int, list[float]]:
+    """A line per action, measured and scaled to each scenario, then the totals; returns them."""
+    print(f"  {'action':<62} {'measured':>10}" + "".join(f" {f'{s.history_days:g} days':>10}" for s in scenarios))
+    totals = [0.0] * len(scenarios)
     measured = 0
     for bill in bills:
         if not bill.statements:
@@ -190,6 +184,17 @@ def report(bills, table_layouts, grains, args, visits) -> None:
         measured += bill.billed
         print(f"  {bill.action:<62} {human(bill.billed):>10}" + "".join(f" {human(s):>10}" for s in scaled))
     print(f"  {'total':<62} {human(measured):>10}" + "".join(f" {human(t):>10}" for t in totals))
+    return measured, totals
+
+
+def report(bills, table_layouts, grains, args, visits) -> None:
+    days = [float(d) for d in args.history.split(",")]
+    scenarios = [Scenario(args.visits_per_day, d, NOW) for d in days]
+    print(
+        f"\nOne hourly run, bytes BigQuery bills. measured: over the local tables ({visits:,} visits); "
+        f"scaled: at {args.visits_per_day:,.0f} visits a day after {', '.join(f'{d:g}' for d in days)} days"
+    )
+    measured, totals = print_bills(bills, table_layouts, grains, scenarios)
     print(f"  {'total, MB':<62} {measured / 2**20:>10,.0f}" + "".join(f" {t / 2**20:>10,.0f}" for t in totals))
     print(
         f"  {'on-demand price at $' + str(PRICE_PER_TIB) + '/TiB':<62} {'':>10}"

@@ -8,7 +8,7 @@ import click
 from google.api_core import exceptions
 
 from glue.cli.environments import cloud_target
-from glue.cli.options import cloud_clients, parse_vars, plan_clients
+from glue.cli.options import cloud_clients, parse_vars, plan_clients, reprocess_plan
 from glue.cli.plans import run_plan
 from glue.dataform_api import invocations as ops
 from glue.dataform_api.invocations import real_client
@@ -90,7 +90,26 @@ def compile_command(target, git_commitish, variables):
     is_flag=True,
     help="List the actions it would run and the invocation it would create; create nothing (no credentials needed).",
 )
-def run(target, compilation_result, git_commitish, workflow_config, tags, actions, full_refresh, wait_for_end, dry_run):
+@click.option(
+    "--reprocess",
+    "load_range",
+    metavar="FROM..UNTIL",
+    help="Rebuild every row made from the payloads loaded in this range, with the models of --git-commitish: "
+    "a compilation with the vars reprocess_from and reprocess_until, running the actions below the payload "
+    "store. docs/reprocessing.md.",
+)
+def run(
+    target,
+    compilation_result,
+    git_commitish,
+    workflow_config,
+    tags,
+    actions,
+    full_refresh,
+    wait_for_end,
+    dry_run,
+    load_range,
+):
     """Start a workflow invocation; with --wait, follow it to its end (exit 1 if it failed).
 
     Tags and actions are checked against the compiled project first: an unknown one is refused
@@ -100,19 +119,32 @@ def run(target, compilation_result, git_commitish, workflow_config, tags, action
     Examples:
       clickstream dataform run --env staging --tags marts --dry-run
       clickstream dataform run --env prod --workflow-config hourly-incremental --wait
+      clickstream dataform run --env prod --reprocess 2024-08-20 --wait
     """
     repository = _repository(target)
-    selected = _selected_actions(workflow_config, list(tags), list(actions))
+    variables = {}
+    if load_range:
+        if workflow_config or tags or full_refresh or compilation_result:
+            _fail(
+                "--reprocess compiles --git-commitish with its own vars and names its own actions: it takes no "
+                "--workflow-config, --tags, --full-refresh or --compilation-result"
+            )
+        _, variables, graph, names = reprocess_plan(load_range, list(actions))
+        selected = {"named": [graph.actions[n] for n in names], "run": [graph.actions[n] for n in names]}
+    else:
+        selected = _selected_actions(workflow_config, list(tags), list(actions))
     targets = (
         []
         if workflow_config
         else [(target.project, target.dataset(a.schema), target.table(a.table)) for a in selected["named"]]
     )
+    dependencies = not load_range
     if dry_run:
         click.echo(f"would run {len(selected['run'])} actions:")
         for action in selected["run"]:
             click.echo(f"  {target.dataset(action.schema)}.{target.table(action.table)}")
-        _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh)
+        invocation = ops.invocation_config(tags, targets, full_refresh, dependencies)
+        _print_planned(repository, workflow_config, compilation_result, git_commitish, invocation, variables)
         return
     client = _client()
     try:
@@ -122,9 +154,9 @@ def run(target, compilation_result, git_commitish, workflow_config, tags, action
             )
         else:
             if not compilation_result:
-                config = compilation_config(target)
+                config = compilation_config(target, variables)
                 compilation_result = ops.compile_result(client, repository, git_commitish, config=config).name
-            config = ops.invocation_config(tags, targets, full_refresh)
+            config = ops.invocation_config(tags, targets, full_refresh, dependencies)
             invocation = ops.start_run(client, repository, config, compilation_result=compilation_result)
         click.echo(f"started {invocation.name}")
         if not wait_for_end:
@@ -176,14 +208,15 @@ def _selected_actions(workflow_config: str | None, tags: list[str], actions: lis
     return {"named": named, "run": run}
 
 
-def _print_planned(repository, workflow_config, compilation_result, git_commitish, tags, targets, full_refresh):
+def _print_planned(repository, workflow_config, compilation_result, git_commitish, config, variables):
     from google.cloud import dataform_v1
 
     if workflow_config:
         invocation = ops.workflow_invocation(None, workflow_config=f"{repository}/workflowConfigs/{workflow_config}")
     else:
-        compiled = compilation_result or f"(a compilation result of {git_commitish}, created first)"
-        invocation = ops.workflow_invocation(ops.invocation_config(tags, targets, full_refresh), compiled)
+        with_vars = f" with vars {variables}" if variables else ""
+        compiled = compilation_result or f"(a compilation result of {git_commitish}{with_vars}, created first)"
+        invocation = ops.workflow_invocation(config, compiled)
     click.echo(f"dry run: would create in {repository}:")
     click.echo(dataform_v1.WorkflowInvocation.to_json(invocation, indent=2, always_print_fields_with_no_presence=False))
 

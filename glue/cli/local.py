@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from glue.cli.options import parse_vars
+from glue.cli.options import parse_vars, reprocess_plan
 from glue.dataform import CliMissing, CompilationError
 from glue.landing import LandingLayoutError, landing_target
 from glue.runner import (
@@ -91,6 +92,14 @@ def _fail(error: Exception | str) -> None:
     help="Print, for each action, the bytes BigQuery would bill for it: the columns and partitions "
     "it reads, by BigQuery's pruning and pricing rules, over the local tables. Implies --check.",
 )
+@click.option(
+    "--reprocess",
+    "load_range",
+    metavar="FROM..UNTIL",
+    help="Rebuild, with the current models, every row made from the payloads loaded in this range "
+    "(dates or UTC times; UNTIL not included; one date is that day), reading only those loads: "
+    "no full refresh, nothing new loaded. docs/reprocessing.md.",
+)
 def run(
     inputs,
     warehouse,
@@ -104,6 +113,7 @@ def run(
     dry_run,
     check,
     bigquery_cost,
+    load_range,
 ):
     """Land input files, compile the project and execute the graph on DuckDB.
 
@@ -118,11 +128,14 @@ def run(
     Examples:
       clickstream local run --input ../shared/data/challenge-lab-visits
       clickstream local run --tags curated --bigquery-cost
+      clickstream local run --reprocess 2024-08-20 --bigquery-cost
     """
     settings = get_settings()
     options = RunOptions(
         inputs, warehouse, full_refresh, tags, actions, not no_dependencies, parse_vars(variables) or None, concurrency
     )
+    if load_range:
+        options = _reprocessing(options, load_range)
     if dry_run:
         _print_plan(settings, options)
         return
@@ -158,6 +171,17 @@ def run(
     ran = {r.action.name for r in report.results if r.status == "ok"}
     if notify and f"{settings.curated_dataset}.landed_objects" in ran:
         _announce_processed(settings, warehouse or settings.warehouse)
+
+
+def _reprocessing(options: RunOptions, text: str) -> RunOptions:
+    """The run that rebuilds a range of loads: its vars, and the actions below the payload store."""
+    if options.full_refresh or options.inputs or options.tags:
+        _fail(
+            "--reprocess rebuilds a range of loads already in the warehouse: it takes no --full-refresh, "
+            "--input or --tags"
+        )
+    _, variables, _, names = reprocess_plan(text, list(options.actions), options.variables)
+    return replace(options, variables=variables, actions=tuple(names), include_dependencies=False)
 
 
 def _say_what_the_warehouse_holds(settings, warehouse: Path) -> None:

@@ -1,8 +1,9 @@
-"""Parameter types shared by the commands: durations, timestamps, key=value pairs."""
+"""Parameter types shared by the commands: durations, timestamps, key=value pairs, a range of loads to reprocess."""
 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timedelta, timezone
 
 import click
@@ -99,3 +100,31 @@ def plan_clients(factory, stand_ins, dry_run: bool):
 
     clients = cloud_clients(factory, offline if dry_run else None)
     return clients, bool(used)
+
+
+def reprocess_plan(text: str, actions: list[str], variables: dict | None = None):
+    """A reprocessing run from `--reprocess FROM..UNTIL`: (its range, its vars, the graph compiled
+    with them, the names of the actions it runs). `actions`, when given, are the only ones (to
+    finish a run that failed after its curated step; docs/reprocessing.md). Exits 2 with what to
+    fix when the range, the project or an action is wrong."""
+    from glue.dataform import CliMissing, CompilationError
+    from glue.runner import compile_graph, parse_range, reprocess_selection
+    from glue.settings import get_settings
+
+    settings = get_settings()
+    try:
+        load_range = parse_range(text)
+        merged = {**(variables or {}), **load_range.variables()}
+        graph = compile_graph(settings, merged)
+        names = [graph.find(name).name for name in actions] or reprocess_selection(graph, settings.separate_tags)
+    except (ValueError, KeyError) as error:
+        _exit(f"--reprocess: {error.args[0]}")
+    except (CompilationError, CliMissing) as error:
+        _exit(str(error))
+    click.echo(f"reprocessing the loads of {load_range}: {len(names)} actions", err=True)
+    return load_range, merged, graph, names
+
+
+def _exit(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(2)

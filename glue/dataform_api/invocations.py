@@ -40,11 +40,14 @@ def compile_result(
     return result
 
 
-def invocation_config(tags=(), targets=(), full_refresh: bool = False) -> dataform_v1.InvocationConfig:
-    """`targets` are (database, schema, name) triples; dependencies always come along, as locally."""
+def invocation_config(
+    tags=(), targets=(), full_refresh: bool = False, dependencies: bool = True
+) -> dataform_v1.InvocationConfig:
+    """`targets` are (database, schema, name) triples; their dependencies come along, as locally,
+    unless told not to (a reprocessing run names every action it runs)."""
     return dataform_v1.InvocationConfig(
         included_tags=list(tags),
-        transitive_dependencies_included=True,
+        transitive_dependencies_included=dependencies,
         included_targets=[dataform_v1.Target(database=d, schema=s, name=n) for d, s, n in targets],
         fully_refresh_incremental_tables_enabled=full_refresh,
     )

@@ -130,3 +130,33 @@ def test_input_added_to_an_existing_warehouse_says_what_it_already_holds(workspa
     assert second.exit_code == 0, second.output
     warehouse = workspace / "local" / "warehouse.duckdb"
     assert f"adding to {warehouse}: 1 session and 0 rejected visits from earlier runs" in second.output
+
+
+def test_reprocess_rebuilds_a_days_loads_and_refuses_what_it_cannot_do(workspace):
+    source = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    source.parent.mkdir()
+    source.write_text(json.dumps(BASE_VISIT) + "\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["local", "run", "--input", str(source), "--no-notify"]).exit_code == 0
+    db = connect(workspace / "local" / "warehouse.duckdb")
+    [(loaded_at,)] = db.execute("SELECT loaded_at FROM clickstream.sessions").fetchall()
+    before = db.execute("SELECT * FROM clickstream.events ORDER BY ALL").fetchall()
+    db.close()
+
+    day = f"{loaded_at:%Y-%m-%d}"
+    result = runner.invoke(main, ["local", "run", "--reprocess", day, "--no-notify"])
+    assert result.exit_code == 0, result.output
+    assert f"reprocessing the loads of {day}T00:00:00Z.." in result.output
+    assert "clickstream.retract_reprocessed_loads" in result.output
+    assert "stg_visit_payloads" not in result.output and "0 failed" in result.output
+    db = connect(workspace / "local" / "warehouse.duckdb")
+    assert db.execute("SELECT * FROM clickstream.events ORDER BY ALL").fetchall() == before
+    db.close()
+
+    for args, said in (
+        (["--reprocess", "2024-08-20", "--full-refresh"], "it takes no --full-refresh"),
+        (["--reprocess", "2024-13-01"], "write FROM..UNTIL"),
+        (["--reprocess", "2024-08-20", "--actions", "sesions"], "did you mean"),
+    ):
+        refused = runner.invoke(main, ["local", "run", *args])
+        assert refused.exit_code == 2 and said in refused.output, refused.output

@@ -159,3 +159,40 @@ def test_ci_names_an_environments_project_with_a_variable_and_a_flag_still_wins(
     assert settings.environment("staging", environ=environ).project == "acme-staging-42"
     assert settings.environment("staging", project="other", environ=environ).project == "other"
     assert settings.environment("staging", environ={}).project == "clickstream-staging"
+
+
+def test_reprocessing_on_dataform_compiles_with_the_ranges_vars_and_names_every_action_it_runs(api):
+    server, state = api
+    dry = invoke("run", "--env", "prod", "--reprocess", "2024-08-20", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    listed = listed_actions(dry.output)
+    assert listed.index("clickstream.retract_reprocessed_loads") < listed.index("clickstream.sessions")
+    assert "clickstream_staging.stg_visit_payloads" not in listed
+    assert not any(name.startswith("clickstream_ml.") for name in listed)
+    assert "'reprocess_from': '2024-08-20T00:00:00Z', 'reprocess_until': '2024-08-21T00:00:00Z'" in dry.output
+    assert not state["invocations"]
+
+    result = invoke("run", "--env", "prod", "--reprocess", "2024-08-20T06:00..2024-08-20T12:00")
+    assert result.exit_code == 0, result.output
+    [compiled] = state["compilations"].values()
+    compiled_vars = dict(compiled.code_compilation_config.vars)
+    assert compiled_vars["reprocess_from"] == "2024-08-20T06:00:00Z"
+    assert compiled_vars["reprocess_until"] == "2024-08-20T12:00:00Z"
+    assert compiled.code_compilation_config.default_database == "clickstream-prod"
+    [invocation] = state["invocations"].values()
+    config = invocation.invocation_config
+    assert not config.transitive_dependencies_included
+    assert [f"{t.schema}.{t.name}" for t in config.included_targets] == listed
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--reprocess", "yesterday"], "write FROM..UNTIL"),
+        (["--reprocess", "2024-08-21..2024-08-20"], "FROM must come before UNTIL"),
+        (["--reprocess", "2024-08-20", "--tags", "curated"], "it takes no --workflow-config, --tags"),
+    ],
+)
+def test_a_reprocessing_run_that_cannot_be_refuses_with_what_to_write(args, said):
+    result = invoke("run", "--env", "prod", *args, "--dry-run")
+    assert result.exit_code == 2 and said in result.output, result.output
