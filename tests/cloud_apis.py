@@ -506,7 +506,8 @@ def dataform_client(channel):
 
 def governance_api() -> tuple[GrpcApi, dict]:
     """Dataplex (lakes, zones, assets, zone IAM), its catalog (aspect types, entries) and Service
-    Usage, as `clickstream governance apply` uses them. Creations answer with finished operations."""
+    Usage, as `clickstream governance apply` uses them. Creations answer with finished operations.
+    The policy tags and data policies of `privacy_api` are served on the same channel."""
     from google.cloud import dataplex_v1 as dp
     from google.cloud import service_usage_v1 as su
     from google.iam.v1 import iam_policy_pb2
@@ -592,11 +593,16 @@ def governance_api() -> tuple[GrpcApi, dict]:
         response.Pack(su.EnableServiceResponse.pb(su.EnableServiceResponse(service=su.Service(name=request.name))))
         return operations_pb2.Operation(name="operations/enable", done=True, response=response)
 
+    privacy_api(api, state)
     return api, state
 
 
 def governance_clients(channel):
-    from google.cloud import dataplex_v1, service_usage_v1
+    from google.cloud import bigquery_datapolicies_v1, datacatalog_v1, dataplex_v1, service_usage_v1
+    from google.cloud.bigquery_datapolicies_v1.services.data_policy_service.transports import (
+        DataPolicyServiceGrpcTransport,
+    )
+    from google.cloud.datacatalog_v1.services.policy_tag_manager.transports import PolicyTagManagerGrpcTransport
     from google.cloud.dataplex_v1.services.catalog_service.transports import CatalogServiceGrpcTransport
     from google.cloud.dataplex_v1.services.dataplex_service.transports import DataplexServiceGrpcTransport
     from google.cloud.service_usage_v1.services.service_usage.transports import ServiceUsageGrpcTransport
@@ -607,6 +613,8 @@ def governance_clients(channel):
         dataplex_v1.DataplexServiceClient(transport=DataplexServiceGrpcTransport(channel=channel)),
         dataplex_v1.CatalogServiceClient(transport=CatalogServiceGrpcTransport(channel=channel)),
         service_usage_v1.ServiceUsageClient(transport=ServiceUsageGrpcTransport(channel=channel)),
+        datacatalog_v1.PolicyTagManagerClient(transport=PolicyTagManagerGrpcTransport(channel=channel)),
+        bigquery_datapolicies_v1.DataPolicyServiceClient(transport=DataPolicyServiceGrpcTransport(channel=channel)),
     )
 
 
@@ -620,3 +628,148 @@ def command_lines(args: list[str]) -> list[str]:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return [" ".join(line.split()) for line in result.output.splitlines()]
+
+
+def privacy_api(api: GrpcApi | None = None, state: dict | None = None) -> tuple[GrpcApi, dict]:
+    """Data Catalog's PolicyTagManager (taxonomies, policy tags, their IAM) and BigQuery's
+    DataPolicyService (data masking policies, their IAM), added to `api` and `state` when given.
+
+    As the real services do, the server names taxonomies (projects/P/locations/L/taxonomies/<n>)
+    and policy tags (<taxonomy>/policyTags/<n>), refuses a second one of the same display name, a
+    data policy on a policy tag that does not exist and an update of a field it cannot change, and
+    answers lists a page at a time (three items) so that the clients' pagers are used."""
+    from google.cloud import bigquery_datapolicies_v1 as bd
+    from google.cloud import datacatalog_v1 as dc
+    from google.iam.v1 import iam_policy_pb2
+
+    api = api or GrpcApi()
+    state = {} if state is None else state
+    state.update(taxonomies={}, policy_tags={}, data_policies={}, privacy_policies={})
+    ids = iter(range(7001, 1_000_000))
+    tags, policies = (
+        "google.cloud.datacatalog.v1.PolicyTagManager",
+        "google.cloud.bigquery.datapolicies.v1.DataPolicyService",
+    )
+
+    def page(request, items: list, response_type, field: str):
+        start = int(request.page_token or 0)
+        size = request.page_size or 3
+        rest = items[start + size :]
+        return response_type(**{field: items[start : start + size]}, next_page_token=str(start + size) if rest else "")
+
+    def stored(kind: str, name: str, context):
+        if name not in state[kind]:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"{name} not found")
+        return state[kind][name]
+
+    def updated(kind: str, resource, mask, updatable: set[str], context):
+        current = stored(kind, resource.name, context)
+        paths = list(mask.paths) or sorted(updatable)
+        if set(paths) - updatable:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"cannot update {sorted(set(paths) - updatable)}")
+        for path in paths:
+            setattr(current, path, getattr(resource, path))
+        return current
+
+    @api.method(tags, "CreateTaxonomy", dc.CreateTaxonomyRequest, dc.Taxonomy)
+    def create_taxonomy(request, context):
+        siblings = [t for t in state["taxonomies"].values() if t.name.startswith(request.parent + "/")]
+        if any(t.display_name == request.taxonomy.display_name for t in siblings):
+            context.abort(grpc.StatusCode.ALREADY_EXISTS, f"taxonomy {request.taxonomy.display_name} already exists")
+        taxonomy = dc.Taxonomy(request.taxonomy)
+        taxonomy.name = f"{request.parent}/taxonomies/{next(ids)}"
+        state["taxonomies"][taxonomy.name] = taxonomy
+        return taxonomy
+
+    @api.method(tags, "GetTaxonomy", dc.GetTaxonomyRequest, dc.Taxonomy)
+    def get_taxonomy(request, context):
+        return stored("taxonomies", request.name, context)
+
+    @api.method(tags, "ListTaxonomies", dc.ListTaxonomiesRequest, dc.ListTaxonomiesResponse)
+    def list_taxonomies(request, context):
+        own = [t for t in state["taxonomies"].values() if t.name.startswith(request.parent + "/taxonomies/")]
+        return page(request, own, dc.ListTaxonomiesResponse, "taxonomies")
+
+    @api.method(tags, "UpdateTaxonomy", dc.UpdateTaxonomyRequest, dc.Taxonomy)
+    def update_taxonomy(request, context):
+        updatable = {"display_name", "description", "activated_policy_types"}
+        return updated("taxonomies", request.taxonomy, request.update_mask, updatable, context)
+
+    @api.method(tags, "CreatePolicyTag", dc.CreatePolicyTagRequest, dc.PolicyTag)
+    def create_policy_tag(request, context):
+        stored("taxonomies", request.parent, context)
+        siblings = [t for t in state["policy_tags"].values() if t.name.startswith(request.parent + "/")]
+        if any(t.display_name == request.policy_tag.display_name for t in siblings):
+            context.abort(
+                grpc.StatusCode.ALREADY_EXISTS, f"policy tag {request.policy_tag.display_name} already exists"
+            )
+        tag = dc.PolicyTag(request.policy_tag)
+        tag.name = f"{request.parent}/policyTags/{next(ids)}"
+        state["policy_tags"][tag.name] = tag
+        return tag
+
+    @api.method(tags, "GetPolicyTag", dc.GetPolicyTagRequest, dc.PolicyTag)
+    def get_policy_tag(request, context):
+        return stored("policy_tags", request.name, context)
+
+    @api.method(tags, "ListPolicyTags", dc.ListPolicyTagsRequest, dc.ListPolicyTagsResponse)
+    def list_policy_tags(request, context):
+        stored("taxonomies", request.parent, context)
+        own = [t for t in state["policy_tags"].values() if t.name.startswith(request.parent + "/policyTags/")]
+        return page(request, own, dc.ListPolicyTagsResponse, "policy_tags")
+
+    @api.method(tags, "UpdatePolicyTag", dc.UpdatePolicyTagRequest, dc.PolicyTag)
+    def update_policy_tag(request, context):
+        updatable = {"display_name", "description", "parent_policy_tag"}
+        return updated("policy_tags", request.policy_tag, request.update_mask, updatable, context)
+
+    def tag_exists(name: str, context):
+        if name not in state["policy_tags"]:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"policy tag {name!r} does not exist")
+
+    @api.method(policies, "CreateDataPolicy", bd.CreateDataPolicyRequest, bd.DataPolicy)
+    def create_data_policy(request, context):
+        policy_id = request.data_policy.data_policy_id
+        if not re.fullmatch(r"[A-Za-z0-9_]+", policy_id):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"invalid data policy id {policy_id!r}")
+        name = f"{request.parent}/dataPolicies/{policy_id}"
+        if name in state["data_policies"]:
+            context.abort(grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists")
+        tag_exists(request.data_policy.policy_tag, context)
+        data_policy = bd.DataPolicy(request.data_policy)
+        data_policy.name = name
+        state["data_policies"][name] = data_policy
+        return data_policy
+
+    @api.method(policies, "GetDataPolicy", bd.GetDataPolicyRequest, bd.DataPolicy)
+    def get_data_policy(request, context):
+        return stored("data_policies", request.name, context)
+
+    @api.method(policies, "ListDataPolicies", bd.ListDataPoliciesRequest, bd.ListDataPoliciesResponse)
+    def list_data_policies(request, context):
+        own = [p for p in state["data_policies"].values() if p.name.startswith(request.parent + "/dataPolicies/")]
+        return page(request, own, bd.ListDataPoliciesResponse, "data_policies")
+
+    @api.method(policies, "UpdateDataPolicy", bd.UpdateDataPolicyRequest, bd.DataPolicy)
+    def update_data_policy(request, context):
+        if "policy_tag" in request.update_mask.paths or not request.update_mask.paths:
+            tag_exists(request.data_policy.policy_tag, context)
+        updatable = {"policy_tag", "data_masking_policy", "data_policy_type"}
+        return updated("data_policies", request.data_policy, request.update_mask, updatable, context)
+
+    for service, kinds in ((tags, ("taxonomies", "policy_tags")), (policies, ("data_policies",))):
+
+        def get_iam(request, context, kinds=kinds):
+            if not any(request.resource in state[kind] for kind in kinds):
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.resource} not found")
+            return state["privacy_policies"].get(request.resource, policy_pb2.Policy(etag=b"\x00"))
+
+        def set_iam(request, context, kinds=kinds):
+            if not any(request.resource in state[kind] for kind in kinds):
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.resource} not found")
+            state["privacy_policies"][request.resource] = request.policy
+            return request.policy
+
+        api.method(service, "GetIamPolicy", iam_policy_pb2.GetIamPolicyRequest, policy_pb2.Policy)(get_iam)
+        api.method(service, "SetIamPolicy", iam_policy_pb2.SetIamPolicyRequest, policy_pb2.Policy)(set_iam)
+    return api, state

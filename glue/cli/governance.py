@@ -1,4 +1,5 @@
-"""`clickstream governance apply`: the Dataplex lake, zones, sharing, aspects and lineage."""
+"""`clickstream governance apply`: the Dataplex lake, zones, sharing, aspects and lineage, and
+the policy tags and data masking policies of personal data."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from glue.cli.environments import cloud_target
 from glue.cli.options import plan_clients
 from glue.cli.plans import run_plan
 from glue.dataform import CliMissing, CompilationError
-from glue.governance.declared import GovernanceClients, governance_resources, real_clients
-from glue.provision.plan import OfflineClient
+from glue.governance.declared import governance_resources, offline_clients, real_clients
 from glue.runner import compile_graph
 from glue.settings import get_settings
 
@@ -30,7 +30,10 @@ def apply(target, dry_run):
     may read each zone (curated: analyst groups; raw: only the pipeline identities); the
     clickstream data-product aspect type; and an aspect on every curated table carrying its
     description and column descriptions from the compiled Dataform graph, so that the SQLX stays
-    the one place they are written. A second run changes nothing and says so.
+    the one place they are written. From the privacy section: the policy-tag taxonomy of personal
+    data, a policy tag and a BigQuery data masking policy per class, and who reads each class's
+    values as stored (raw readers) or masked (analysts, data scientists). A second run changes
+    nothing and says so.
 
     \b
     Example:
@@ -43,8 +46,7 @@ def apply(target, dry_run):
     except (CompilationError, CliMissing) as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(2)
-    stand_ins = lambda: GovernanceClients(OfflineClient(), OfflineClient(), OfflineClient())  # noqa: E731
-    clients, offline = plan_clients(real_clients, stand_ins, dry_run)
+    clients, offline = plan_clients(real_clients, offline_clients, dry_run)
     click.echo(f"project {project}, lake region {region}{' (dry run: nothing will change)' if dry_run else ''}")
     resources = governance_resources(settings, graph, project, region, clients)
     sys.exit(run_plan(resources, project, dry_run, offline))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from glue.dataform import Graph
 from glue.governance import resources as gov
+from glue.governance.policy_tags import privacy_resources
 from glue.settings import Settings
 
 CURATED_KINDS = ("table", "incremental", "view")
@@ -17,6 +18,8 @@ class GovernanceClients:
     dataplex: Any  # DataplexServiceClient: lakes, zones, assets, zone IAM
     catalog: Any  # CatalogServiceClient: aspect types, entries
     services: Any  # ServiceUsageClient: the Data Lineage API
+    policy_tags: Any  # datacatalog_v1.PolicyTagManagerClient: the taxonomy, its policy tags and their IAM
+    data_policies: Any  # bigquery_datapolicies_v1.DataPolicyServiceClient: data masking policies and their IAM
 
 
 def table_aspect_data(settings: Settings, description: str, columns: dict[str, str]) -> dict:
@@ -83,6 +86,7 @@ def governance_resources(
                 table_aspect_data(settings, action.description, action.columns),
             )
         )
+    resources += privacy_resources(settings, project, bq_location, clients.policy_tags, clients.data_policies)
     return resources
 
 
@@ -97,12 +101,30 @@ def _members(members: list[str], project: str) -> list[str]:
 
 
 def real_clients() -> GovernanceClients:
-    from google.cloud import dataplex_v1, service_usage_v1
+    from google.cloud import bigquery_datapolicies_v1, datacatalog_v1, dataplex_v1, service_usage_v1
 
     from glue.provision.network import ensure_reachable
 
     clients = GovernanceClients(
-        dataplex_v1.DataplexServiceClient(), dataplex_v1.CatalogServiceClient(), service_usage_v1.ServiceUsageClient()
+        dataplex_v1.DataplexServiceClient(),
+        dataplex_v1.CatalogServiceClient(),
+        service_usage_v1.ServiceUsageClient(),
+        datacatalog_v1.PolicyTagManagerClient(),
+        bigquery_datapolicies_v1.DataPolicyServiceClient(),
     )
-    ensure_reachable(["dataplex.googleapis.com", "serviceusage.googleapis.com"])
+    ensure_reachable(
+        [
+            "dataplex.googleapis.com",
+            "serviceusage.googleapis.com",
+            "datacatalog.googleapis.com",
+            "bigquerydatapolicy.googleapis.com",
+        ]
+    )
     return clients
+
+
+def offline_clients() -> GovernanceClients:
+    """Stand-ins without credentials: the plan can be declared, not read."""
+    from glue.provision.plan import OfflineClient
+
+    return GovernanceClients(*(OfflineClient() for _ in fields(GovernanceClients)))

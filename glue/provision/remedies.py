@@ -33,6 +33,11 @@ ROLES = {
     "dataplex aspect type": "roles/dataplex.catalogAdmin",
     "dataplex table aspect": "roles/dataplex.catalogEditor",
     "service": "roles/serviceusage.serviceUsageAdmin",
+    "policy tag taxonomy": "roles/datacatalog.categoryAdmin",
+    "policy tag": "roles/datacatalog.categoryAdmin",
+    "policy tag readers": "roles/datacatalog.categoryAdmin",
+    "bigquery data policy": "roles/bigquerydatapolicy.admin",
+    "data policy readers": "roles/bigquerydatapolicy.admin",
 }
 
 APIS = {
@@ -45,6 +50,9 @@ APIS = {
     "dataform": "dataform.googleapis.com",
     "dataplex": "dataplex.googleapis.com",
     "service": "serviceusage.googleapis.com",
+    "policy": "datacatalog.googleapis.com",
+    "bigquery data policy": "bigquerydatapolicy.googleapis.com",
+    "data policy readers": "bigquerydatapolicy.googleapis.com",
 }
 
 _DISABLED_MARKERS = ("SERVICE_DISABLED", "has not been used in project", "it is disabled")
