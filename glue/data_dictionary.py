@@ -1,7 +1,7 @@
 """Data docs generated from the compiled Dataform graph, so that they cannot drift from it.
 
 - docs/data-dictionary.md: every table and view, its description, keys, partitioning and
-  clustering, and every column with its type and description.
+  clustering, and every column with its type, its class of personal data and its description.
 - docs/schema.md: an entity diagram (Mermaid) of the curated dataset, keys marked. A relation
   joins A to B where B's unique key extends A's and B's copies of A's key columns are
   described exactly as A's are: a shared description (includes/columns.js) is how the SQLX
@@ -45,7 +45,7 @@ def relations(graph: Graph, schemas: dict[str, list[tuple[str, str]]]) -> list[R
     ]
 
 
-def data_dictionary(found: list[Relation]) -> str:
+def data_dictionary(found: list[Relation], classes: dict[str, str]) -> str:
     out = [HEADER, "# Data dictionary\n"]
     for schema in sorted({r.action.schema for r in found}):
         out.append(f"\n## Dataset `{schema}`\n")
@@ -64,9 +64,12 @@ def data_dictionary(found: list[Relation]) -> str:
                 facts.append(f"partitioned by `{action.partition_by}`")
             if action.cluster_by:
                 facts.append("clustered by " + ", ".join(f"`{c}`" for c in action.cluster_by))
-            out.append("; ".join(facts) + ".\n\n| column | type | description |\n| --- | --- | --- |\n")
+            out.append("; ".join(facts) + ".\n\n| column | type | personal data | description |\n")
+            out.append("| --- | --- | --- | --- |\n")
             for name, kind, description in relation.columns:
-                out.append(f"| `{name}` | {kind} | {_cell(description)} |\n")
+                kind_of_data = classes.get(name, "unclassified")
+                personal = "" if kind_of_data == "none" else kind_of_data.replace("_", " ")
+                out.append(f"| `{name}` | {kind} | {personal} | {_cell(description)} |\n")
     return "".join(out)
 
 
@@ -124,10 +127,13 @@ def lineage(graph: Graph) -> str:
     return "".join(lines)
 
 
-def render(graph: Graph, curated_dataset: str, schemas: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+def render(
+    graph: Graph, curated_dataset: str, schemas: dict[str, list[tuple[str, str]]], classes: dict[str, str]
+) -> dict[str, str]:
+    """`classes`: each column name's class of personal data (Settings.column_classes)."""
     found = relations(graph, schemas)
     return {
-        "data-dictionary.md": data_dictionary(found),
+        "data-dictionary.md": data_dictionary(found, classes),
         "schema.md": schema_diagram(found, curated_dataset),
         "lineage.md": lineage(graph),
     }

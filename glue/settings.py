@@ -131,6 +131,20 @@ class Settings:
         """Where `clickstream local up` records the emulators' addresses and PIDs."""
         return self.local_dir / "stack.json"
 
+    # --- personal data: classes and readers from clickstream.yaml, each column's class from the vars
+    @property
+    def privacy(self) -> dict:
+        return self.infra["privacy"]
+
+    def column_classes(self) -> dict[str, str]:
+        """Each column name's class of personal data ("none" included), from the pii_<class> vars
+        that includes/privacy.js reads too."""
+        found = {}
+        for name in [*self.privacy["classes"], "none"]:
+            for column in self.vars.get(f"pii_{name}", "").split():
+                found[column] = name
+        return found
+
     # --- datasets, as the Dataform project names them
     @property
     def raw_dataset(self) -> str:

@@ -13,7 +13,9 @@ def schemas(graph, oracle, settings):
 
 
 def test_the_committed_docs_match_the_compiled_graph(graph, settings, schemas):
-    outdated = stale(settings.root / "docs", render(graph, settings.curated_dataset, schemas))
+    outdated = stale(
+        settings.root / "docs", render(graph, settings.curated_dataset, schemas, settings.column_classes())
+    )
     assert outdated == [], f"docs/ is out of date ({', '.join(outdated)}): run `clickstream docs` and commit"
 
 

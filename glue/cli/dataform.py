@@ -26,6 +26,24 @@ def _client():
     return cloud_clients(real_client)
 
 
+def policy_tag_client():
+    from google.cloud import datacatalog_v1
+
+    return datacatalog_v1.PolicyTagManagerClient()
+
+
+def _policy_tags(target: Environment) -> dict:
+    """The environment's policy tags' names as compilation vars (policy_tag_<class>): every
+    compilation carries them, so that no run writes a personal column without its tag."""
+    from types import SimpleNamespace
+
+    from glue.governance.policy_tags import policy_tag_vars
+
+    settings = get_settings()
+    clients = SimpleNamespace(policy_tags=cloud_clients(policy_tag_client))
+    return policy_tag_vars(clients, target.project, settings.region.lower(), settings)
+
+
 def _fail(message: str, code: int = 2):
     click.secho(message, fg="red", err=True)
     sys.exit(code)
@@ -67,7 +85,7 @@ def compile_command(target, git_commitish, variables):
     """
     client, repository = _client(), _repository(target)
     try:
-        config = compilation_config(target, parse_vars(variables))
+        config = compilation_config(target, {**_policy_tags(target), **parse_vars(variables)})
         result = ops.compile_result(client, repository, git_commitish, config=config)
     except ops.CompilationFailed as failure:
         _fail(str(failure), 1)
@@ -154,7 +172,7 @@ def run(
             )
         else:
             if not compilation_result:
-                config = compilation_config(target, variables)
+                config = compilation_config(target, {**_policy_tags(target), **variables})
                 compilation_result = ops.compile_result(client, repository, git_commitish, config=config).name
             config = ops.invocation_config(tags, targets, full_refresh, dependencies)
             invocation = ops.start_run(client, repository, config, compilation_result=compilation_result)
@@ -273,7 +291,8 @@ def apply(target, dry_run):
     client, offline = plan_clients(real_client, OfflineClient, dry_run)
     declared = get_settings().infra["dataform"]
     click.echo(f"repository {repository}{' (dry run: nothing will change)' if dry_run else ''}")
-    code = run_plan(schedule_resources(client, repository, declared, target), project, dry_run, offline)
+    found_vars = None if offline else (lambda: _policy_tags(target))
+    code = run_plan(schedule_resources(client, repository, declared, target, found_vars), project, dry_run, offline)
     if code == 0 and not offline:
         try:
             for name in undeclared(client, repository, declared):

@@ -34,7 +34,7 @@ def docs(check, out):
     if not analysis.ok:  # the types come from the analysis: a model BigQuery refuses has none
         click.secho("\n".join(p.format() for p in analysis.problems), fg="red", err=True)
         sys.exit(1)
-    rendered = render(graph, settings.curated_dataset, analysis.schemas)
+    rendered = render(graph, settings.curated_dataset, analysis.schemas, settings.column_classes())
     outdated = stale(directory, rendered)
     if check:
         if outdated:

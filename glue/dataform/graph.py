@@ -34,8 +34,10 @@ class Action:
     has_output: bool = False  # operations with hasOutput create a relation
     description: str = ""
     columns: dict[str, str] = field(default_factory=dict)
+    policy_tags: dict[str, list[str]] = field(default_factory=dict)  # column -> its BigQuery policy tags
     partition_by: str = ""
     cluster_by: list[str] = field(default_factory=list)
+    partition_expiration_days: int | None = None  # BigQuery drops a partition this many days after its start
     update_partition_filter: str = ""  # limits the existing rows a merge compares against
     protected: bool = False  # an incremental table a full refresh does not rebuild
 
@@ -56,10 +58,15 @@ def _key(target: dict) -> str:
     return f"{target['schema']}.{target['name']}"
 
 
-def _descriptor(item: dict) -> tuple[str, dict[str, str]]:
+def _descriptor(item: dict) -> tuple[str, dict[str, str], dict[str, list[str]]]:
     descriptor = item.get("actionDescriptor", {})
     columns = {".".join(c["path"]): c.get("description", "") for c in descriptor.get("columns", [])}
-    return descriptor.get("description", ""), columns
+    tags = {
+        ".".join(c["path"]): list(c["bigqueryPolicyTags"])
+        for c in descriptor.get("columns", [])
+        if c.get("bigqueryPolicyTags")
+    }
+    return descriptor.get("description", ""), columns, tags
 
 
 class Graph:
@@ -100,13 +107,14 @@ class Graph:
             unique_key=item.get("uniqueKey", []),
             partition_by=bigquery.get("partitionBy", ""),
             cluster_by=bigquery.get("clusterBy", []),
+            partition_expiration_days=bigquery.get("partitionExpirationDays") or None,
             update_partition_filter=bigquery.get("updatePartitionFilter", ""),
             protected=bool(item.get("protected")),
         )
 
     def _add(self, item: dict, kind: str, **fields) -> None:
         target = item["target"]
-        description, columns = _descriptor(item)
+        description, columns, policy_tags = _descriptor(item)
         action = Action(
             name=_key(target),
             kind=kind,
@@ -118,6 +126,7 @@ class Graph:
             disabled=bool(item.get("disabled")),
             description=description,
             columns=columns,
+            policy_tags=policy_tags,
             **fields,
         )
         self.actions[action.name] = action

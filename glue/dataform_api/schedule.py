@@ -9,6 +9,8 @@ is promoted from ran, so their git ref and compilation result are the promotion'
 
 from __future__ import annotations
 
+from typing import Callable
+
 from google.cloud import dataform_v1
 from google.protobuf import field_mask_pb2
 
@@ -47,8 +49,19 @@ def compilation_config(env: Environment | None, variables: dict | None = None) -
 class ReleaseConfig:
     kind = "dataform release config"
 
-    def __init__(self, client, repository: str, config_id: str, spec: dict, env: Environment | None = None):
+    def __init__(
+        self,
+        client,
+        repository: str,
+        config_id: str,
+        spec: dict,
+        env: Environment | None = None,
+        found_vars: Callable[[], dict] | None = None,
+    ):
+        """`found_vars`: compilation vars read from the project each time the configuration is
+        compared or written (the policy tags' names, which the governance section creates first)."""
         self.client, self.repository, self.config_id, self.spec, self.env = client, repository, config_id, spec, env
+        self.found_vars = found_vars
         self.name = f"{repository}/releaseConfigs/{config_id}"
 
     @property
@@ -65,7 +78,9 @@ class ReleaseConfig:
             git_commitish=git_commitish,
             cron_schedule="" if self.promoted else self.spec.get("cron", ""),
             time_zone=self.spec.get("time_zone", "Etc/UTC"),
-            code_compilation_config=compilation_config(self.env, self.spec.get("vars")),
+            code_compilation_config=compilation_config(
+                self.env, {**(self.spec.get("vars") or {}), **(self.found_vars() if self.found_vars else {})}
+            ),
         )
 
     def read(self):
@@ -155,9 +170,11 @@ class WorkflowConfig:
         )
 
 
-def schedule_resources(client, repository: str, declared: dict, env: Environment | None = None) -> list:
+def schedule_resources(
+    client, repository: str, declared: dict, env: Environment | None = None, found_vars=None
+) -> list:
     releases = [
-        ReleaseConfig(client, repository, name, spec, env)
+        ReleaseConfig(client, repository, name, spec, env, found_vars)
         for name, spec in (declared.get("release_configs") or {}).items()
     ]
     workflows = [

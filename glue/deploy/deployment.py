@@ -70,7 +70,7 @@ def offline_deploy_clients(target: Environment) -> DeployClients:
 
     from glue.dataflow import offline_dataflow_clients
     from glue.deploy.clients import offline_iam_clients, offline_run_client
-    from glue.governance.declared import GovernanceClients
+    from glue.governance.declared import offline_clients as offline_governance_clients
     from glue.provision.landing import offline_clients as offline_landing_clients
     from glue.provision.plan import OfflineClient
 
@@ -78,7 +78,7 @@ def offline_deploy_clients(target: Environment) -> DeployClients:
         iam=offline_iam_clients(),
         landing=offline_landing_clients({"storage", "bigquery", "pubsub", "iam"}, target.project),
         alerts=(OfflineClient(),) * 3,
-        governance=GovernanceClients(OfflineClient(), OfflineClient(), OfflineClient()),
+        governance=offline_governance_clients(),
         dataform=OfflineClient(dataform_v1.DataformClient),
         dataflow=offline_dataflow_clients(),
         run=offline_run_client(target.region),
@@ -113,7 +113,7 @@ def deploy_sections(
         dataform_note = "no schedules: each developer runs their own datasets (`clickstream dataform run --env dev`)"
     else:
         path = repository_path(project, target.region, declared["repository"])
-        dataform += schedule_resources(clients.dataform, path, declared, target)
+        dataform += schedule_resources(clients.dataform, path, declared, target, policy_tags(settings, target, clients))
     alerting, alerting_note = [], ""
     if target.alert_email:
         alerting = alert_resources(project, target.alert_email, 0, clients.alerts)
@@ -136,6 +136,21 @@ def deploy_sections(
         ("dos-alert job", job, ""),
         ("predictions service", cloud_run_resources(settings, target, clients.run, image_tag), ""),
     ]
+
+
+def policy_tags(settings: Settings, target: Environment, clients: DeployClients) -> Callable[[], dict]:
+    """The policy tags' names as compilation vars (policy_tag_<class>), read when the release
+    configurations are compared and again when they are written, after the governance section has
+    created the tags: every compiled personal column carries its tag. Offline: none."""
+    from glue.governance.policy_tags import policy_tag_vars
+    from glue.provision.plan import OfflineClient
+
+    def found() -> dict:
+        if isinstance(clients.governance.policy_tags, OfflineClient):
+            return {}
+        return policy_tag_vars(clients.governance, target.project, settings.region.lower(), settings)
+
+    return found
 
 
 class DeployPlan:

@@ -36,7 +36,7 @@ import re
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +46,7 @@ from glue.dataform import Action, locate, named_in_sqlx
 from glue.landing import landing_read_error
 from glue.ml.sql import mentions_ml
 from glue.runner.bigquery_ml import BigQueryML
+from glue.runner.expiry import expire_partitions
 from glue.runner.known_relations import KnownRelations
 from glue.runner.ordering import ActionTimes, start_order
 from glue.runner.queries import explained, missing_name
@@ -118,6 +119,8 @@ class Executor:
         self._run_started = started
         for schema in {a.schema for a in actions if a.kind in ("table", "view", "incremental", "assertion")}:
             self._ensure_schema(schema)  # up front: concurrent CREATE SCHEMAs would conflict
+        now = self.clock or datetime.now(timezone.utc)
+        expire_partitions(self.connection, actions, now, lambda action: self._kind(action) == "table")
         results: dict[str, ActionResult] = {}
 
         def finish(result: ActionResult) -> None:

@@ -10,16 +10,24 @@ from click.testing import CliRunner
 from glue.cli import dataform as dataform_cli
 from glue.cli import main
 from glue.dataform_api import invocations
-from tests.cloud_apis import command_lines, dataform_api, dataform_client
+from tests.cloud_apis import command_lines, dataform_api, dataform_client, privacy_api
 
 REPO = "projects/acme/locations/us-central1/repositories/clickstream"
 
 
 @pytest.fixture
 def api(monkeypatch):
+    from google.cloud import datacatalog_v1
+    from google.cloud.datacatalog_v1.services.policy_tag_manager.transports import PolicyTagManagerGrpcTransport
+
     server, state = dataform_api()
-    client = dataform_client(server.start())
+    privacy_api(server, state)  # Data Catalog on the same server: the policy tags compilations carry
+    channel = server.start()
+    client = dataform_client(channel)
+    tags = datacatalog_v1.PolicyTagManagerClient(transport=PolicyTagManagerGrpcTransport(channel=channel))
+    state["policy_tag_client"] = tags
     monkeypatch.setattr(dataform_cli, "real_client", lambda: client)
+    monkeypatch.setattr(dataform_cli, "policy_tag_client", lambda: tags)
     monkeypatch.setattr(invocations.time, "sleep", lambda seconds: None)  # polls in the test need no pause
     yield server, state
     server.stop()
@@ -29,11 +37,32 @@ def cli(*args):
     return CliRunner().invoke(main, ["dataform", *args, "--project", "acme", "--region", "us-central1"])
 
 
+def test_every_compilation_carries_the_projects_policy_tags(api):
+    from google.cloud import datacatalog_v1
+
+    server, state = api
+    tags = state["policy_tag_client"]
+    taxonomy = tags.create_taxonomy(
+        parent="projects/acme/locations/us",
+        taxonomy=datacatalog_v1.Taxonomy(display_name="clickstream-personal-data"),
+    )
+    identifier = tags.create_policy_tag(
+        parent=taxonomy.name, policy_tag=datacatalog_v1.PolicyTag(display_name="identifier")
+    )
+    ok = cli("compile", "--vars", "late_data_lookback_minutes=60")
+    assert ok.exit_code == 0, ok.output
+    [compiled] = [request for method, request in server.requests if method.endswith("CreateCompilationResult")]
+    assert dict(compiled.compilation_result.code_compilation_config.vars) == {
+        "policy_tag_identifier": identifier.name,
+        "late_data_lookback_minutes": "60",
+    }
+
+
 def test_compile_sends_the_ref_and_vars_and_lists_errors_with_their_files(api):
     server, state = api
     ok = cli("compile", "--git-commitish", "release-1", "--vars", "late_data_lookback_minutes=60")
     assert ok.exit_code == 0, ok.output
-    ((_, request),) = server.requests
+    ((_, request),) = [r for r in server.requests if r[0].endswith("CreateCompilationResult")]
     assert request.parent == REPO and request.compilation_result.git_commitish == "release-1"
     assert dict(request.compilation_result.code_compilation_config.vars) == {"late_data_lookback_minutes": "60"}
     assert f"{REPO}/compilationResults/1" in ok.output

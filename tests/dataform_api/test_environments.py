@@ -21,6 +21,8 @@ def api(monkeypatch):
     server, state = dataform_api()
     client = dataform_client(server.start())
     monkeypatch.setattr(dataform_cli, "real_client", lambda: client)
+    # No taxonomy in the project yet: compilations carry no policy tags (tests/deploy has them).
+    monkeypatch.setattr(dataform_cli, "_policy_tags", lambda target: {})
     monkeypatch.setattr(invocations.time, "sleep", lambda seconds: None)
     yield server, state
     server.stop()
@@ -99,7 +101,7 @@ def test_schedule_apply_compiles_with_the_environments_overrides_and_prod_has_no
     assert staging.cron_schedule == "0 * * * *"
     audit = state["release_configs"][f"{PROD}/releaseConfigs/audit"]
     assert audit.code_compilation_config.default_database == "clickstream-prod"
-    assert dict(audit.code_compilation_config.vars) == {"audit": "true"}
+    assert dict(audit.code_compilation_config.vars) == {"audit": "true", "user_data_retention_days": "791"}
     assert audit.cron_schedule == ""  # compiled by `dataform promote`, not on a schedule
     hourly = state["workflow_configs"][f"{PROD}/workflowConfigs/hourly-incremental"]
     assert hourly.cron_schedule == "10 * * * *" and hourly.release_config == f"{PROD}/releaseConfigs/production"

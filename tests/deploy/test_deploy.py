@@ -115,6 +115,16 @@ def test_deploy_plans_every_resource_in_order_applies_it_and_then_has_nothing_to
     assert repository.service_account == f"clickstream-pipeline@{project}.iam.gserviceaccount.com"
     (job,) = state["dataflow"]["jobs"].values()
     assert job.name == "clickstream-dos-alert"
+    # The release configuration, written after governance created the policy tags, compiles with
+    # their names: every personal column carries its tag. And it keeps user data 26 months.
+    tags = {t.display_name: t.name for t in state["governance"]["policy_tags"].values()}
+    release = state["dataform"]["release_configs"][
+        f"projects/{project}/locations/us-central1/repositories/clickstream/releaseConfigs/production"
+    ]
+    compiled_vars = dict(release.code_compilation_config.vars)
+    assert {name: compiled_vars.get(f"policy_tag_{name}") for name in tags} == tags
+    assert set(tags) == {"identifier", "precise_location", "device_fingerprint", "network_address"}
+    assert compiled_vars["user_data_retention_days"] == "791"
     (service,) = state["run"]["services"].values()
     assert service.template.containers[0].image == (f"us-central1-docker.pkg.dev/{project}/clickstream/ml-serve:v1")
 
