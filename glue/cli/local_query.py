@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from glue.privacy import READERS_WITH_RAW_VALUES, UnknownReader, masked_connection
 from glue.runner import QueryError, WarehouseBusy, connect, run_query, table_query
 from glue.settings import get_settings
 from glue.text_tables import csv_text, json_text, table_lines
@@ -22,6 +23,16 @@ warehouse_option = click.option(
     "--warehouse",
     type=click.Path(dir_okay=False, path_type=Path),
     help="DuckDB file (default: .local/warehouse.duckdb).",
+)
+reader_option = click.option(
+    "--as",
+    "reader",
+    metavar="READER",
+    default="raw",
+    show_default=True,
+    help="Read as this reader of clickstream.yaml's privacy.readers: raw sees every value; analyst and "
+    "data_scientist see the personal columns masked as BigQuery's data policies mask them "
+    "(identifiers as a SHA-256, locations and user agents as NULL).",
 )
 format_option = click.option(
     "--format",
@@ -37,7 +48,8 @@ format_option = click.option(
 @click.argument("sql")
 @warehouse_option
 @format_option
-def query(sql, warehouse, output):
+@reader_option
+def query(sql, warehouse, output, reader):
     """Run one BigQuery SELECT on the local warehouse and print its rows.
 
     The SQL is BigQuery's, translated as the models are; each dataset is a schema
@@ -47,8 +59,9 @@ def query(sql, warehouse, output):
     Examples:
       clickstream local query "SELECT device_type, COUNT(*) AS visits FROM clickstream.sessions GROUP BY 1"
       clickstream local query "SELECT * FROM clickstream.visits_by_page" --format csv > pages.csv
+      clickstream local query --as analyst "SELECT user_id, latitude FROM clickstream.sessions LIMIT 1"
     """
-    _print(lambda connection: run_query(connection, sql), warehouse, output)
+    _print(lambda connection: run_query(connection, sql), warehouse, output, reader)
 
 
 @click.command()
@@ -57,7 +70,8 @@ def query(sql, warehouse, output):
 @click.option("--where", metavar="CONDITION", help="A BigQuery condition on the table's columns.")
 @warehouse_option
 @format_option
-def show(table, limit, where, warehouse, output):
+@reader_option
+def show(table, limit, where, warehouse, output, reader):
     """Print a table's or view's first rows. TABLE is `name` in the curated dataset or `dataset.name`.
 
     \b
@@ -65,6 +79,7 @@ def show(table, limit, where, warehouse, output):
       clickstream local show sessions
       clickstream local show clickstream_staging.stg_visits --where "ARRAY_LENGTH(visit_reasons) > 0" --limit 5
       clickstream local show popular_items --format json
+      clickstream local show sessions --as analyst
     """
     settings = get_settings()
     _print(
@@ -73,14 +88,19 @@ def show(table, limit, where, warehouse, output):
         ),
         warehouse,
         output,
+        reader,
     )
 
 
-def _print(rows, warehouse: Path | None, output: str) -> None:
+def _print(rows, warehouse: Path | None, output: str, reader: str = READERS_WITH_RAW_VALUES) -> None:
     settings = get_settings()
+    path = warehouse or settings.warehouse
     try:
-        connection = connect(warehouse or settings.warehouse, lock_timeout=10, read_only=True)
-    except (FileNotFoundError, WarehouseBusy) as error:
+        if reader == READERS_WITH_RAW_VALUES:
+            connection = connect(path, lock_timeout=10, read_only=True)
+        else:
+            connection = masked_connection(path, reader, settings)
+    except (FileNotFoundError, WarehouseBusy, UnknownReader) as error:
         raise click.ClickException(str(error)) from None
     try:
         result = rows(connection)

@@ -1,0 +1,19 @@
+"""Personal data: what each reader sees of it, and network addresses kept coarse.
+
+- `column_masks(settings, reader)`: each personal column's masking for a reader;
+- `masked_connection(warehouse, reader, settings)`: the local warehouse as that reader reads it;
+- `truncate_ip(text)`, `truncated_attributes(attributes)`: a client IP to its /24 or /48, as the
+  BigQuery subscription's transform (`addresses.udf_code()`) does.
+"""
+
+from glue.privacy.addresses import truncate_ip, truncated_attributes
+from glue.privacy.masking import READERS_WITH_RAW_VALUES, UnknownReader, column_masks, masked_connection
+
+__all__ = [
+    "READERS_WITH_RAW_VALUES",
+    "UnknownReader",
+    "column_masks",
+    "masked_connection",
+    "truncate_ip",
+    "truncated_attributes",
+]
