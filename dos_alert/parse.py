@@ -13,6 +13,7 @@ from apache_beam.transforms.window import TimestampedValue
 
 from dos_alert.records import PageView, RawMessage
 from glue import contract
+from glue.privacy.addresses import truncated_attributes
 
 DEAD_LETTER = "dead_letter"
 RAW = "raw"
@@ -26,7 +27,9 @@ class _ParseVisit(beam.DoFn):
     def process(self, message) -> Iterator[PageView]:
         data, attributes = _unpack(message)
         payload = data.decode("utf-8", errors="replace")
-        raw = RawMessage(payload, tuple(sorted(attributes.items())))
+        # What is kept (the archive, the dead letters) holds client_ip truncated; the counts below
+        # use the whole address, in memory only.
+        raw = RawMessage(payload, tuple(sorted(truncated_attributes(attributes).items())))
         try:
             visit = contract.parse_visit(data)
         except contract.InvalidVisit as invalid:

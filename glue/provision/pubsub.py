@@ -7,6 +7,7 @@ from google.iam.v1 import iam_policy_pb2, policy_pb2
 from google.protobuf import field_mask_pb2
 from google.pubsub_v1 import types
 
+from glue.privacy import addresses
 from glue.provision.plan import Skip, get_or_none, missing_labels
 
 
@@ -79,6 +80,13 @@ class Topic:
         )
 
 
+def client_ip_transform() -> types.MessageTransform:
+    """The JavaScript UDF that truncates the client_ip attribute (glue/privacy/truncate_client_ip.js)."""
+    return types.MessageTransform(
+        javascript_udf=types.JavaScriptUDF(function_name=addresses.UDF_FUNCTION, code=addresses.udf_code())
+    )
+
+
 class Subscription:
     """A pull subscription, or with `bigquery_table` a BigQuery subscription writing metadata."""
 
@@ -115,6 +123,8 @@ class Subscription:
             subscription.bigquery_config = types.BigQueryConfig(
                 table=self.bigquery_table, write_metadata=True, use_topic_schema=False
             )
+            # The client_ip attribute is truncated before the row is written (glue/privacy/addresses.py).
+            subscription.message_transforms = [client_ip_transform()]
         if self.dead_letter_topic:
             subscription.dead_letter_policy = types.DeadLetterPolicy(
                 dead_letter_topic=self.dead_letter_topic, max_delivery_attempts=self.max_delivery_attempts
@@ -132,6 +142,8 @@ class Subscription:
             current.bigquery_config.table != self.bigquery_table or not current.bigquery_config.write_metadata
         ):
             changed["bigquery_config"] = f"bigquery config -> table {self.bigquery_table}, write_metadata on"
+        if self.bigquery_table and list(current.message_transforms) != list(wanted.message_transforms):
+            changed["message_transforms"] = "message transform -> truncate client_ip (/24, /48)"
         if current.dead_letter_policy != wanted.dead_letter_policy:
             changed["dead_letter_policy"] = f"dead-letter policy -> {self.dead_letter_topic or 'none'}" + (
                 f" after {self.max_delivery_attempts} attempts" if self.dead_letter_topic else ""

@@ -26,6 +26,7 @@ from datetime import timezone
 from pathlib import Path
 from typing import Callable
 
+from glue.privacy.addresses import truncated_attributes
 from glue.runner import PUBSUB_COLUMNS, WarehouseBusy, connect, ensure_schema
 
 PULL_TIMEOUT = 30  # seconds a pull may wait for the emulator
@@ -69,7 +70,8 @@ def to_row(subscription_name: str, message) -> tuple | None:
         message.message_id,
         message.publish_time.ToDatetime(tzinfo=timezone.utc),
         data,
-        json.dumps(dict(message.attributes), sort_keys=True),
+        # The BigQuery subscription's transform truncates client_ip before the row is written.
+        json.dumps(truncated_attributes(dict(message.attributes)), sort_keys=True),
     )
 
 

@@ -116,6 +116,8 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
         _, errors = simulate.communicate(timeout=120)
         assert simulate.returncode == 0, errors
         assert {(a["dimension"], a["key"]) for a in alerts} & {("user", "UID-0666")}, log_path.read_text()[-3000:]
+        # Counted by the whole address, in memory: the alert names the burst's address.
+        assert ("ip", "203.0.113.66") in {(a["dimension"], a["key"]) for a in alerts}
         assert all(a["count"] > a["threshold"] == 40 for a in alerts)
         print(f"\nburst start to first alert message: {alert_seconds:.1f}s")
 
@@ -137,6 +139,11 @@ def test_a_simulated_burst_raises_an_alert_and_the_archive_fills(local_stack, tm
         assert raw and dead
         archived = [json.loads(line) for path in dead for line in path.read_text().splitlines()]
         assert archived and all(entry["error"] for entry in archived)
+        # What is kept holds no whole address: every client_ip archived is its /24.
+        kept = [json.loads(line) for path in raw + dead for line in path.read_text().splitlines()]
+        addresses = {entry["attributes"].get("client_ip") for entry in kept} - {None}
+        assert addresses and all(address.endswith(".0") for address in addresses), addresses
+        assert "203.0.113.0" in addresses and "203.0.113.66" not in addresses
     finally:
         os.killpg(job.pid, signal.SIGTERM)
         job.wait(timeout=60)

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from glue.cli import main
 from glue.cli import provision as provision_cli
+from glue.privacy.addresses import udf_code
 from glue.provision.landing import Clients, grants, landing_resources, service_agent
 from glue.provision.plan import ResourceError, apply, make_plan
 from glue.provision.remedies import explain
@@ -163,6 +164,10 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
     )
     assert subscription.bigquery_config.table == f"{project}.clickstream_raw.visits_pubsub"
     assert subscription.bigquery_config.write_metadata
+    # Before the row is written, the subscription's transform truncates client_ip (tests/privacy/test_addresses.py).
+    [transform] = subscription.message_transforms
+    assert transform.javascript_udf.function_name == "truncateClientIp"
+    assert transform.javascript_udf.code == udf_code()
     assert subscription.dead_letter_policy.dead_letter_topic == f"projects/{project}/topics/visits-dead-letter"
     assert subscription.dead_letter_policy.max_delivery_attempts == 5
     bucket = clients.storage.get_bucket(f"{project}-clickstream-landing")
