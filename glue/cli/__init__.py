@@ -26,6 +26,7 @@ COMMANDS = {
     "ml": "glue.cli.ml:ml",
     "deploy": "glue.cli.deploy:deploy",
     "replay": "glue.cli.replay:replay",
+    "privacy": "glue.cli.privacy:privacy",
 }
 
 

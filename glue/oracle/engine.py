@@ -81,7 +81,7 @@ class OracleEngine:
             _, rows = self._query(action, action.query, {})
             return Outcome("failed" if rows else "ok", failing_rows=len(rows))
         if action.kind == "operations":
-            raise OracleCannotRun(f"{action.file}: operations run on the local runner only")
+            return self._create_if_missing(action)
         exists = action.name in self.catalog.tables
         if action.kind != "incremental" or (full_refresh and not action.protected) or not exists:
             constants = self._scripts(action, action.pre_ops)
@@ -93,6 +93,19 @@ class OracleEngine:
         columns, rows = self._query(action, action.incremental_query or action.query, constants)
         self._write(action, columns, _as_written(action, columns, rows), constants)
         self._scripts(action, action.incremental_post_ops, constants)
+        return Outcome("ok")
+
+    def _create_if_missing(self, action: Action) -> Outcome:
+        """An operations action that only creates a table if it is missing (a state table: the
+        models' progress, the suppression list) runs here too, as an empty table of the columns it
+        lists; any other operations action runs on the local runner only."""
+        statements = [node.text for script in action.queries for node in blocks(script)]
+        creates = [s for s in statements if s.lstrip().upper().startswith("CREATE TABLE IF NOT EXISTS")]
+        if not statements or len(creates) != len(statements) or not action.has_output:
+            raise OracleCannotRun(f"{action.file}: operations run on the local runner only")
+        if action.name not in self.catalog.tables:
+            columns = self.oracle.defined_columns(creates[0], self.catalog)
+            self.create(action.name, Table(columns))
         return Outcome("ok")
 
     def _contents(self, action: Action) -> dict[str, list[tuple]]:

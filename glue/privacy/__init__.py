@@ -7,13 +7,17 @@
 """
 
 from glue.privacy.addresses import truncate_ip, truncated_attributes
+from glue.privacy.erasure import Erasure, erase, user_key
 from glue.privacy.masking import READERS_WITH_RAW_VALUES, UnknownReader, column_masks, masked_connection
 
 __all__ = [
+    "Erasure",
     "READERS_WITH_RAW_VALUES",
     "UnknownReader",
     "column_masks",
+    "erase",
     "masked_connection",
     "truncate_ip",
     "truncated_attributes",
+    "user_key",
 ]
