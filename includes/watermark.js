@@ -31,10 +31,19 @@ if (reprocessing) {
         `reprocess_until as UTC times such as 2024-08-20 or 2024-08-20T06:00:00Z (or neither, for an hourly run)`);
     }
   }
-  if (!(Date.parse(normal(from)) < Date.parse(normal(until)))) {
+  if (!(micros(from) < micros(until))) {
     throw new Error(`workflow vars reprocess_from = "${from}" and reprocess_until = "${until}": the range is empty; ` +
       `reprocess_from must come before reprocess_until`);
   }
+}
+
+// A var's time in microseconds since the epoch (Date.parse alone keeps milliseconds: a range of
+// one load, [loaded_at, loaded_at + 1 microsecond), would look empty).
+function micros(value) {
+  const time = normal(value);
+  const fraction = /\.(\d{1,6})/.exec(time);
+  const whole = Date.parse(time.replace(/\.\d+/, ""));
+  return whole * 1000 + (fraction ? Number((fraction[1] + "00000").slice(0, 6)) : 0);
 }
 
 // A var's time in the form both BigQuery and Date.parse read: UTC unless an offset is given.

@@ -12,7 +12,8 @@ job's archive (`clickstream privacy erase --user ID`).
    scores, the stored predictions, the DoS-alert job's per-user counts).
 4. The landing objects and archive files are rewritten without the user's lines.
 
-Each step finds only what is still there, so a second erasure of the same user changes nothing.
+Each step finds only what is still there, so a second erasure of the same user changes nothing,
+and one that stopped half-way finishes the work when run again.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Erasure:
     payloads: int = 0
     loads: list[datetime] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
+    holding: dict[str, int] = field(default_factory=dict)  # a dry run's: table -> rows naming the user now
     objects: list[str] = field(default_factory=list)  # landing objects and archive files rewritten
 
     @property
@@ -57,12 +59,16 @@ class Erasure:
             + (f", {self.loads[0]:%Y-%m-%d %H:%M} to {self.loads[-1]:%Y-%m-%d %H:%M} UTC" if self.loads else ""),
         ]
         out += [f"delete: {n} row(s) from {table}" for table, n in sorted(self.rows.items())]
+        out += [
+            f"holds the id now: {n} row(s) of {table} (rebuilt by the reprocessing, or deleted)"
+            for table, n in sorted(self.holding.items())
+        ]
         out += [f"rewrite without the user's lines: {name}" for name in self.objects]
         return out
 
     @property
     def nothing_to_do(self) -> bool:
-        return self.listed and not (self.payloads or self.loads or self.rows or self.objects)
+        return self.listed and not (self.payloads or self.loads or self.rows or self.holding or self.objects)
 
 
 def _table(settings: Settings, where: tuple[str, str]) -> str:
@@ -87,7 +93,12 @@ def find(connection, settings: Settings, user_id: str, stores: list[tuple[Store,
         f"SELECT loaded_at FROM {_table(settings, PAYLOAD_STORE)} WHERE {_names_user('payload')}", [user_id]
     ).fetchall()
     found.payloads = len(payloads)
-    found.loads = sorted({loaded_at for (loaded_at,) in payloads})
+    # The loads to reprocess: those of the user's payloads, and those staging still holds the user
+    # in (an erasure stopped after emptying the payloads, before the reprocessing, resumes here).
+    staged = connection.execute(
+        f'SELECT DISTINCT loaded_at FROM "{settings.staging_dataset}".stg_visits WHERE user_id = ?', [user_id]
+    ).fetchall()
+    found.loads = sorted({loaded_at for (loaded_at,) in payloads + staged})
     raw = f'"{settings.raw_dataset}"."{settings.raw["pubsub_table"]}"'
     [(raw_rows,)] = connection.execute(f"SELECT COUNT(*) FROM {raw} WHERE {_names_user('data')}", [user_id]).fetchall()
     if raw_rows:
@@ -208,7 +219,7 @@ def erase(settings: Settings, user_id: str, stores: list[tuple[Store, str]], dry
         )
         erasure = find(connection, settings, user_id, stores)
         if dry_run:
-            erasure.rows.update(holding_tables(connection, settings, user_id))
+            erasure.holding = holding_tables(connection, settings, user_id)
             return erasure
         empty_payloads(connection, settings, user_id)
         delete_raw(connection, settings, user_id)

@@ -80,6 +80,13 @@ def test_a_range_is_parsed_from_dates_or_times():
         parse_range("yesterday")
 
 
+def test_a_range_of_one_load_compiles(settings):
+    """[loaded_at, loaded_at + 1 microsecond): the range an erasure reprocesses for one load."""
+    load = datetime(2026, 12, 6, 2, 46, 22, 633938, tzinfo=timezone.utc)
+    graph = compile_graph(settings, LoadRange(load, load + timedelta(microseconds=1)).variables())
+    assert "TIMESTAMP '2026-12-06T02:46:22.633939Z'" in graph.find("sessions").incremental_pre_ops[0]
+
+
 def test_reprocessing_without_a_model_change_changes_no_table(harness, graph, settings, clock, visit):
     """On both engines: BigQuery's reference evaluator runs the retraction and the rebuild too.
     This also holds the retraction's counts equal to the aggregates' own."""

@@ -182,3 +182,30 @@ def test_the_payload_store_keeps_nothing_of_a_listed_user_on_both_engines(harnes
     assert erased == {"payload": None, "reasons": ["erased: the user asked for their data to be erased"]}
     assert harness.scalar("SELECT COUNT(*) FROM clickstream_staging.stg_visit_payloads WHERE payload IS NULL") == 1
     assert not harness.scalar(f"SELECT COUNT(*) FROM clickstream_staging.stg_visits WHERE user_id = '{ERASED}'")
+
+
+def test_an_erasure_that_stopped_half_way_finishes_when_run_again(workspace):
+    """Stopped after emptying the payloads, before the reprocessing: the next run still finds the
+    loads (staging still names the user), and the aggregates end as a clean build's."""
+    from glue import settings as settings_module
+    from glue.privacy import erasure
+
+    landing = workspace / "in" / "visits-2024-07-01T09.jsonl"
+    landing.parent.mkdir()
+    visits = [a_visit(ERASED, "SID-E1", 1), a_visit("UID-KEEP-1", "SID-K1", 1)]
+    landing.write_text("\n".join(json.dumps(v) for v in visits) + "\n")
+    clickstream("local", "run", "--input", str(landing), "--no-notify")
+    db = connect(workspace / "local" / "warehouse.duckdb")
+    erasure.empty_payloads(db, settings_module.get_settings(), ERASED)  # where the first run stopped
+    db.close()
+
+    done = clickstream("privacy", "erase", "--user", ERASED)
+    assert "reprocess: 1 load(s)" in done
+    assert strings_naming(workspace, ERASED) == []
+    clean = workspace / "clean.duckdb"
+    shutil.copy(workspace / "local" / "warehouse.duckdb", clean)
+    clickstream("local", "run", "--warehouse", str(clean), "--full-refresh", "--no-notify")
+    for name in PER_MINUTE:
+        assert rows(workspace, f"SELECT * FROM clickstream.{name}") == sorted(
+            connect(clean, read_only=True).execute(f"SELECT * FROM clickstream.{name}").fetchall(), key=str
+        ), name
