@@ -44,8 +44,8 @@ def clock():
 
 
 def three_days(harness: Harness, clock, visit) -> LoadRange:
-    """Three days of traffic, loaded at 07:00, 15:00 and 23:00 each day, a rejected visit among
-    them; the middle day's loads as a range."""
+    """Three days of traffic, loaded at 07:00 and 19:00 each day, a rejected visit among them; the
+    middle day's loads as a range."""
     harness._clock = clock
     traffic = Traffic(harness, per_hour=2, seed=13)
     for day in range(3):
@@ -53,7 +53,7 @@ def three_days(harness: Harness, clock, visit) -> LoadRange:
             if day == 1 and hour == 3:
                 harness.pubsub([{**visit, "session_id": "SID-BROKEN", "device_type": "toaster"}])
             traffic.hour()
-            if hour % 8 == 6:
+            if hour % 12 == 6:
                 harness.run()
     middle = clock + timedelta(days=1)
     return LoadRange(middle, middle + timedelta(days=1))
