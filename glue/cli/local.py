@@ -134,15 +134,15 @@ def run(
     options = RunOptions(
         inputs, warehouse, full_refresh, tags, actions, not no_dependencies, parse_vars(variables) or None, concurrency
     )
+    started, graph = time.perf_counter(), None
     if load_range:
-        options = _reprocessing(options, load_range)
+        options, graph = _reprocessing(options, load_range)
     if dry_run:
         _print_plan(settings, options)
         return
-    started = time.perf_counter()
     try:
         expand_inputs(inputs)  # a missing input or an unknown action fails here, before the check
-        graph = compile_graph(settings, options.variables)
+        graph = graph or compile_graph(settings, options.variables)
         graph.select(list(actions), list(tags), apart=settings.separate_tags)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
         _fail(error)
@@ -173,15 +173,16 @@ def run(
         _announce_processed(settings, warehouse or settings.warehouse)
 
 
-def _reprocessing(options: RunOptions, text: str) -> RunOptions:
-    """The run that rebuilds a range of loads: its vars, and the actions below the payload store."""
+def _reprocessing(options: RunOptions, text: str):
+    """The run that rebuilds a range of loads: its vars and the actions below the payload store,
+    and the graph compiled with them."""
     if options.full_refresh or options.inputs or options.tags:
         _fail(
             "--reprocess rebuilds a range of loads already in the warehouse: it takes no --full-refresh, "
             "--input or --tags"
         )
-    _, variables, _, names = reprocess_plan(text, list(options.actions), options.variables)
-    return replace(options, variables=variables, actions=tuple(names), include_dependencies=False)
+    _, variables, graph, names = reprocess_plan(text, list(options.actions), options.variables)
+    return replace(options, variables=variables, actions=tuple(names), include_dependencies=False), graph
 
 
 def _say_what_the_warehouse_holds(settings, warehouse: Path) -> None:

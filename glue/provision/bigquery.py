@@ -50,9 +50,20 @@ def _field_names(schema) -> list[tuple[str, str]]:
 class Dataset:
     kind = "bigquery dataset"
 
-    def __init__(self, client, dataset_id: str, location: str, description: str, labels: dict[str, str]):
+    def __init__(
+        self,
+        client,
+        dataset_id: str,
+        location: str,
+        description: str,
+        labels: dict[str, str],
+        time_travel_hours: int | None = None,
+    ):
+        """`time_travel_hours`: how long BigQuery keeps deleted and changed rows recoverable
+        (max_time_travel_hours, 48 to 168), so that an erasure is complete after it and fail-safe."""
         self.client, self.name = client, f"{client.project}.{dataset_id}"
         self.location, self.description, self.labels = location, description, labels
+        self.time_travel_hours = time_travel_hours
 
     def read(self):
         return get_or_none(self.client.get_dataset, self.name)
@@ -63,17 +74,29 @@ class Dataset:
             found.append(f"location is {current.location}, settings say {self.location} (cannot change in place)")
         if current.description != self.description:
             found.append("description differs")
+        if self.time_travel_hours and _hours(current.max_time_travel_hours) != self.time_travel_hours:
+            found.append(f"time travel: {current.max_time_travel_hours or 168} h -> {self.time_travel_hours} h")
         return found + missing_labels(current.labels, self.labels)
 
     def create(self) -> None:
         dataset = bigquery.Dataset(self.name)
         dataset.location, dataset.description, dataset.labels = self.location, self.description, self.labels
+        if self.time_travel_hours:
+            dataset.max_time_travel_hours = self.time_travel_hours
         self.client.create_dataset(dataset)
 
     def update(self, current, differences) -> None:
         current.description = self.description
         current.labels = {**(current.labels or {}), **self.labels}
-        self.client.update_dataset(current, ["description", "labels"])
+        fields = ["description", "labels"]
+        if self.time_travel_hours:
+            current.max_time_travel_hours = self.time_travel_hours
+            fields.append("max_time_travel_hours")
+        self.client.update_dataset(current, fields)
+
+
+def _hours(value) -> int | None:
+    return int(value) if value not in (None, "") else None
 
 
 class PubSubTable:

@@ -22,6 +22,7 @@ DATASET_DESCRIPTIONS = {
     "staging": "Parsed, validated and deduplicated visits; internal to the Dataform workflow.",
     "curated": "Sessions, events, purchase items, per-minute aggregates and dashboard marts.",
     "assertions": "Dataform assertion views: each returns the rows that break a rule.",
+    "ml": "Purchase-propensity features, models, scores, trainings and the served predictions.",
 }
 
 
@@ -81,13 +82,18 @@ def bigquery_resources(settings: Settings, project: str, region: str, client) ->
         "staging": settings.staging_dataset,
         "curated": settings.curated_dataset,
         "assertions": settings.assertion_dataset,
+        "ml": settings.ml_dataset,
     }
+    hours = settings.privacy.get("time_travel_hours")
     raw = settings.raw
     # Objects sit under hour=YYYY-MM-DDTHH/ (the hour they landed): a hive partition key that
     # lets a query read only the newest objects.
     source_uri = f"gs://{settings.landing_bucket_for(project)}/{settings.landing_prefix}/*"
     return [
-        *(bq.Dataset(client, name, region, DATASET_DESCRIPTIONS[layer], LABELS) for layer, name in datasets.items()),
+        *(
+            bq.Dataset(client, name, region, DATASET_DESCRIPTIONS[layer], LABELS, hours)
+            for layer, name in datasets.items()
+        ),
         bq.PubSubTable(client, settings.raw_dataset, raw["pubsub_table"], raw["pubsub_expiration_days"]),
         bq.LandingTable(client, settings.raw_dataset, raw["gcs_table"], source_uri),
     ]

@@ -102,8 +102,16 @@ def test_what_a_fresh_project_is_sent(settings, project, clients, iam, bigquery_
         for method, path, body in bigquery_api.mutations()
         if method == "POST" and path.endswith("/datasets")
     ]
-    assert created == ["clickstream_raw", "clickstream_staging", "clickstream", "clickstream_assertions"]
+    assert created == [
+        "clickstream_raw",
+        "clickstream_staging",
+        "clickstream",
+        "clickstream_assertions",
+        "clickstream_ml",
+    ]
     assert all(bigquery_api.datasets[f"{project}.{d}"]["location"] == "US" for d in created)
+    # Deleted rows stay recoverable 48 hours (then 7 days of fail-safe): an erasure's horizon.
+    assert all(int(bigquery_api.datasets[f"{project}.{d}"]["maxTimeTravelHours"]) == 48 for d in created)
 
     tables = {
         body["tableReference"]["tableId"]: body
@@ -251,7 +259,7 @@ def test_dry_run_prints_the_plan_and_sends_nothing_that_changes(
     assert f"+ create storage bucket {project}-clickstream-models" in lines
     assert f"+ create bigquery connection projects/{project}/locations/us/connections/clickstream-landing" in lines
     assert f"+ create bigquery object table {project}.clickstream_raw.visits_gcs_objects" in lines
-    assert "20 to create, 0 to update, 0 unchanged, 1 skipped" in lines
+    assert "21 to create, 0 to update, 0 unchanged, 1 skipped" in lines
     assert bigquery_api.mutations() == []
     assert connections[1].calls() == ["GetConnection"]
     with pytest.raises(Exception, match="404"):
