@@ -175,11 +175,6 @@ def rewrite_objects(stores: list[tuple[Store, str]], names: list[str], user_id: 
                 store.write(name, ("\n".join(kept) + "\n" if kept else "").encode("utf-8"))
 
 
-def load_ranges(loads: list[datetime]) -> list[tuple[datetime, datetime]]:
-    """Each load as the smallest range that holds it: [loaded_at, loaded_at + 1 microsecond)."""
-    return [(load, load + timedelta(microseconds=1)) for load in loads]
-
-
 def _holds(data: bytes, user_id: str) -> bool:
     return any(_names(line, user_id) for line in data.decode("utf-8", errors="replace").splitlines())
 
