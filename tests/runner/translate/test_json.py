@@ -223,3 +223,13 @@ def test_json_numbers_are_written_and_refused_as_bigquery_does(oracle):
     assert rows == [(x, bigquery_number_text(x), number_problem(x) is None) for x in numbers]
     # The property that makes this matter: some texts are longer than the shortest that reads back.
     assert any(len(bigquery_number_text(x)) > len(repr(float(x))) for x in numbers if "." in x)
+
+
+@pytest.mark.parametrize("text", ["not json at all", ""])
+def test_json_value_of_a_string_that_is_not_json_is_null(db, text):
+    """BigQuery answers NULL, where DuckDB's json functions fail on the text. (BigQuery reads a
+    STRING leniently: single quotes, or a document cut short after the path, still answer; locally
+    those are NULL.)"""
+    literal = exp.Literal.string(text).sql(dialect="bigquery")
+    assert run(db, f"SELECT JSON_VALUE(t, '$.user_id') FROM (SELECT {literal} AS t)") == [(None,)]
+    assert run(db, """SELECT JSON_VALUE(t, '$.user_id') FROM (SELECT '{"user_id": "U1"}' AS t)""") == [("U1",)]

@@ -11,6 +11,7 @@ refuses, and numbers read back as other text. Fixed here:
 - a byte-order mark at the very start is skipped, as BigQuery skips it;
 - in 'round', an integer beyond INT64 and UINT64 becomes the FLOAT64 it rounds to, in the parsed
   document too (its JSON text, and what JSON_QUERY returns of it);
+- `JSON_VALUE` of a STRING that is not JSON is NULL, as in BigQuery (DuckDB fails on it);
 - `JSON_VALUE` of a number is BigQuery's text of it: an integer of INT64 or UINT64 range as its
   digits ('-0' is '0'), any other number as its FLOAT64 written by Grisu2 (203.20214 reads
   '203.20214000000001', 123456789012345678901 '1.2345678901234568e+20').
@@ -108,7 +109,9 @@ def json_value_numbers(tree: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.JSONExtractScalar) and not node.meta.get("bq_number_text"):
             node.meta["bq_number_text"] = True
             kind = exp.Anonymous(this="json_type", expressions=[node.this.copy(), node.expression.copy()])
-            return number_text(node, kind)
+            # A STRING that is not JSON answers NULL in BigQuery; DuckDB's functions would fail on it.
+            valid = exp.Anonymous(this="json_valid", expressions=[node.this.copy()])
+            return exp.Case(ifs=[exp.If(this=valid, true=number_text(node, kind))])
         return node
 
     return tree.transform(replace, copy=False)
