@@ -46,6 +46,7 @@ class Erasure:
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
     holding: dict[str, int] = field(default_factory=dict)  # a dry run's: table -> rows naming the user now
     objects: list[str] = field(default_factory=list)  # landing objects and archive files rewritten
+    waiting: dict[str, int] = field(default_factory=dict)  # table -> rows out of DML's reach for now
 
     @property
     def rows_deleted(self) -> int:
@@ -64,11 +65,18 @@ class Erasure:
             for table, n in sorted(self.holding.items())
         ]
         out += [f"rewrite without the user's lines: {name}" for name in self.objects]
+        out += [
+            f"not yet: {n} row(s) of {table} were streamed in the last 90 minutes, which no DML may touch; "
+            "run the erasure again after that"
+            for table, n in sorted(self.waiting.items())
+        ]
         return out
 
     @property
     def nothing_to_do(self) -> bool:
-        return self.listed and not (self.payloads or self.loads or self.rows or self.holding or self.objects)
+        return self.listed and not (
+            self.payloads or self.loads or self.rows or self.holding or self.objects or self.waiting
+        )
 
 
 def _table(settings: Settings, where: tuple[str, str]) -> str:
@@ -103,9 +111,18 @@ def find(connection, settings: Settings, user_id: str, stores: list[tuple[Store,
     [(raw_rows,)] = connection.execute(f"SELECT COUNT(*) FROM {raw} WHERE {_names_user('data')}", [user_id]).fetchall()
     if raw_rows:
         found.rows[raw.replace('"', "")] = raw_rows
-    for store, prefix in stores:
-        found.objects += [name for name in store.names(f"{prefix.rstrip('/')}/") if _holds(store.read(name), user_id)]
+    found.objects = objects_naming(stores, user_id)
     return found
+
+
+def objects_naming(stores: list[tuple[Store, str]], user_id: str) -> list[str]:
+    """The landing objects and archive files under each (store, prefix) with a line of the user's."""
+    return [
+        name
+        for store, prefix in stores
+        for name in store.names(f"{prefix.rstrip('/')}/")
+        if _holds(store.read(name), user_id)
+    ]
 
 
 def holding_tables(connection, settings: Settings, user_id: str) -> dict[str, int]:
