@@ -60,7 +60,7 @@ def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
     try:
         service = PredictionService(
             model_dir or settings.model_dir(),
-            HistoryLookup(store.newest_load, store.history_rows),
+            HistoryLookup(store.newest_load, store.history_rows, store.erasures),
             writer,
             refresh_seconds or options["refresh_seconds"],
             log=lambda line: click.echo(line, err=True),
@@ -85,13 +85,14 @@ def _warehouse(settings, warehouse, bigquery_project):
     from glue.ml.serving import BigQueryWarehouse, LocalWarehouse
 
     table = settings.ml["serve"]["predictions_table"]
+    suppression = f"{settings.staging_dataset}.erased_users"
     if bigquery_project:
         from google.cloud import bigquery
 
         return BigQueryWarehouse(
-            bigquery.Client(project=bigquery_project), bigquery_project, settings.ml_dataset, table
+            bigquery.Client(project=bigquery_project), bigquery_project, settings.ml_dataset, table, suppression
         )
-    return LocalWarehouse(warehouse or settings.warehouse, settings.ml_dataset, table)
+    return LocalWarehouse(warehouse or settings.warehouse, settings.ml_dataset, table, suppression)
 
 
 @ml.command()

@@ -50,18 +50,28 @@ class UserHistory:
 
 
 class HistoryLookup:
-    """The current UserHistory, read again from `source` when `newest_load` says features moved on."""
+    """The current UserHistory, read again when `newest_load` says features moved on, or when
+    `erasures` (the suppression list's length) says a user was erased: an erased user's history
+    leaves memory at the next refresh."""
 
-    def __init__(self, newest_load: Callable[[], datetime | None], read: Callable[[], HistoryRows]):
-        self._newest_load, self._read = newest_load, read
+    def __init__(
+        self,
+        newest_load: Callable[[], datetime | None],
+        read: Callable[[], HistoryRows],
+        erasures: Callable[[], int] = lambda: 0,
+    ):
+        self._newest_load, self._read, self._erasures = newest_load, read, erasures
         self.current = UserHistory()
         self._read_once = False
+        self._erased = 0
 
     def refresh(self) -> bool:
-        """Reads the history if it never has, or again if newer features landed; True when it did."""
-        newest = self._newest_load()
-        if self._read_once and (newest is None or newest == self.current.as_of):
+        """Reads the history if it never has, or again if newer features landed or a user was
+        erased since; True when it did."""
+        newest, erased = self._newest_load(), self._erasures()
+        unchanged = newest is None or newest == self.current.as_of
+        if self._read_once and unchanged and erased == self._erased:
             return False
-        self._read_once = True
+        self._read_once, self._erased = True, erased
         self.current = UserHistory(self._read(), newest)  # swapped whole: readers see one or the other
         return True

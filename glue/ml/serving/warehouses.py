@@ -1,5 +1,6 @@
 """Where the service reads its users' history and stores its predictions: the local warehouse
-(DuckDB) or BigQuery. Both give `newest_load`, `history_rows` and `write`.
+(DuckDB) or BigQuery. Both give `newest_load`, `erasures` (the suppression list's length),
+`history_rows` and `write`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ class LocalWarehouse:
     """The local warehouse file, opened for each read or write and closed straight after, so that
     `clickstream local run` can take it in between (a busy file is an error the caller retries)."""
 
-    def __init__(self, path: Path, dataset: str, table: str = "predictions"):
+    def __init__(self, path: Path, dataset: str, table: str = "predictions", suppression: str = ""):
         self.path, self.dataset, self.table = path, dataset, table
+        self.suppression = suppression  # "dataset.table" of the erased users
         self._lock = threading.Lock()  # one connection at a time in this process
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -45,6 +47,16 @@ class LocalWarehouse:
                 ][0]
             except duckdb.CatalogException:
                 return None
+
+    def erasures(self) -> int:
+        if not self.suppression:
+            return 0
+        dataset, table = self.suppression.split(".")
+        with self._lock, self._connect() as connection:
+            try:
+                return connection.execute(f'SELECT COUNT(*) FROM "{dataset}"."{table}"').fetchone()[0]
+            except duckdb.CatalogException:
+                return 0
 
     def history_rows(self) -> HistoryRows:
         with self._lock, self._connect() as connection:
@@ -73,14 +85,17 @@ class LocalWarehouse:
 class BigQueryWarehouse:
     """BigQuery, through its official client: history by query, predictions by streaming insert."""
 
-    def __init__(self, client, project: str, dataset: str, table: str = "predictions"):
+    def __init__(self, client, project: str, dataset: str, table: str = "predictions", suppression: str = ""):
         self.client, self.project, self.dataset, self.table = client, project, dataset, table
+        self.suppression = suppression  # "dataset.table" of the erased users
 
     @classmethod
-    def connect(cls, project: str, dataset: str, table: str = "predictions") -> "BigQueryWarehouse":
+    def connect(
+        cls, project: str, dataset: str, table: str = "predictions", suppression: str = ""
+    ) -> "BigQueryWarehouse":
         from google.cloud import bigquery
 
-        return cls(bigquery.Client(project=project), project, dataset, table)
+        return cls(bigquery.Client(project=project), project, dataset, table, suppression)
 
     def ensure_table(self) -> None:
         """Creates the predictions table if it is missing, partitioned by day as the declaration says."""
@@ -100,6 +115,13 @@ class BigQueryWarehouse:
             "WHERE loaded_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)"
         )
         [row] = list(self.client.query(sql).result())
+        return row[0]
+
+    def erasures(self) -> int:
+        """COUNT(*) of a whole table is answered from its metadata: no bytes billed."""
+        if not self.suppression:
+            return 0
+        [row] = list(self.client.query(f"SELECT COUNT(*) FROM `{self.project}.{self.suppression}`").result())
         return row[0]
 
     def history_rows(self) -> HistoryRows:

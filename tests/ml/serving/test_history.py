@@ -41,3 +41,19 @@ def test_the_lookup_is_read_again_only_when_newer_features_land():
     newest[0] = _at(2)
     assert lookup.refresh() and lookup.current.as_of == _at(2)
     assert reads == [_at(1), _at(2)]
+
+
+def test_an_erasure_takes_the_user_out_of_the_lookup_at_the_next_refresh():
+    """The features keep their newest load (an erasure deletes rows, it adds none): the suppression
+    list's growth alone makes the lookup read again, without the erased user."""
+    rows = [("u1", _at(1).timestamp(), True), ("u2", _at(1).timestamp(), False)]
+    erased = [0]
+    lookup = HistoryLookup(lambda: _at(1), lambda: list(rows), lambda: erased[0])
+    assert lookup.refresh() and lookup.current.features("u1", _at(2))["prior_visits"] == 1
+    assert not lookup.refresh()
+    rows.pop(0)
+    erased[0] = 1
+    assert lookup.refresh()
+    assert lookup.current.features("u1", _at(2))["prior_visits"] == 0
+    assert lookup.current.features("u2", _at(2))["prior_visits"] == 1
+    assert not lookup.refresh()

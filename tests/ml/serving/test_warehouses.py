@@ -26,7 +26,12 @@ def test_the_local_warehouse_gives_history_and_keeps_predictions(tmp_path):
             "('u1', TIMESTAMPTZ '2024-08-01 00:00:00+00', TRUE, TIMESTAMPTZ '2024-08-02 00:00:00+00')) "
             "AS t(user_id, session_start, purchased, loaded_at)"
         )
-    store = LocalWarehouse(path, "ml")
+    store = LocalWarehouse(path, "ml", suppression="staging.erased_users")
+    assert store.erasures() == 0  # no list yet
+    with duckdb.connect(str(path)) as db:
+        db.execute("CREATE SCHEMA staging")
+        db.execute("CREATE TABLE staging.erased_users AS SELECT 'k1' AS user_key UNION ALL SELECT 'k2'")
+    assert store.erasures() == 2
     assert store.newest_load() == datetime(2024, 8, 2, tzinfo=timezone.utc)
     assert store.history_rows() == [("u1", datetime(2024, 8, 1, tzinfo=timezone.utc).timestamp(), True)]
     store.write([ROW, {**ROW, "prediction_id": "p2"}])
