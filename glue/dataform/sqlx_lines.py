@@ -157,7 +157,7 @@ class Problem:
     def format(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         where += f":{self.column}" if self.line and self.column else ""
-        out = f"{where}: {self.message} ({self.action}, {self.what})"
+        out = f"{where}: {self.message}" + (f" ({self.action}, {self.what})" if self.action or self.what else "")
         if self.line and self.text:
             out += f"\n  {self.line:>4} | {self.text}"
             if self.column:

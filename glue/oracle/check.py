@@ -14,9 +14,12 @@ would send BigQuery:
 - assertion: its query, and the view Dataform makes of it;
 - operations: each statement in order.
 
-Scripts run statement by statement. A DECLARE's default is analyzed as a query and must have
-the declared type; the names become constants of that type for the rest of the action, as
-script variables are. An action with a problem is left out of the catalog, and what depends
+Before its analysis, an action that names a table of the project as `dataset.table` rather than
+through ${ref()} is refused (glue/oracle/hard_coded.py); after it, each output column of a table,
+view or incremental table needs a description in its config block, and each description an output
+column. Scripts run statement by statement (glue/oracle/script_check.py): a DECLARE's default
+is analyzed as a query and must have the declared type; the names become constants of that type
+for the rest of the action, as script variables are. An action with a problem is left out of the catalog, and what depends
 on it is reported as not checked rather than as a cascade of missing tables.
 """
 
@@ -27,26 +30,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue.dataform import Action, Graph, If, Problem, ScriptError, blocks, locate
-from glue.oracle import scripts, statements
+from glue.dataform import Action, Graph, Problem, locate
+from glue.oracle import statements
 from glue.oracle.catalog import Catalog, Constant, Table
 from glue.oracle.client import Oracle, OracleError
+from glue.oracle.hard_coded import hard_coded
 from glue.oracle.implicit_aliases import implicit_aliases
 from glue.oracle.ml_check import Models, UnknownModel
-from glue.oracle.problems import stray_description, with_suggestion
+from glue.oracle.problems import stray_description, undescribed_column, with_suggestion
+from glue.oracle.script_check import ScriptChecks
 from glue.oracle.sources import source_tables
 from glue.settings import Settings
-
-# A DECLARE's default may be of a type BigQuery coerces to the declared one.
-_WORD = re.compile(r"[A-Za-z_]\w*")
-
-_COERCIBLE = {
-    ("INT64", "FLOAT64"),
-    ("INT64", "NUMERIC"),
-    ("INT64", "BIGNUMERIC"),
-    ("NUMERIC", "FLOAT64"),
-    ("NUMERIC", "BIGNUMERIC"),
-}
 
 
 @dataclass
@@ -68,18 +62,20 @@ class _ActionFailed(Exception):
     pass
 
 
-class Checker:
+class Checker(ScriptChecks):
     def __init__(self, oracle: Oracle, root: Path, sources: dict[str, Table]):
         self.oracle, self.root = oracle, root
         self.catalog = Catalog(dict(sources))
         self.report = CheckReport()
         self._types: dict[str, str] = {}  # a DECLAREd type as written -> BigQuery's name of it
         self.models = Models()  # what CREATE MODEL made, for the BigQuery ML calls after it
+        self._tables: set[str] = set()  # the dataset.table names the graph's actions make
 
     # ------------------------------------------------------------------ the graph
     def check(self, graph: Graph) -> CheckReport:
         started = time.perf_counter()
         failed: set[str] = set()
+        self._tables = {name for name, a in graph.actions.items() if a.kind != "operations" or a.has_output}
         # Disabled actions too: each is enabled by some compilation's vars (a reprocessing run's),
         # and what depends on it reads its table all the same. An operations action that reads
         # tables built after it (through resolve(), as the reprocessing retraction does) is
@@ -111,6 +107,10 @@ class Checker:
         return [name for name in later if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text)]
 
     def _action(self, action: Action) -> None:
+        written = hard_coded(self.root, action, self._tables)
+        if written:  # analyzed, it would read a table that may not be built yet, or not be found
+            self.report.problems.extend(written)
+            raise _ActionFailed(written[0].message)
         if action.kind == "declaration":
             if action.name not in self.catalog.tables:
                 self._fail(
@@ -155,6 +155,9 @@ class Checker:
         for described in action.columns:
             if described.split(".")[0] not in outputs:
                 self.report.problems.append(stray_description(self.root, action, described, outputs))
+        if action.kind in ("table", "view", "incremental"):
+            for name in [name for name in outputs if name not in action.columns]:
+                self.report.problems.append(undescribed_column(self.root, action, name))
 
     # ------------------------------------------------------------------ statements
     def _analyze(
@@ -176,155 +179,11 @@ class Checker:
                 column -= wrapped.head_columns
             self._fail(action, error.message, what, line, column, query=wrap(query).sql)
 
-    def _scripts(
-        self, action: Action, scripts_: list[str], constants: dict[str, Constant], block: str
-    ) -> dict[str, Constant]:
-        for script in scripts_:
-            constants = self._script(action, script, constants, block)
-        return constants
-
-    def _script(self, action: Action, script: str, constants: dict[str, Constant], block: str) -> dict[str, Constant]:
-        constants = dict(constants)
-        try:
-            nodes = blocks(script)
-        except ScriptError as error:
-            self._fail(action, str(error), block)
-        self._nodes(action, script, nodes, constants, block)
-        return constants
-
-    def _nodes(self, action: Action, script: str, nodes: list, constants: dict[str, Constant], block: str) -> None:
-        """The statements of a script, and of each branch of its IF blocks, with each condition."""
-        for node in nodes:
-            if isinstance(node, If):
-                for branch in node.branches:
-                    if branch.condition is not None:
-                        where = (branch.condition.start, branch.condition.end)
-                        [(_, kind)] = self._analyze_script(action, script, *where, "", constants, block, condition=True)
-                        if kind != "BOOL":
-                            message = f"an IF condition is a BOOL; this one is {kind}"
-                            self._fail(action, message, block, query=script, block=block, offset=where[0])
-                    self._nodes(action, script, branch.body, constants, block)
-                continue
-            assigned = scripts.assignment(node)
-            if assigned is not None:
-                self._assigned(action, script, node, assigned, constants, block)
-                continue
-            declared = scripts.declare(node)
-            if declared is None:
-                columns = self._analyze_script(action, script, node.start, node.end, "", constants, block)
-                self._created(action, script, node, columns, constants)
-                continue
-            if declared.default_start is None:
-                kind = declared.type
-            else:
-                # The default as a query: SELECT written over the DECLARE keyword, so that the
-                # default keeps its line and column in the script.
-                columns = self._analyze_script(
-                    action,
-                    script,
-                    declared.default_start,
-                    declared.default_end,
-                    "SELECT ",
-                    constants,
-                    block,
-                    prefix_at=node.start,
-                )
-                kind = self._declared_type(action, script, node, declared, columns[0][1], block)
-            if kind is None:
-                self._fail(action, f"DECLARE {', '.join(declared.names)} has neither a type nor a default", block)
-            constants.update({name: Constant(kind) for name in declared.names})
-
-    def _assigned(self, action: Action, script: str, node, assigned, constants: dict[str, Constant], block) -> None:
-        """SET name = value: a declared variable, and a value of a type BigQuery assigns to it."""
-        where = {"query": script, "block": block, "offset": node.start}
-        if assigned.name not in constants:
-            self._fail(action, f"SET {assigned.name}: no variable {assigned.name} is declared", block, **where)
-        columns = self._analyze_script(
-            action, script, assigned.value_start, assigned.value_end, "SELECT ", constants, block, prefix_at=node.start
-        )
-        wanted, found = constants[assigned.name].type, columns[0][1]
-        if found != wanted and (found, wanted) not in _COERCIBLE:
-            message = f"SET {assigned.name}: the value is {found}, which BigQuery does not assign to {wanted}"
-            self._fail(action, message, block, **where)
-
-    def _created(self, action: Action, script: str, node, columns, constants: dict[str, Constant]) -> None:
-        """What an operations statement made: a model, or the table of an action with hasOutput
-        (its column list, or its query's columns for CREATE TABLE ... AS)."""
-        if self.models.created(node.text, columns):
-            return
-        if action.kind == "operations" and action.has_output and node.text.lstrip()[:6].upper() == "CREATE":
-            text = scripts.blanked(script, node.start, node.end)
-            defined = self.oracle.defined_columns(text, self.catalog.with_constants(constants)) or columns
-            if defined:
-                self._record(action, defined)
-
     def _ml(self, action: Action, query: str) -> str:
         try:
             return self.models.stand_ins(query)
         except UnknownModel as error:
             self._fail(action, str(error), "query", query=query, offset=error.offset)
-
-    def _declared_type(self, action, script, statement, declared, default_type: str, block: str) -> str:
-        if declared.type is None:
-            return default_type
-        where = {"query": script, "block": block, "offset": statement.start}
-        if declared.type not in self._types:
-            try:  # the declared type in BigQuery's own name (INTEGER is INT64)
-                [(_, kind)] = self.oracle.analyze(f"SELECT CAST(NULL AS {declared.type})", Catalog())
-                self._types[declared.type] = kind
-            except OracleError as error:
-                self._fail(action, f"DECLARE {', '.join(declared.names)}: {error.message}", block, **where)
-        wanted = self._types[declared.type]
-        if default_type != wanted and (default_type, wanted) not in _COERCIBLE:
-            self._fail(
-                action,
-                f"DECLARE {', '.join(declared.names)} {declared.type}: its default is "
-                f"{default_type}, which BigQuery does not assign to {wanted}",
-                block,
-                **where,
-            )
-        return wanted
-
-    def _analyze_script(
-        self, action, script, start, end, prefix, constants, block, prefix_at: int | None = None, condition=False
-    ) -> list[tuple[str, str]]:
-        """One statement of the script, analyzed where it stands; an IF's condition as a SELECT
-        on a line of its own above the script (its errors are placed one line up)."""
-        self.report.statements += 1
-        text = scripts.blanked(script, start, end, prefix, prefix_at)
-        try:
-            text = text[:start] + self.models.stand_ins(text[start:end]) + text[end:]
-        except UnknownModel as error:
-            self._fail(action, str(error), block, query=script, block=block, offset=start + error.offset)
-        try:
-            columns = self.oracle.analyze(
-                "SELECT\n" + text if condition else text, self.catalog.with_constants(constants)
-            )
-        except OracleError as error:
-            line = error.line - 1 if condition and error.line else error.line
-            self._fail(action, error.message, block, line, error.column, query=script, block=block)
-        self._shadowed(action, script, start, end, text, constants, block, condition)
-        return columns
-
-    def _shadowed(self, action, script, start, end, text, constants, block, condition) -> None:
-        """A script variable named like a column the statement can read: BigQuery reads the
-        column, the local runner would read the variable. Refused, so the two cannot differ."""
-        words = {w.lower() for w in _WORD.findall(script[start:end])}
-        for name in [n for n in constants if n.lower() in words and n.lower() in self._column_names()]:
-            without = {k: v for k, v in constants.items() if k != name}
-            try:
-                self.oracle.analyze("SELECT\n" + text if condition else text, self.catalog.with_constants(without))
-            except OracleError:
-                continue  # the name is the variable here
-            message = (
-                f"{name} here is a column of a table the statement reads, as BigQuery resolves it, not the script "
-                f"variable {name}; the local runner cannot tell them apart: rename the variable"
-            )
-            self._fail(action, message, block, query=script, block=block, offset=start)
-
-    def _column_names(self) -> set[str]:
-        """Every column name of the catalog as it stands (it grows as actions are checked), lower case."""
-        return {c.lower() for table in self.catalog.tables.values() for c, _ in table.columns}
 
     def _fail(
         self,

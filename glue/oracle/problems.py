@@ -1,5 +1,6 @@
 """What the check reports beyond BigQuery's own messages: a column description that names no
-output column, and "did you mean" for a name BigQuery could not find."""
+output column, an output column with no description, and "did you mean" for a name BigQuery
+could not find."""
 
 from __future__ import annotations
 
@@ -10,15 +11,12 @@ from glue.dataform import Action, did_you_mean
 from glue.dataform.sqlx_lines import Problem, blocks
 
 
-def stray_description(root: Path, action: Action, name: str, outputs: list[str]) -> Problem:
-    """A column description naming no column the action outputs, at its line in the config block.
-
-    Dataform would drop it without a word, and the data dictionary with it."""
-    message = f"a description of column {name!r}, which {action.name} does not output{did_you_mean(name, outputs)}"
+def _in_config(root: Path, action: Action, pattern: re.Pattern, message: str, opening: bool = False) -> Problem:
+    """The problem at the first line of the config block that `pattern` matches (its group 1 the
+    indent), else at the `config {` line when `opening`, else at the file only."""
     path = root / action.file
     sqlx = path.read_text(encoding="utf-8") if action.file.endswith(".sqlx") and path.exists() else ""
     lines = sqlx.split("\n")
-    pattern = re.compile(rf"""^(\s*)["']?{re.escape(name)}["']?\s*:""")
     for first, last in blocks(sqlx).get("config", []):
         for number in range(first, last + 1):
             found = pattern.match(lines[number - 1])
@@ -26,7 +24,25 @@ def stray_description(root: Path, action: Action, name: str, outputs: list[str])
                 return Problem(
                     action.name, action.file, number, len(found.group(1)) + 1, message, "config", lines[number - 1]
                 )
+        if opening:
+            return Problem(action.name, action.file, first - 1, 1, message, "config", lines[first - 2])
     return Problem(action.name, action.file, None, None, message, "config")
+
+
+def stray_description(root: Path, action: Action, name: str, outputs: list[str]) -> Problem:
+    """A column description naming no column the action outputs, at its line in the config block.
+
+    Dataform would drop it without a word, and the data dictionary with it."""
+    message = f"a description of column {name!r}, which {action.name} does not output{did_you_mean(name, outputs)}"
+    return _in_config(root, action, re.compile(rf"""^(\s*)["']?{re.escape(name)}["']?\s*:"""), message)
+
+
+def undescribed_column(root: Path, action: Action, name: str) -> Problem:
+    """An output column with no description, at the config block's `columns:` (or its first line):
+    the README asks for a description of every column, and the data dictionary shows it."""
+    where = "to the config block's columns" if action.columns else "to the config block, in columns: { ... }"
+    message = f'column {name!r} has no description: add {name}: "..." {where}'
+    return _in_config(root, action, re.compile(r"^(\s*)columns\s*:"), message, opening=True)
 
 
 # ZetaSQL's messages that name something it could not find, without saying what was meant.

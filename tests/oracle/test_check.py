@@ -73,6 +73,23 @@ REFUSED = {
 }
 
 
+# Models the check refuses for what they are rather than for BigQuery's words, added to the copy
+# with REFUSED's edits: {file: its text}.
+_MART = 'config {{\n  type: "view",\n  columns: {{\n    hour_of_day: "Hour.",\n    visits: "Visits."\n  }}\n}}\n\n{}'
+ADDED = {
+    # A table of the project named as dataset.table, not through ${ref()}.
+    "definitions/marts/visits_by_hour.sqlx": _MART.format(
+        "SELECT EXTRACT(HOUR FROM session_start) AS hour_of_day, COUNT(*) AS visits\n"
+        "FROM clickstream.sessions\nGROUP BY hour_of_day\n"
+    ),
+    # An output column with no description.
+    "definitions/marts/revenue_by_hour.sqlx": _MART.format(
+        "SELECT EXTRACT(HOUR FROM session_start) AS hour_of_day, COUNT(*) AS visits, SUM(revenue) AS revenue\n"
+        'FROM ${ref("sessions")}\nGROUP BY hour_of_day\n'
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def project(settings, tmp_path_factory):
     return copy_project(settings, tmp_path_factory.mktemp("project"))
@@ -87,12 +104,16 @@ def refused(project, oracle, settings):
         originals[path] = path.read_text()
         assert old in originals[path], f"{file} no longer holds {old!r}: update the test"
         path.write_text(originals[path].replace(old, new))
+    for file, text in ADDED.items():
+        (project / file).write_text(text)
     try:
         graph = Graph(compile_project(project, settings.dataform_cli))
         return check_graph(graph, oracle, dataclasses.replace(settings, root=project))
     finally:
         for path, text in originals.items():
             path.write_text(text)
+        for file in ADDED:
+            (project / file).unlink()
 
 
 @pytest.mark.parametrize("case", REFUSED)
@@ -187,8 +208,31 @@ def test_two_bare_names_in_a_select_list_are_warned_of_at_their_line(project, or
     assert warning.column == len("  v.device_type AS device_type, ") + 1
 
 
+def test_a_table_of_the_project_named_as_text_is_refused_at_its_line(refused):
+    file = "definitions/marts/visits_by_hour.sqlx"
+    [problem] = [p for p in refused.problems if p.file == file]
+    assert problem.format().splitlines() == [
+        f'{file}:10:6: clickstream.sessions is a table of the project: use ${{ref("sessions")}} so that Dataform '
+        "runs what makes it first, and names it as each environment does (clickstream.visits_by_hour, query)",
+        "    10 | FROM clickstream.sessions",
+        "       |      ^",
+    ]
+
+
+def test_an_output_column_with_no_description_is_named_at_the_config_blocks_columns(refused):
+    # The README asks for a description of every column; the data dictionary shows them.
+    file = "definitions/marts/revenue_by_hour.sqlx"
+    [problem] = [p for p in refused.problems if p.file == file]
+    assert problem.format().splitlines() == [
+        f"{file}:3:3: column 'revenue' has no description: add revenue: \"...\" to the config block's columns "
+        "(clickstream.revenue_by_hour, config)",
+        "     3 |   columns: {",
+        "       |   ^",
+    ]
+
+
 def test_nothing_else_is_refused(refused):
-    assert len(refused.problems) == len(REFUSED)
+    assert len(refused.problems) == len(REFUSED) + len(ADDED)
 
 
 def test_the_pre_operation_is_reported_with_its_block(refused):

@@ -1,0 +1,27 @@
+"""A process compiles the same project text with the same vars once (glue/dataform/compiler.py)."""
+
+from __future__ import annotations
+
+from glue.dataform.compiler import compile_project, project_hash
+from tests.conftest import copy_project
+
+
+def test_a_compilation_is_reused_until_a_file_or_a_var_changes(settings, tmp_path):
+    root = copy_project(settings, tmp_path / "project")
+
+    first = compile_project(root, settings.dataform_cli)
+    first["tables"].clear()  # each caller gets its own copy
+    again = compile_project(root, settings.dataform_cli)
+    assert again["tables"]
+    names = {t["target"]["name"] for t in again["tables"]}
+    assert "visits_by_hour" not in names
+
+    before = project_hash(root)
+    (root / "definitions" / "marts" / "visits_by_hour.sqlx").write_text(
+        'config { type: "view", columns: privacy.classified({visits: "Visits."}) }\nSELECT COUNT(*) AS visits FROM ${ref("sessions")}\n'
+    )
+    assert project_hash(root) != before
+    changed = compile_project(root, settings.dataform_cli)
+    assert "visits_by_hour" in {t["target"]["name"] for t in changed["tables"]}
+    with_vars = compile_project(root, settings.dataform_cli, {"user_data_retention_days": "30"})
+    assert with_vars != changed
