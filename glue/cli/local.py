@@ -17,13 +17,11 @@ from glue.runner import (
     UntranslatableSQL,
     WarehouseBusy,
     compile_graph,
-    connect,
     expand_inputs,
     format_step,
     held_rows,
     plan_workflow,
     print_result,
-    run_dataform_tests,
     run_workflow,
 )
 from glue.settings import get_settings
@@ -325,51 +323,10 @@ def compile_command(variables):
     click.echo(f"{len(graph.actions)} actions, {len(graph.tests)} tests", err=True)
 
 
-@local.command()
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="DuckDB file to run the tests in (default: a fresh in-memory one; the tests bring their own rows).",
-)
-@click.option("--pytest/--no-pytest", "with_pytest", default=True, help="Also run the pytest SQL tests.")
-def test(warehouse, with_pytest):
-    """Run the project's `type: "test"` actions locally, then the pytest SQL unit tests.
-
-    Dataform's own `dataform test` needs BigQuery; here each test's query and expected output
-    run on DuckDB and are compared as multisets of rows (order does not matter), and the test's
-    query runs on ZetaSQL's reference evaluator too, whose rows and types must be the same.
-    The pytest SQL tests run every model on both engines.
-    """
-    try:
-        graph = compile_graph(get_settings())
-    except (CompilationError, CliMissing) as error:
-        _fail(error)
-    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL
-
-    connection = connect(warehouse or ":memory:")
-    try:
-        with ZetaSQL.start(get_settings().root) as server:
-            outcomes = run_dataform_tests(connection, graph, Oracle(server))
-    except OracleUnavailable as error:
-        _fail(error)
-    for outcome in outcomes:
-        mark = click.style("ok  ", fg="green") if outcome.passed else click.style("FAIL", fg="red")
-        click.echo(f"  {mark} {outcome.test.name:<40} {outcome.test.file}")
-        if not outcome.passed:
-            click.echo(outcome.explanation)
-    failures = sum(not o.passed for o in outcomes)
-    click.echo(f"{len(outcomes) - failures} passed, {failures} failed")
-    code = 1 if failures else 0
-    if with_pytest:
-        import pytest
-
-        code = code or pytest.main(["-q", str(get_settings().root / "tests" / "definitions")])
-    sys.exit(code)
-
-
-# The stack's and the warehouse readers' subcommands live beside this module, in the same group.
+# The stack's, the warehouse readers' and the tests' subcommands live beside this module, in the same group.
 from glue.cli.local_query import query, show  # noqa: E402
 from glue.cli.local_stack import down, sink, status, up  # noqa: E402
+from glue.cli.local_tests import test  # noqa: E402
 
-for _command in (query, show, up, down, status, sink):
+for _command in (query, show, test, up, down, status, sink):
     local.add_command(_command)

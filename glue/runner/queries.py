@@ -26,29 +26,51 @@ class QueryResult:
     columns: list[str]
     types: list[str]
     rows: list[tuple]
+    total: int | None = None  # rows the query returns, when more than `rows` (the rest were cut)
+
+    @property
+    def cut(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
 
 
-def run_query(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """The rows of one BigQuery SELECT, run on the warehouse through the models' translator."""
+def run_query(
+    connection: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None, names: list[str] | None = None
+) -> QueryResult:
+    """The rows of one BigQuery SELECT, run on the warehouse through the models' translator.
+
+    With `limit`, the first `limit` rows: one more is fetched to know whether there are more, and
+    only then are they counted. `names` head the columns in place of DuckDB's (BigQuery's names,
+    from the analyzer: `f0_` where DuckDB says `count_star()`)."""
     try:
-        cursor = connection.execute(Translator("query").query(sql))
+        translated = Translator("query").query(sql)
+        cursor = connection.execute(translated)
+        columns = [d[0] for d in cursor.description]
+        types = [str(d[1]) for d in cursor.description]
+        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit + 1)
+        total = None
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            total = connection.execute(f"SELECT COUNT(*) FROM (\n{translated}\n)").fetchone()[0]
     except UntranslatableSQL as error:
         raise QueryError(str(error)) from None
     except duckdb.Error as error:
         raise QueryError(explained(connection, str(error))) from None
-    return QueryResult([d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], cursor.fetchall())
+    if names is not None and len(names) == len(columns):
+        columns = list(names)
+    return QueryResult(columns, types, rows, total)
 
 
-def table_query(connection, name: str, default_dataset: str, where: str | None = None, limit: int = 20) -> str:
-    """BigQuery SQL for the first `limit` rows of `name` ("table" in `default_dataset`, or
-    "dataset.table"), optionally filtered; an unknown table is a QueryError naming the closest."""
+def table_query(connection, name: str, default_dataset: str, where: str | None = None) -> str:
+    """BigQuery SQL for the rows of `name` ("table" in `default_dataset`, or "dataset.table"),
+    optionally filtered (the condition on a line of its own, line 2); an unknown table is a
+    QueryError naming the closest."""
     dataset, _, table = name.rpartition(".")
     dataset = dataset or default_dataset
     known = sorted(f"{schema}.{relation}" for schema, relation in relations(connection))
     if f"{dataset}.{table}" not in known:
         raise QueryError(f"no table or view {dataset}.{table} in the warehouse{did_you_mean(name, known)}")
-    condition = f" WHERE {where}" if where else ""
-    return f"SELECT * FROM `{dataset}.{table}`{condition} LIMIT {int(limit)}"
+    condition = f"\nWHERE {where}" if where else ""
+    return f"SELECT * FROM `{dataset}.{table}`{condition}"
 
 
 def explained(connection, message: str, names_in_sql: tuple[str, ...] = ()) -> str:

@@ -112,9 +112,12 @@ def _side_by_side(expected: Rows, actual: Rows, want: tuple | None, got: tuple |
     return ["      " + line for line in table_lines(["", "column", "type", "expected", "got"], table)]
 
 
-def run_dataform_tests(connection: duckdb.DuckDBPyConnection, graph: Graph, oracle=None) -> list[TestOutcome]:
+def run_dataform_tests(
+    connection: duckdb.DuckDBPyConnection, graph: Graph, oracle=None, tests: list[DataformTest] | None = None
+) -> list[TestOutcome]:
+    """The outcome of each of `tests` (by default, every test of the graph), in their order."""
     outcomes = []
-    for test in graph.tests:
+    for test in graph.tests if tests is None else tests:
         translator = Translator(test.file)
         try:
             local = translator.query(test.test_query)
