@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,6 +11,11 @@ from tests.conftest import demo_local_dir
 
 # Enough visits (720) for the model to train, as the demo checks it does.
 SMALL_DAY = ("--visits-per-minute", "0.5", "--seed", "3")
+
+
+def received(output: str) -> int:
+    """The lines and messages the demo's reconciliation says the warehouse received."""
+    return int(re.search(r"reconciliation: ([\d,]+) lines and messages received", output)[1].replace(",", ""))
 
 
 def test_an_existing_warehouse_is_moved_aside_and_the_demo_says_where(tmp_path):
@@ -25,13 +31,17 @@ def test_an_existing_warehouse_is_moved_aside_and_the_demo_says_where(tmp_path):
 
 def test_keep_adds_to_it_and_fresh_deletes_it(tmp_path):
     local = tmp_path / ".local"
-    with demo_local_dir(local, *SMALL_DAY):
+    local.mkdir()
+    # Not a DuckDB file: the demo can only succeed if --fresh deleted it.
+    (local / "warehouse.duckdb").write_bytes(b"the user's own warehouse")
+    with demo_local_dir(local, *SMALL_DAY, "--fresh") as fresh:
+        assert "moved to" not in fresh.output and not (tmp_path / ".local.previous").exists()
         first = (local / "warehouse.duckdb").stat().st_size
     with demo_local_dir(local, *SMALL_DAY, "--keep") as kept:
         assert "moved to" not in kept.output and not (tmp_path / ".local.previous").exists()
-    with demo_local_dir(local, *SMALL_DAY, "--fresh") as fresh:
-        assert "moved to" not in fresh.output and not (tmp_path / ".local.previous").exists()
     assert first > 0
+    # The same day again, added to what the first demo loaded.
+    assert received(kept.output) == 2 * received(fresh.output) > 0
 
 
 def test_nothing_to_move_aside():

@@ -71,15 +71,23 @@ def pubsub_jar() -> Path:
     gcloud = shutil.which("gcloud")
     if not gcloud:
         raise EmulatorUnavailable("gcloud SDK not found: the Pub/Sub emulator ships with it")
-    root = subprocess.run(
-        [gcloud, "info", "--format=value(installation.sdk_root)"], capture_output=True, text=True, timeout=60
-    ).stdout.strip()
-    jars = sorted(Path(root, "platform", "pubsub-emulator", "lib").glob("cloud-pubsub-emulator-*.jar"))
+    # gcloud is <sdk root>/bin/gcloud, or a link to it; `gcloud info` (half a second) only when it is not.
+    root = str(Path(gcloud).resolve().parent.parent)
+    jars = _emulator_jars(root)
+    if not jars:
+        root = subprocess.run(
+            [gcloud, "info", "--format=value(installation.sdk_root)"], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        jars = _emulator_jars(root)
     if not jars:
         raise EmulatorUnavailable(f"no Pub/Sub emulator jar under {root}/platform/pubsub-emulator")
     if not shutil.which("java"):
         raise EmulatorUnavailable("java not found: the Pub/Sub emulator needs Java 17")
     return jars[-1]
+
+
+def _emulator_jars(sdk_root: str) -> list[Path]:
+    return sorted(Path(sdk_root, "platform", "pubsub-emulator", "lib").glob("cloud-pubsub-emulator-*.jar"))
 
 
 class Emulator:

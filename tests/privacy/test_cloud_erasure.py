@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from glue.cli import main
-from glue.runner import connect
-from glue.runner.translate import Translator
+from glue.runner import Translator, connect
 from tests.cloud_apis import _error, _response, dataform_api, dataform_client
 from tests.privacy.test_erasure import ERASED, a_visit, clickstream
 
@@ -91,7 +90,6 @@ def cloud(workspace, storage_emulator, monkeypatch):
 
     import glue.cli.privacy
     import glue.governance.policy_tags
-    import glue.runner
     from glue.settings import get_settings
 
     landing = workspace / "in" / "visits-2024-07-01T09.jsonl"
@@ -144,16 +142,6 @@ def cloud(workspace, storage_emulator, monkeypatch):
     bq = bigquery.Client(project=PROJECT, credentials=AnonymousCredentials(), _http=queries, location="US")
     monkeypatch.setattr(glue.cli.privacy, "cloud_clients_for", lambda target: (bq, gcs, dataform_client(channel), None))
     monkeypatch.setattr(glue.governance.policy_tags, "policy_tag_vars", lambda *args: TAGS)
-    # One compilation per set of vars: the project does not change within the test.
-    compiled, compile_graph = {}, glue.runner.compile_graph
-
-    def compile_once(settings, variables=None):
-        key = json.dumps(variables or {}, sort_keys=True)
-        if key not in compiled:
-            compiled[key] = compile_graph(settings, variables)
-        return compiled[key]
-
-    monkeypatch.setattr(glue.runner, "compile_graph", compile_once)
     yield queries, state, bucket, workspace / "local" / "warehouse.duckdb"
     server.stop()
 
