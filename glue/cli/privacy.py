@@ -113,10 +113,15 @@ def erase_in_cloud(target, user_id: str, dry_run: bool):
     stores = [(bucket, settings.landing_prefix), (bucket, settings.infra["dos_alert"]["archive_prefix"])]
     repository = repository_path(target.project, target.region, settings.infra["dataform"]["repository"])
 
+    reprocessors = []  # built at the first day to reprocess: a dry run reads no policy tags
+
     def reprocess(start, end):
-        tag_vars = policy_tag_vars(SimpleNamespace(policy_tags=policy_tags), target.project, settings.region, settings)
+        if not reprocessors:
+            clients = SimpleNamespace(policy_tags=policy_tags)
+            tag_vars = policy_tag_vars(clients, target.project, settings.region, settings)
+            reprocessors.append(dataform_reprocessor(dataform, repository, target, settings, tag_vars))
         click.echo(f"reprocessing the loads of {start:%Y-%m-%d} on Dataform", err=True)
-        return dataform_reprocessor(dataform, repository, target, settings, tag_vars)(start, end)
+        return reprocessors[0](start, end)
 
     erasure = CloudErasure(bigquery, CloudTables.of(settings, target, graph, rebuilt), stores, reprocess, settings)
     try:

@@ -105,10 +105,9 @@ class CloudErasure:
         stores: list[tuple[Store, str]],
         reprocess: Callable[[datetime, datetime], list[str]],
         settings: Settings,
-        location: str | None = None,
     ):
         self.bigquery, self.tables, self.stores, self.reprocess = bigquery, tables, stores, reprocess
-        self.settings, self.location = settings, location
+        self.settings = settings
         self.bytes_read = 0
         self.statements: list[str] = []  # every statement sent, in order
 
@@ -123,7 +122,7 @@ class CloudErasure:
 
         config = bigquery.QueryJobConfig(query_parameters=[parameter(n, v) for n, v in parameters.items()])
         self.statements.append(sql)
-        rows = self.bigquery.query_and_wait(sql, job_config=config, location=self.location)
+        rows = self.bigquery.query_and_wait(sql, job_config=config)
         self.bytes_read += rows.total_bytes_processed or 0
         return list(rows)
 

@@ -3,14 +3,13 @@ Service Usage clients; the aspects' documentation comes from the compiled graph.
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 from google.protobuf import json_format
 
 from glue.cli import governance as governance_cli
 from glue.governance.declared import governance_resources
 from glue.provision.plan import apply, make_plan
-from tests.cloud_apis import command_lines, governance_api, governance_clients
+from tests.cloud_apis import command_lines
 from tests.conftest import copy_project
 
 LAKE = "projects/acme/locations/us-central1/lakes/clickstream"
@@ -19,14 +18,6 @@ SESSIONS = (
     "projects/acme/datasets/clickstream/tables/sessions"
 )
 ASPECT = "acme.global.clickstream-data-product"
-
-
-@pytest.fixture
-def api():
-    server, state = governance_api()
-    clients = governance_clients(server.start())
-    yield server, state, clients
-    server.stop()
 
 
 def plan_for(settings, graph, clients):

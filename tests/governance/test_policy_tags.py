@@ -12,7 +12,7 @@ import pytest
 from glue.cli import governance as governance_cli
 from glue.governance.policy_tags import policy_tag_vars, privacy_resources
 from glue.provision.plan import apply, make_plan
-from tests.cloud_apis import command_lines, governance_api, governance_clients
+from tests.cloud_apis import command_lines
 
 LOCATION = "projects/acme/locations/us"
 TAXONOMY = "clickstream-personal-data"
@@ -20,14 +20,6 @@ CLASSES = ["identifier", "precise_location", "device_fingerprint", "network_addr
 PRIVACY_KINDS = ("policy tag", "bigquery data policy", "data policy readers")
 MUTATIONS = ("Create", "Update", "Set", "Enable", "Delete")
 DRY_RUN = ["governance", "apply", "--project", "acme", "--region", "us-central1", "--dry-run"]
-
-
-@pytest.fixture
-def api():
-    server, state = governance_api()
-    clients = governance_clients(server.start())
-    yield server, state, clients
-    server.stop()
 
 
 def with_readers(settings, raw=(), analyst=(), data_scientist=(), **masking):
