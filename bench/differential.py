@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from glue.oracle import Oracle, ZetaSQL
-from glue.oracle.conformance import differential_run
 from glue.oracle.corpus import edge_cases, generated
 from glue.runner import compile_graph
 from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
+from glue.sql_tests import differential_run
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 

@@ -5,7 +5,7 @@ announced on the visits-processed topic: which object, how many visits, how many
 What was announced is recorded in `<raw>.notified_objects` (object and line count), so an
 object is announced once, and again only if more lines are appended to it. The record is
 written after Pub/Sub accepted the message: a crash in between announces it twice, never zero
-times.
+times. `RetrainingTrigger` counts the notified visits for `clickstream ml watch`.
 """
 
 from __future__ import annotations
@@ -143,3 +143,25 @@ def pulled(subscriber, subscription: str, timeout: float | None, count: int | No
         yield [(m.message.publish_time, ObjectProcessed.from_json(m.message.data)) for m in response.received_messages]
         subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
         seen += len(response.received_messages)
+
+
+@dataclass
+class RetrainingTrigger:
+    """When new visits call for the ml workflow: visits-processed notifications counted until there
+    are enough of them (the ml_retrain_min_new_visits var) to make a training worth a look.
+
+    The workflow's own SQL decides whether a model really trains (its IF counts the new visits in
+    session_features); this only saves running it for every landed object. Its scores and export
+    run with it either way.
+    """
+
+    min_new_visits: int
+    waiting_visits: int = 0  # processed since the workflow last ran
+
+    def notified(self, processed: list[ObjectProcessed]) -> bool:
+        """Counts the objects' visits; True when the ml workflow should run now (the count restarts)."""
+        self.waiting_visits += sum(item.visits for item in processed)
+        if self.waiting_visits < self.min_new_visits:
+            return False
+        self.waiting_visits = 0
+        return True

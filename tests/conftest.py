@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from glue.dataform import Graph
-from glue.runner import Harness, compile_graph
+from glue.runner import compile_graph
 from glue.settings import get_settings
+from glue.sql_tests import Harness
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 
@@ -65,6 +67,24 @@ def copy_project(settings, destination: Path) -> Path:
     shutil.copytree(
         settings.root / "node_modules" / "@dataform" / "core", destination / "node_modules" / "@dataform" / "core"
     )
+    return destination
+
+
+def standalone_project(settings, destination: Path) -> Path:
+    """copy_project, with clickstream.yaml and links to the installed node modules and ZetaSQL's
+    protos: a project whose own settings (root = the copy) compile, check and run."""
+    copy_project(settings, destination)
+    shutil.copy(settings.root / "clickstream.yaml", destination / "clickstream.yaml")
+    (destination / "node_modules" / "@dataform" / "cli").symlink_to(
+        settings.root / "node_modules" / "@dataform" / "cli"
+    )
+    for module in (settings.root / "node_modules").iterdir():
+        if module.name != "@dataform":
+            (destination / "node_modules" / module.name).symlink_to(module)
+    protos = settings.root / ".local" / "zetasql"
+    protos.mkdir(parents=True, exist_ok=True)  # generated on ZetaSQL's first start
+    (destination / ".local").mkdir()
+    (destination / ".local" / "zetasql").symlink_to(protos)
     return destination
 
 

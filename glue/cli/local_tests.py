@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from glue.dataform import CliMissing, CompilationError, DataformTest, did_you_mean
-from glue.runner import compile_graph, connect, run_dataform_tests
+from glue.runner import compile_graph, connect
 from glue.settings import get_settings
+from glue.sql_tests import run_dataform_tests
 
 
 @click.command()

@@ -99,10 +99,11 @@ def erase_in_cloud(target, user_id: str, dry_run: bool):
     from types import SimpleNamespace
 
     from glue.cli.options import cloud_clients
+    from glue.dataform_api.reprocessing import dataform_reprocessor
     from glue.dataform_api.schedule import repository_path
     from glue.governance.policy_tags import policy_tag_vars
     from glue.landing.archive import BucketStore
-    from glue.privacy import CloudErasure, CloudTables, dataform_reprocessor
+    from glue.privacy import CloudErasure, CloudTables
     from glue.runner import compile_graph, reprocess_selection
 
     settings = get_settings()

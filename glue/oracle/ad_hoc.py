@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from glue.bigquery_types import from_duckdb
 from glue.oracle.catalog import Catalog, Table
 from glue.oracle.client import Oracle, OracleError
 from glue.oracle.problems import with_suggestion
-from glue.oracle.types import from_duckdb, to_proto
+from glue.oracle.types import to_proto
 
 # ZetaSQL names an unaliased select-list item `$col<position>`; BigQuery names the kth of them f<k>_.
 _ANONYMOUS = "$"

@@ -1,6 +1,6 @@
 """One table from two engines, compared: the columns, their BigQuery types, and the rows as multisets.
 
-The local table's DuckDB types are read in BigQuery's names (glue/oracle/types.py), so a column
+The local table's DuckDB types are read in BigQuery's names (glue/bigquery_types.py), so a column
 that is DOUBLE locally and NUMERIC on BigQuery is a difference. Values are compared exactly,
 floats included, after putting both sides in one form: timestamps in UTC, NUMERIC without
 trailing zeros, JSON parsed.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from glue.oracle.types import from_duckdb
+from glue.bigquery_types import from_duckdb
 
 
 @dataclass

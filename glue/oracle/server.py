@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from glue.oracle.protos import OracleUnavailable, load
-from glue.stack import free_port
+from glue.ports import free_port
 
 PACKAGE = Path("node_modules", "@fivetrandevelopers", "zetasql", "lib", "zetasql")
 # gRPC's default limit: the server refuses a larger request, so table contents are sent in

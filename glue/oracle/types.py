@@ -1,13 +1,15 @@
-"""BigQuery's type names as ZetaSQL TypeProtos and back, and DuckDB's column types in BigQuery's names.
+"""BigQuery's type names as ZetaSQL TypeProtos and back.
 
 BigQuery's names are the common language: the analyzer's types are written in them
 (`ARRAY<STRUCT<name STRING, value INT64>>`), and so are the local tables' DuckDB types when the
-two engines are compared.
+two engines are compared (glue/bigquery_types.py).
 """
 
 from __future__ import annotations
 
 import re
+
+from glue.bigquery_types import split_top_level
 
 SCALARS = {
     "INT64": "TYPE_INT64",
@@ -41,18 +43,6 @@ ALIASES = {
 _NAMES = {kind: name for name, kind in SCALARS.items()}
 
 
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += char == "<"
-        depth -= char == ">"
-        if char == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
-
-
 def to_proto(name: str, pb):
     """A BigQuery type name as a zetasql.TypeProto (pb: the loaded stub modules)."""
     text = name.strip()
@@ -63,7 +53,7 @@ def to_proto(name: str, pb):
         )
     if upper.startswith("STRUCT<") and upper.endswith(">"):
         fields = []
-        for part in _split_top_level(text[7:-1]):
+        for part in split_top_level(text[7:-1]):
             field_name, field_type = part.split(None, 1)
             fields.append(
                 pb.type.StructFieldProto(field_name=field_name.strip("`"), field_type=to_proto(field_type, pb))
@@ -85,46 +75,3 @@ def to_name(proto, pb) -> str:
         fields = ", ".join(f"{f.field_name} {to_name(f.field_type, pb)}" for f in proto.struct_type.field)
         return f"STRUCT<{fields}>"
     return _NAMES.get(kind, kind.removeprefix("TYPE_"))
-
-
-_DUCKDB = {
-    "VARCHAR": "STRING",
-    "BIGINT": "INT64",
-    "INTEGER": "INT64",
-    "SMALLINT": "INT64",
-    "TINYINT": "INT64",
-    "HUGEINT": "INT64",
-    "UBIGINT": "INT64",
-    "DOUBLE": "FLOAT64",
-    "FLOAT": "FLOAT64",
-    "BOOLEAN": "BOOL",
-    "DATE": "DATE",
-    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
-    "TIMESTAMPTZ": "TIMESTAMP",
-    "TIMESTAMP": "DATETIME",
-    "TIME": "TIME",
-    "BLOB": "BYTES",
-    "JSON": "JSON",
-    "INTERVAL": "INTERVAL",
-}
-
-
-def from_duckdb(duckdb_type: str) -> str:
-    """DuckDB's name of a column type as the BigQuery type the runner means by it.
-
-    DECIMAL(38, 9) is NUMERIC and DECIMAL(76, 38) BIGNUMERIC (the runner's casts); any other
-    DECIMAL is reported as written, so that a comparison with BigQuery's type fails visibly.
-    """
-    text = str(duckdb_type).strip()
-    if text.endswith("[]"):
-        return f"ARRAY<{from_duckdb(text[:-2])}>"
-    if text.upper().startswith("STRUCT(") and text.endswith(")"):
-        fields = []
-        for part in _split_top_level(text[7:-1].replace("(", "<").replace(")", ">")):
-            field_name, field_type = part.split(None, 1)
-            fields.append(f"{field_name.strip(chr(34))} {from_duckdb(field_type.replace('<', '(').replace('>', ')'))}")
-        return f"STRUCT<{', '.join(fields)}>"
-    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", text.upper())
-    if decimal:
-        return {("38", "9"): "NUMERIC", ("76", "38"): "BIGNUMERIC"}.get(decimal.groups(), text)
-    return _DUCKDB.get(text.upper(), text)

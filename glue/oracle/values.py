@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Context, Decimal
 
-from glue.oracle.types import _split_top_level
+from glue.bigquery_types import split_top_level
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 EPOCH_DATE = date(1970, 1, 1)
@@ -34,7 +34,7 @@ def _scaled_decimal(data: bytes, scale: int) -> Decimal:
 
 
 def _struct_fields(type_name: str) -> list[tuple[str, str]]:
-    return [tuple(part.split(None, 1)) for part in _split_top_level(type_name.strip()[7:-1])]
+    return [tuple(part.split(None, 1)) for part in split_top_level(type_name.strip()[7:-1])]
 
 
 def to_proto(value, type_name: str, pb):

@@ -2,19 +2,18 @@
 
 The SQLX stays BigQuery SQL; `translate` adapts each statement, the executor runs the actions
 in dependency order as `dataform run` would (incremental branches, pre- and post-operations,
-assertions, protected tables), and the harness runs a model's chain for the SQL tests. This
-module is the runner's public API: code outside the package imports from here only
-(tests/test_layout.py checks it).
+assertions, protected tables); the SQL tests (glue/sql_tests) run models on it. This module is
+the runner's public API: code outside the package imports from here only (tests/test_layout.py
+checks it).
 """
 
 from glue.runner.bigquery_ml import BigQueryML
 from glue.runner.executor import Executor
-from glue.runner.harness import Harness, assert_rows
 from glue.runner.queries import QueryError, QueryResult, run_query, table_query
 from glue.runner.reprocess import LoadRange, parse_range, reprocess_selection
 from glue.runner.results import ActionFailed, ActionResult, RunReport
 from glue.runner.translate import Script, TranslationCache, Translator, UntranslatableSQL
-from glue.runner.unit_tests import run_dataform_tests
+from glue.runner.translate.errors import missing_function
 from glue.runner.warehouse import (
     OBJECT_COLUMNS,
     PUBSUB_COLUMNS,
@@ -43,7 +42,6 @@ __all__ = [
     "LoadRange",
     "BigQueryML",
     "Executor",
-    "Harness",
     "QueryError",
     "QueryResult",
     "RunOptions",
@@ -53,11 +51,11 @@ __all__ = [
     "Translator",
     "UntranslatableSQL",
     "WarehouseBusy",
-    "assert_rows",
     "compile_graph",
     "connect",
     "ensure_schema",
     "held_rows",
+    "missing_function",
     "expand_inputs",
     "format_step",
     "plan_workflow",
@@ -66,7 +64,6 @@ __all__ = [
     "print_result",
     "reprocess_selection",
     "relation_exists",
-    "run_dataform_tests",
     "run_query",
     "run_workflow",
     "table_query",

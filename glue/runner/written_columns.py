@@ -96,7 +96,7 @@ def _arrays_as_bigquery(connection, relation: str, columns: list[str]) -> str | 
 
 def differing_types(connection, relation: str, expected: list[tuple[str, str]]) -> list[str]:
     """Each column whose local type, in BigQuery's names, is not the type BigQuery gives it."""
-    from glue.oracle.types import from_duckdb
+    from glue.bigquery_types import from_duckdb
 
     local = {name: from_duckdb(kind) for name, kind, *_ in connection.execute(f"DESCRIBE {relation}").fetchall()}
     return [

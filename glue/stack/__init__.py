@@ -2,7 +2,7 @@
 of their own on free ports, provisioned with the same code as Google Cloud, and the subscription
 sink that writes Pub/Sub messages into the warehouse as a BigQuery subscription would."""
 
-from glue.stack.emulators import EmulatorUnavailable, PubSubEmulator, StorageEmulator, free_port, pid_alive
+from glue.stack.emulators import EmulatorUnavailable, PubSubEmulator, StorageEmulator, pid_alive
 from glue.stack.jobs import run_job
 from glue.stack.lifecycle import StackState, down, running_stack, status, up, use_running_stack
 from glue.stack.subscription_sink import SinkStats, SubscriptionSink
@@ -15,7 +15,6 @@ __all__ = [
     "StorageEmulator",
     "SubscriptionSink",
     "down",
-    "free_port",
     "pid_alive",
     "run_job",
     "running_stack",

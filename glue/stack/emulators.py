@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,15 +23,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from glue.ports import free_port
+
 
 class EmulatorUnavailable(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pid_alive(pid: int) -> bool:

@@ -4,7 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from glue.runner import assert_rows
+from glue.sql_tests import assert_rows
 
 UTC = timezone.utc
 

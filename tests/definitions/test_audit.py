@@ -2,7 +2,8 @@
 
 import pytest
 
-from glue.runner import Executor, Harness, compile_graph
+from glue.runner import Executor, compile_graph
+from glue.sql_tests import Harness
 
 
 @pytest.fixture(scope="module")

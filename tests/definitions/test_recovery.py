@@ -15,9 +15,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from glue.runner import Harness
 from glue.settings import get_settings
 from glue.simulator.visits import VisitFactory
+from glue.sql_tests import Harness
 
 CHECKED = ("sessions", "events", "purchase_items", "page_views_per_minute", "activity_per_minute")
 

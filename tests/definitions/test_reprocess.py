@@ -15,7 +15,8 @@ import pytest
 from glue.cost import cost_model
 from glue.dataform import Graph, compile_project
 from glue.oracle import check_graph
-from glue.runner import Harness, LoadRange, compile_graph, parse_range, reprocess_selection
+from glue.runner import LoadRange, compile_graph, parse_range, reprocess_selection
+from glue.sql_tests import Harness
 from tests.conftest import copy_project
 from tests.definitions.test_recovery import Traffic
 

@@ -3,7 +3,7 @@
 import json
 
 from glue.dashboard.data import reconciliation
-from glue.runner import Harness, assert_rows
+from glue.sql_tests import Harness, assert_rows
 
 
 def test_same_payload_from_both_sources_and_redelivered_counts_once(harness, visit):

@@ -14,7 +14,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
+
+from glue.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -66,12 +67,6 @@ def image_env(workdir_here: Path) -> dict[str, str]:
 def image_command() -> list[str]:
     (cmd,) = [arguments for keyword, arguments in instructions() if keyword == "CMD"]
     return json.loads(cmd)  # the exec form: a JSON array
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthz(port: int) -> dict | None:

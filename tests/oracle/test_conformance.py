@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from glue.contract import to_money, unwrap_event
-from glue.runner import Harness
+from glue.sql_tests import Harness
 
 pytestmark = pytest.mark.realdata
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from glue.bigquery_types import from_duckdb
 from glue.oracle import Catalog, Table
-from glue.oracle.types import from_duckdb, to_name, to_proto
+from glue.oracle.types import to_name, to_proto
 
 TYPED_VALUES = [
     ("INT64", -(1 << 63)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from glue.runner import Harness, compile_graph
+from glue.runner import compile_graph
+from glue.sql_tests import Harness
 from tests.definitions.test_recovery import Traffic
 
 USER_LEVEL = (

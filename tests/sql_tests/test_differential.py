@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from glue.oracle.conformance import differential_run
 from glue.oracle.corpus import EDGE_CASES, edge_cases, generated
 from glue.simulator.faults import FaultConfig
+from glue.sql_tests import differential_run
 from tests.conftest import BASE_VISIT
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glue.dataform import Action
-from glue.oracle.compare import Difference, compare, duckdb_table
-from glue.oracle.engine import OracleEngine
 from glue.runner import RunReport
+
+if TYPE_CHECKING:
+    from glue.oracle.compare import Difference
+    from glue.oracle.engine import OracleEngine
 
 WRITES = ("table", "incremental", "view")
 
@@ -14,6 +18,8 @@ def compare_run(
     connection, engine: OracleEngine, actions: list[Action], report: RunReport, full_refresh: bool = False
 ) -> list[Difference]:
     """Runs `actions` on the engine and returns every difference from the local `report` and tables."""
+    from glue.oracle.compare import Difference, compare, duckdb_table
+
     outcomes = engine.run(actions, full_refresh)
     found: list[Difference] = []
     for result in report.results:

@@ -1,12 +1,12 @@
-"""glue/ml/retraining.py and `clickstream ml watch`: the ml workflow started by enough processed visits."""
+"""`clickstream ml watch` and its RetrainingTrigger (glue/visits_processed.py): the ml workflow
+started by enough processed visits."""
 
 from types import SimpleNamespace
 
 from click.testing import CliRunner
 
 from glue.cli import main
-from glue.ml.retraining import RetrainingTrigger
-from glue.visits_processed import ObjectProcessed
+from glue.visits_processed import ObjectProcessed, RetrainingTrigger
 
 
 def _processed(visits: int) -> ObjectProcessed:

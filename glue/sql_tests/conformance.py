@@ -11,13 +11,15 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from glue.dataform import Graph
-from glue.oracle.client import Oracle
-from glue.oracle.compare import Difference
-from glue.oracle.differential import WRITES
-from glue.runner import Harness
+from glue.sql_tests.differential import WRITES
+from glue.sql_tests.harness import Harness
+
+if TYPE_CHECKING:
+    from glue.oracle.client import Oracle
+    from glue.oracle.compare import Difference
 
 
 @dataclass

@@ -25,10 +25,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from glue.dataform import Action, Graph
-from glue.runner.executor import Executor
-from glue.runner.results import RunReport
-from glue.runner.translate import TranslationCache
-from glue.runner.warehouse import OBJECT_COLUMNS, PUBSUB_COLUMNS, connect, ensure_schema
+from glue.runner import OBJECT_COLUMNS, PUBSUB_COLUMNS, Executor, RunReport, TranslationCache, connect, ensure_schema
 
 T0 = datetime(2024, 7, 1, 9, 0, tzinfo=timezone.utc)
 SQL_FIELDS = (
@@ -183,8 +180,8 @@ class Harness:
         values = [tuple(r[c] for c in columns) for r in rows]
         self.connection.executemany(f'INSERT INTO "{action.schema}"."{action.table}" VALUES ({marks})', values)
         if self.engine is not None:
+            from glue.bigquery_types import from_duckdb
             from glue.oracle import Table
-            from glue.oracle.types import from_duckdb
 
             self.engine.create(action.name, Table([(c, from_duckdb(types[c])) for c in columns]), values)
         return self
@@ -219,7 +216,7 @@ class Harness:
         )
         report = executor.run(actions)
         if self.engine is not None:
-            from glue.oracle.differential import compare_run
+            from glue.sql_tests.differential import compare_run
 
             frozen = [at_time(a, self._clock) for a in actions]
             differences = compare_run(self.connection, self.engine, frozen, report, full_refresh)

@@ -15,8 +15,7 @@ from decimal import Decimal
 import duckdb
 
 from glue.dataform import DataformTest, Graph
-from glue.runner.translate import Translator, UntranslatableSQL
-from glue.runner.translate.errors import missing_function
+from glue.runner import Translator, UntranslatableSQL, missing_function
 
 
 def normalise(value):
@@ -41,7 +40,7 @@ class Rows:
 
 
 def rows_as_multiset(connection, sql: str) -> Rows:
-    from glue.oracle.types import from_duckdb
+    from glue.bigquery_types import from_duckdb
 
     cursor = connection.execute(sql)
     columns = [d[0] for d in cursor.description]

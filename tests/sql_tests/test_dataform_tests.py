@@ -1,9 +1,10 @@
-"""glue/runner/unit_tests.py: Dataform `test` actions run locally and report their differences."""
+"""glue/sql_tests/dataform_tests.py: Dataform `test` actions run locally and report their differences."""
 
 from pathlib import Path
 
 from glue.dataform import Graph
-from glue.runner import connect, run_dataform_tests
+from glue.runner import connect
+from glue.sql_tests import run_dataform_tests
 
 
 def test_dataform_type_test_actions_pass_locally(graph, oracle):
@@ -33,7 +34,7 @@ def test_a_test_calling_a_function_missing_locally_names_it(graph):
 
 
 def test_a_difference_shows_bigquery_types_and_values_and_marks_the_differing_column():
-    from glue.runner.unit_tests import compare
+    from glue.sql_tests.dataform_tests import compare
 
     got = "SELECT 'desktop' AS device_type, 3 AS visits UNION ALL SELECT 'mobile', 2"
     expected = "SELECT 'laptop' AS device_type, 3 AS visits UNION ALL SELECT 'mobile', 2"
