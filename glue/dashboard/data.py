@@ -15,7 +15,7 @@ class Chart:
     """One chart, as declared under `dashboard.charts` in clickstream.yaml, with its rows."""
 
     title: str
-    kind: str  # line (x a time) | bar (x a label)
+    kind: str  # line (x a time) | bar (horizontal, x a label) | column (vertical, x a label)
     unit: str
     x: list = field(default_factory=list)
     y: list = field(default_factory=list)
@@ -36,11 +36,16 @@ class ChartError(ValueError):
     """A chart declared in clickstream.yaml that cannot be drawn; says which and why."""
 
 
+KINDS = ("bar", "column", "line")
+ORDERS = ("value", "sql")  # bars and columns: largest first, or as the SQL's ORDER BY returns them
+
+
 def collect(db, settings) -> Dashboard:
     names = {
         "curated": settings.curated_dataset,
         "staging": settings.staging_dataset,
         "raw": settings.raw_dataset,
+        "ml": settings.ml_dataset,
         "counts_table": settings.infra["dos_alert"]["counts_table"],
     }
     charts = [chart(db, spec, names) for spec in settings.infra["dashboard"]["charts"]]
@@ -54,11 +59,11 @@ def collect(db, settings) -> Dashboard:
 
 
 def chart(db, spec: dict, names: dict[str, str]) -> Chart:
-    """The chart `spec` declares, with the rows of its query."""
+    """The chart `spec` declares, with the rows of its query: a line in x order, bars and columns
+    largest first or, with `order: sql`, in the order the query returns them."""
     title = spec.get("title", "?")
-    missing = [key for key in ("title", "kind", "sql", "x", "y") if key not in spec]
-    if missing or spec["kind"] not in ("line", "bar"):
-        problem = f"missing {', '.join(missing)}" if missing else f"kind {spec['kind']!r} is not line or bar"
+    problem = _problem(spec)
+    if problem:
         raise ChartError(f"clickstream.yaml, dashboard chart {title!r}: {problem}")
     drawn = Chart(title, spec["kind"], spec.get("unit", ""), note=spec.get("note", ""))
     try:
@@ -77,8 +82,10 @@ def chart(db, spec: dict, names: dict[str, str]) -> Chart:
         )
     x, y = columns[spec["x"]], columns[spec["y"]]
     rows = [row for row in result.rows if row[x] is not None]
-    # A line in time order; bars largest first.
-    rows.sort(key=(lambda row: row[x]) if spec["kind"] == "line" else (lambda row: -float(row[y] or 0)))
+    if spec["kind"] == "line":
+        rows.sort(key=lambda row: row[x])
+    elif spec.get("order", "value") == "value":
+        rows.sort(key=lambda row: -float(row[y] or 0))
     drawn.x, drawn.y = [row[x] for row in rows], [float(row[y] or 0) for row in rows]
     if spec.get("series"):
         drawn.series = [str(row[columns[spec["series"]]]) for row in rows]
@@ -87,8 +94,26 @@ def chart(db, spec: dict, names: dict[str, str]) -> Chart:
     return drawn
 
 
+def _problem(spec: dict) -> str:
+    """What keeps the declared chart from being drawn, before its query runs; empty when nothing."""
+    missing = [key for key in ("title", "kind", "sql", "x", "y") if key not in spec]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if spec["kind"] not in KINDS:
+        return f"kind {spec['kind']!r} is not {_either(KINDS)}"
+    if "order" in spec and spec["kind"] == "line":
+        return f"order {spec['order']!r} is for bar and column charts; a line is drawn in x order"
+    if spec.get("order", "value") not in ORDERS:
+        return f"order {spec['order']!r} is not {_either(ORDERS)}"
+    return ""
+
+
+def _either(allowed: tuple[str, ...]) -> str:
+    return f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+
+
 def _named(sql: str, names: dict[str, str]) -> str:
-    """The SQL with {curated}, {staging}, {raw} and {counts_table} filled in; any other braces (a
+    """The SQL with {curated}, {staging}, {raw}, {ml} and {counts_table} filled in; any other braces (a
     regular expression's {4}, say) are left as written."""
     return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), sql)
 

@@ -1,7 +1,8 @@
 """The dashboard as one self-contained HTML page: Plotly charts with plotly.js inlined once, no
 network. Time charts have a dated axis, a y-axis with its unit, the time range they cover in
 their heading and tooltips; a stretch of minutes with no data is a gap, not a line across it.
-Each chart's card carries data-chart, data-points and data-alerts so a browser test can check it.
+Bars (horizontal) and columns (vertical) show their labels in the chart's row order. Each chart's
+card carries data-chart, data-points, data-alerts and data-kind so a browser test can check it.
 """
 
 from __future__ import annotations
@@ -51,12 +52,12 @@ def _card(chart: Chart, first: bool) -> str:
     wide = " wide" if chart.kind == "line" else ""
     head = (
         f'<div class="card{wide}" data-chart="{escape(chart.title)}" data-points="{len(chart.x)}" '
-        f'data-alerts="{len(chart.alerts)}"><h2>{escape(chart.title)}</h2>'
+        f'data-alerts="{len(chart.alerts)}" data-kind="{escape(chart.kind)}"><h2>{escape(chart.title)}</h2>'
     )
     note = f'<div class="note">{escape(chart.note)}</div>' if chart.note else ""
     if not chart.x:
         return f'{head}<div class="empty">No data yet.</div>{note}</div>'
-    figure = _line(chart) if chart.kind == "line" else _bars(chart)
+    figure = {"line": _line, "bar": _bars, "column": _columns}[chart.kind](chart)
     # plotly.js goes into the page once, with the first chart; the others use it.
     html = figure.to_html(full_html=False, include_plotlyjs=first, config={"displayModeBar": False, "responsive": True})
     return f"{head}{_range(chart)}{html}{note}</div>"
@@ -146,6 +147,8 @@ def _alert_marks(chart: Chart) -> go.Scatter:
 
 
 def _bars(chart: Chart) -> go.Figure:
+    """Horizontal bars, the first row at the top; the labels are categories, kept in the rows' order even
+    when they look like numbers."""
     labels = [str(label) for label in chart.x]
     figure = go.Figure(
         go.Bar(
@@ -160,7 +163,25 @@ def _bars(chart: Chart) -> go.Figure:
         height=max(180, 28 * len(labels) + 70), margin={"l": 10, "r": 20, "t": 10, "b": 40}, plot_bgcolor="#fff"
     )
     figure.update_xaxes(title_text=chart.unit, gridcolor="#eef1f4", rangemode="tozero")
-    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_yaxes(type="category", autorange="reversed", automargin=True)
+    return figure
+
+
+def _columns(chart: Chart) -> go.Figure:
+    """Vertical bars, the first row on the left, their labels along the bottom as categories."""
+    labels = [str(label) for label in chart.x]
+    figure = go.Figure(
+        go.Bar(
+            x=labels,
+            y=chart.y,
+            orientation="v",
+            marker={"color": LINE_COLOUR},
+            hovertemplate=f"%{{x}}<br>%{{y:,.2f}} {escape(chart.unit)}<extra></extra>",
+        )
+    )
+    figure.update_layout(height=320, margin={"l": 60, "r": 20, "t": 10, "b": 40}, plot_bgcolor="#fff")
+    figure.update_xaxes(type="category", automargin=True)
+    figure.update_yaxes(title_text=chart.unit, gridcolor="#eef1f4", rangemode="tozero")
     return figure
 
 
