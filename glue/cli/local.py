@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from glue.cli.options import parse_vars, reprocess_plan
+from glue.cli.local_check import checked_graph
+from glue.cli.options import fail, parse_vars, reprocess_plan
 from glue.dataform import CliMissing, CompilationError
 from glue.landing import LandingLayoutError, landing_target
 from glue.runner import (
@@ -34,13 +35,6 @@ def local():
     Each BigQuery dataset is a DuckDB schema of the same name, so
     `SELECT * FROM clickstream.sessions` works in both.
     """
-
-
-def _fail(error: Exception | str) -> None:
-    # A KeyError's str() is its repr, quotes and all.
-    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @local.command()
@@ -143,14 +137,14 @@ def run(
         graph = graph or compile_graph(settings, options.variables)
         graph.select(list(actions), list(tags), apart=settings.separate_tags)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError) as error:
-        _fail(error)
+        fail(error)
     compile_seconds = time.perf_counter() - started
     if inputs:
         _say_what_the_warehouse_holds(settings, warehouse or settings.warehouse)
     if bigquery_cost:
         report = _run_with_cost(settings, options, graph)
     else:
-        types = _checked(settings, graph).schemas if check else None
+        types = checked_graph(settings, graph).schemas if check else None
         report = _run(settings, options, graph, types)
     failed = report.failed()
     skipped = sum(r.status == "skipped" for r in report.results)
@@ -175,7 +169,7 @@ def _reprocessing(options: RunOptions, text: str):
     """The run that rebuilds a range of loads: its vars and the actions below the payload store,
     and the graph compiled with them."""
     if options.full_refresh or options.inputs or options.tags:
-        _fail(
+        fail(
             "--reprocess rebuilds a range of loads already in the warehouse: it takes no --full-refresh, "
             "--input or --tags"
         )
@@ -206,7 +200,7 @@ def _run(settings, options: RunOptions, graph, types, observer=None):
             settings, options, on_result=print_result, graph=graph, bigquery_types=types, observer=observer
         )
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, UntranslatableSQL, LandingLayoutError) as error:
-        _fail(error)
+        fail(error)
     return report
 
 
@@ -219,11 +213,11 @@ def _run_with_cost(settings, options: RunOptions, graph):
     try:
         with ZetaSQL.start(settings.root) as server:
             oracle = Oracle(server)
-            checked = _checked(settings, graph, oracle)
+            checked = checked_graph(settings, graph, oracle)
             model = cost_model(oracle, graph, settings, checked)
             report = _run(settings, options, graph, checked.schemas, model)
     except OracleUnavailable as error:
-        _fail(error)
+        fail(error)
     click.echo(format_bills(model.bills))
     return report
 
@@ -232,7 +226,7 @@ def _print_plan(settings, options: RunOptions) -> None:
     try:
         steps, inputs = plan_workflow(settings, options)
     except (CompilationError, CliMissing, FileNotFoundError, KeyError, WarehouseBusy) as error:
-        _fail(error)
+        fail(error)
     for path in inputs:
         target, unchanged = landing_target(path, settings)
         note = " (already there, unchanged)" if unchanged else ""
@@ -257,76 +251,13 @@ def _announce_processed(settings, warehouse: Path) -> None:
         click.echo(f"announced on {settings.pubsub['processed_topic']}: {item.describe()}", err=True)
 
 
-def _checked(settings, graph, oracle=None):
-    """ZetaSQL's analysis of every action of the graph; exits 1 naming each problem."""
-    from glue.oracle import Oracle, OracleUnavailable, ZetaSQL, check_graph
-
-    try:
-        if oracle is not None:
-            report = check_graph(graph, oracle, settings)
-        else:
-            with ZetaSQL.start(settings.root) as server:
-                report = check_graph(graph, Oracle(server), settings)
-    except OracleUnavailable as error:
-        _fail(error)
-    for warning in report.warnings:
-        click.secho(warning.format(), fg="yellow", err=True)
-    for problem in report.problems:
-        click.secho(problem.format(), fg="red", err=True)
-    for name, needs in report.not_checked.items():
-        click.echo(f"  not checked: {name} (needs {', '.join(needs)})", err=True)
-    summary = (
-        f"BigQuery (ZetaSQL) analyzed {report.statements} statements of {report.actions} actions "
-        f"in {report.seconds:.2f}s: "
-    )
-    if report.problems:
-        click.secho(summary + f"{len(report.problems)} refused", fg="red", err=True)
-        sys.exit(1)
-    click.secho(summary + "all accepted", fg="green", err=True)
-    return report
-
-
-@local.command()
-@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
-def check(variables):
-    """Analyze every action as BigQuery would, with ZetaSQL (BigQuery's SQL front end), before running anything.
-
-    Checks tables, views, both branches of incremental tables (the CREATE and the MERGE or INSERT
-    Dataform writes), pre- and post-operations (DECLAREd variables become typed names),
-    assertions and operations. Each action is analyzed against the schemas its inputs really
-    have: the sources' from provisioning, every other from its own analysis. A problem names the
-    SQLX file, its line and column, and BigQuery's message; the exit code is then 1.
-
-    \b
-    Examples:
-      clickstream local check
-      clickstream local check --vars late_data_lookback_minutes=60
-    """
-    settings = get_settings()
-    try:
-        graph = compile_graph(settings, parse_vars(variables) or None)
-    except (CompilationError, CliMissing) as error:
-        _fail(error)
-    _checked(settings, graph)
-
-
-@local.command(name="compile")
-@click.option("--vars", "variables", multiple=True, metavar="KEY=VALUE", help="Override workflow_settings.yaml vars.")
-def compile_command(variables):
-    """Compile the project with the pinned Dataform CLI and list its actions."""
-    try:
-        graph = compile_graph(get_settings(), parse_vars(variables) or None)
-    except (CompilationError, CliMissing) as error:
-        _fail(error)
-    for action in graph.order():
-        click.echo(f"{action.kind:<12} {action.name:<60} {action.file}")
-    click.echo(f"{len(graph.actions)} actions, {len(graph.tests)} tests", err=True)
-
-
-# The stack's, the warehouse readers' and the tests' subcommands live beside this module, in the same group.
+# The check's, the stack's, the warehouse readers' and the tests' subcommands live beside this module, in the same group.
+from glue.cli.local_check import check, compile_command  # noqa: E402
+from glue.cli.local_dev import dev  # noqa: E402
+from glue.cli.local_diff import diff  # noqa: E402
 from glue.cli.local_query import query, show  # noqa: E402
 from glue.cli.local_stack import down, sink, status, up  # noqa: E402
 from glue.cli.local_tests import test  # noqa: E402
 
-for _command in (query, show, test, up, down, status, sink):
+for _command in (check, compile_command, query, show, test, diff, dev, up, down, status, sink):
     local.add_command(_command)

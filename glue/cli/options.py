@@ -1,4 +1,5 @@
-"""Parameter types shared by the commands: durations, timestamps, key=value pairs, a range of loads to reprocess."""
+"""What the commands share: parameter types (durations, timestamps, key=value pairs, a range of loads
+to reprocess) and how a command fails on the user's error."""
 
 from __future__ import annotations
 
@@ -126,5 +127,13 @@ def reprocess_plan(text: str, actions: list[str], variables: dict | None = None)
 
 
 def _exit(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(2)
+
+
+def fail(error: Exception | str) -> None:
+    """The error's message in red on stderr, and exit code 2: the user's to fix, no traceback."""
+    # A KeyError's str() is its repr, quotes and all.
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     click.secho(message, fg="red", err=True)
     sys.exit(2)

@@ -142,9 +142,12 @@ class Graph:
             raise ValueError(f"dependency cycle: {' -> '.join(error.args[1])}") from None
 
     def order(self, names: set[str] | None = None) -> list[Action]:
-        """Actions in an order where each comes after everything it depends on."""
+        """Actions in an order where each comes after everything it depends on, the same order each
+        time for the same graph."""
         wanted = set(self.actions) if names is None else names
-        sorter = TopologicalSorter({n: [d for d in self.actions[n].dependencies if d in wanted] for n in wanted})
+        sorter = TopologicalSorter(
+            {n: [d for d in self.actions[n].dependencies if d in wanted] for n in sorted(wanted)}
+        )
         return [self.actions[name] for name in sorter.static_order()]
 
     def find(self, name: str) -> Action:
@@ -203,9 +206,10 @@ class Graph:
 
 def did_you_mean(name: str, candidates: list[str]) -> str:
     """ " (did you mean X?)" for the closest candidate, or "" when none is close. A qualified name
-    (dataset.table) is compared whole, then by its last part; `name` itself is never suggested."""
+    (dataset.table) is compared whole, then by its last part; `name` itself and its own parts (words
+    of the statement it was found in) are never suggested."""
     bare = name.rpartition(".")[2]
-    others = [c for c in candidates if c != name and c.rpartition(".")[2] != bare]
+    others = [c for c in candidates if c != name and c not in name.split(".")]
     close = difflib.get_close_matches(name, others, n=1)
     if not close:
         by_last_part = {c.rpartition(".")[2]: c for c in others}

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from glue.ml.sql import EVALUATE_COLUMNS
+
 # ML.EVALUATE's columns for a binary classifier, in its order.
-COLUMNS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
+COLUMNS = EVALUATE_COLUMNS
 
 
 def roc_auc(positive: np.ndarray, probability: np.ndarray) -> float:

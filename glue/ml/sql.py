@@ -22,6 +22,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+# The columns ML.EVALUATE returns for a binary classifier, in BigQuery's order.
+EVALUATE_COLUMNS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
+
 FUNCTIONS = ("PREDICT", "EVALUATE", "FEATURE_IMPORTANCE")
 # Cheap looks before tokenizing: most SQL the runner and the check see has no BigQuery ML at all.
 _CALL = re.compile(r"\bML\s*\.\s*(?:" + "|".join(FUNCTIONS) + r")\s*\(", re.I)

@@ -29,10 +29,12 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from glue.dataform import Action, Graph, Problem, locate
 from glue.oracle import statements
 from glue.oracle.catalog import Catalog, Constant, Table
+from glue.oracle.check_memo import CheckMemo, Outcome, table_of
 from glue.oracle.client import Oracle, OracleError
 from glue.oracle.hard_coded import hard_coded
 from glue.oracle.implicit_aliases import implicit_aliases
@@ -63,13 +65,26 @@ class _ActionFailed(Exception):
 
 
 class Checker(ScriptChecks):
-    def __init__(self, oracle: Oracle, root: Path, sources: dict[str, Table]):
-        self.oracle, self.root = oracle, root
+    def __init__(
+        self,
+        oracle: Oracle | Callable[[], Oracle],
+        root: Path,
+        sources: dict[str, Table],
+        memo: CheckMemo | None = None,
+    ):
+        self._oracle, self.root, self.memo = oracle, root, memo
         self.catalog = Catalog(dict(sources))
         self.report = CheckReport()
         self._types: dict[str, str] = {}  # a DECLAREd type as written -> BigQuery's name of it
         self.models = Models()  # what CREATE MODEL made, for the BigQuery ML calls after it
         self._tables: set[str] = set()  # the dataset.table names the graph's actions make
+
+    @property
+    def oracle(self) -> Oracle:
+        """The oracle; given a function that starts one, started when first needed."""
+        if not isinstance(self._oracle, Oracle):
+            self._oracle = self._oracle()
+        return self._oracle
 
     # ------------------------------------------------------------------ the graph
     def check(self, graph: Graph) -> CheckReport:
@@ -89,13 +104,50 @@ class Checker(ScriptChecks):
                 self.report.not_checked[action.name] = blocked
                 continue
             self.report.actions += 1
-            self._warn_of_implicit_aliases(action)
-            try:
-                self._action(action)
-            except _ActionFailed:
+            if not self._checked(action):
                 failed.add(action.name)
         self.report.seconds = time.perf_counter() - started
+        if self.memo is not None:
+            self.memo.save()
         return self.report
+
+    def _checked(self, action: Action) -> bool:
+        """Checks the action, or takes its outcome from the memo; False when it failed."""
+        key = self.memo.key(self.root, action, self.catalog, self.models.shapes, self._tables) if self.memo else None
+        outcome = self.memo.get(key) if key else None
+        if outcome is not None:
+            self._apply(outcome)
+            return True
+        before = (len(self.report.warnings), len(self.report.problems), self.report.statements)
+        tables, shapes, schemas = dict(self.catalog.tables), dict(self.models.shapes), dict(self.report.schemas)
+        self._warn_of_implicit_aliases(action)
+        try:
+            self._action(action)
+        except _ActionFailed:
+            return False
+        if key and len(self.report.problems) == before[1]:
+            changed = lambda now, then: {k: v for k, v in now.items() if then.get(k) is not v}  # noqa: E731
+            self.memo.put(
+                key,
+                Outcome(
+                    warnings=self.report.warnings[before[0] :],
+                    schemas=changed(self.report.schemas, schemas),
+                    tables={k: (t.columns, t.pseudo_columns) for k, t in changed(self.catalog.tables, tables).items()},
+                    dropped=[name for name in tables if name not in self.catalog.tables],
+                    shapes=changed(self.models.shapes, shapes),
+                    statements=self.report.statements - before[2],
+                ),
+            )
+        return len(self.report.problems) == before[1]
+
+    def _apply(self, outcome: Outcome) -> None:
+        self.report.warnings.extend(outcome.warnings)
+        self.report.schemas.update(outcome.schemas)
+        self.catalog.tables.update({k: table_of(*columns) for k, columns in outcome.tables.items()})
+        for name in outcome.dropped:
+            self.catalog.tables.pop(name, None)
+        self.models.shapes.update(outcome.shapes)
+        self.report.statements += outcome.statements
 
     @staticmethod
     def _read_ahead(action: Action, ordered: list[Action]) -> list[str]:
@@ -223,5 +275,9 @@ class Checker(ScriptChecks):
         return names
 
 
-def check_graph(graph: Graph, oracle: Oracle, settings: Settings) -> CheckReport:
-    return Checker(oracle, settings.root, source_tables(settings)).check(graph)
+def check_graph(
+    graph: Graph, oracle: Oracle | Callable[[], Oracle], settings: Settings, memo: CheckMemo | None = None
+) -> CheckReport:
+    """The graph checked; `oracle` may be a function that starts one when an action needs analyzing,
+    and `memo` gives the outcomes of actions checked before (glue/oracle/check_memo.py)."""
+    return Checker(oracle, settings.root, source_tables(settings), memo).check(graph)

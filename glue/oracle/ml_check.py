@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glue.ml import sql as ml_sql
-from glue.ml.metrics import COLUMNS as EVALUATE_COLUMNS
+from glue.ml.sql import EVALUATE_COLUMNS
 
 _IMPORTANCE = "SELECT CAST(NULL AS STRING) AS feature, CAST(NULL AS INT64) AS importance_weight, " + ", ".join(
     f"CAST(NULL AS FLOAT64) AS importance_{k}" for k in ("gain", "cover")

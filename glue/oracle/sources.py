@@ -1,15 +1,15 @@
-"""The raw sources' BigQuery schemas, as provisioning creates them (glue/provision/bigquery.py)."""
+"""The raw sources' BigQuery schemas, as provisioning creates them (glue/raw_schemas.py)."""
 
 from __future__ import annotations
 
 from glue.ml.predictions_table import COLUMNS as PREDICTION_COLUMNS
 from glue.oracle.catalog import Table
-from glue.provision.bigquery import (
+from glue.raw_schemas import (
     LANDING_HIVE_KEYS,
     LANDING_PSEUDO_COLUMNS,
     LANDING_SCHEMA,
     OBJECT_TABLE_SCHEMA,
-    PUBSUB_SCHEMA,
+    PUBSUB_COLUMNS,
 )
 from glue.settings import Settings
 
@@ -25,7 +25,7 @@ def source_tables(settings: Settings) -> dict[str, Table]:
 
 def raw_tables(dataset: str, pubsub: str, gcs: str, gcs_objects: str) -> dict[str, Table]:
     return {
-        f"{dataset}.{pubsub}": Table([(f.name, f.field_type) for f in PUBSUB_SCHEMA]),
+        f"{dataset}.{pubsub}": Table([(name, kind) for name, kind, _ in PUBSUB_COLUMNS]),
         f"{dataset}.{gcs}": Table([*LANDING_SCHEMA, *LANDING_HIVE_KEYS], list(LANDING_PSEUDO_COLUMNS)),
         f"{dataset}.{gcs_objects}": Table(list(OBJECT_TABLE_SCHEMA)),
     }

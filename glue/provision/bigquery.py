@@ -5,35 +5,12 @@ from __future__ import annotations
 from google.cloud import bigquery
 
 from glue.provision.plan import get_or_none, missing_labels
+from glue.raw_schemas import LANDING_HIVE_KEYS, LANDING_SCHEMA, PUBSUB_COLUMNS
 
 DAY_MS = 24 * 60 * 60 * 1000
 
-# The columns a BigQuery subscription with write_metadata fills (data and attributes as STRING).
-PUBSUB_SCHEMA = [
-    bigquery.SchemaField("subscription_name", "STRING", description="Pub/Sub subscription that wrote the row."),
-    bigquery.SchemaField("message_id", "STRING", description="Pub/Sub message id."),
-    bigquery.SchemaField("publish_time", "TIMESTAMP", description="When Pub/Sub accepted the message."),
-    bigquery.SchemaField("data", "STRING", description="The message body: one visit as JSON."),
-    bigquery.SchemaField("attributes", "STRING", description="Message attributes as a JSON object."),
-]
-
-# The external table's one column, and the object table's columns, which BigQuery defines
-# for every object table (objectMetadata SIMPLE). The ZetaSQL check reads these as the sources'
-# schemas (glue/oracle/sources.py).
-LANDING_SCHEMA = [("line", "STRING")]
-# The landing objects' hive partition key: gs://BUCKET/PREFIX/hour=2026-06-30T21/NAME.jsonl.
-LANDING_HIVE_KEYS = [("hour", "STRING")]
-LANDING_PSEUDO_COLUMNS = [("_FILE_NAME", "STRING")]
-OBJECT_TABLE_SCHEMA = [
-    ("uri", "STRING"),
-    ("generation", "INT64"),
-    ("content_type", "STRING"),
-    ("size", "INT64"),
-    ("md5_hash", "STRING"),
-    ("updated", "TIMESTAMP"),
-    ("metadata", "ARRAY<STRUCT<name STRING, value STRING>>"),
-    ("ref", "STRUCT<uri STRING, version STRING, authorizer STRING, details JSON>"),
-]
+# The columns a BigQuery subscription with write_metadata fills (glue/raw_schemas.py).
+PUBSUB_SCHEMA = [bigquery.SchemaField(name, kind, description=text) for name, kind, text in PUBSUB_COLUMNS]
 
 # One STRING column per line: the external table must not parse the JSON, so that a malformed
 # line reaches staging (and rejected_visits) instead of failing the query. Quoting is off and

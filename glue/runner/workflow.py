@@ -46,7 +46,10 @@ def expand_inputs(patterns: tuple[str, ...]) -> list[Path]:
 
 
 def compile_graph(settings: Settings, variables: dict | None = None) -> Graph:
-    return Graph(compile_project(settings.root, settings.dataform_cli, variables))
+    """The compiled project; a command run again on unchanged files reads it from the local cache."""
+    return Graph(
+        compile_project(settings.root, settings.dataform_cli, variables, cache_dir=settings.local_dir / "compiled")
+    )
 
 
 def run_workflow(

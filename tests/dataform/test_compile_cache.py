@@ -25,3 +25,24 @@ def test_a_compilation_is_reused_until_a_file_or_a_var_changes(settings, tmp_pat
     assert "visits_by_hour" in {t["target"]["name"] for t in changed["tables"]}
     with_vars = compile_project(root, settings.dataform_cli, {"user_data_retention_days": "30"})
     assert with_vars != changed
+
+
+def test_a_compilation_on_disk_serves_a_new_process_without_compiling(settings, tmp_path, monkeypatch):
+    from glue.dataform import compiler
+
+    root, cache = copy_project(settings, tmp_path / "project"), tmp_path / "compiled"
+    compiled = compile_project(root, settings.dataform_cli, {"ml_dataset": "ml_x"}, cache_dir=cache)
+    assert len(list(cache.glob("*.json"))) == 1
+    monkeypatch.setattr(compiler, "_COMPILED", {})  # as in a new process
+
+    def no_compiler(modules):
+        raise AssertionError("compiled again although the project did not change")
+
+    monkeypatch.setattr(compiler, "_worker", no_compiler)
+    assert compile_project(root, settings.dataform_cli, {"ml_dataset": "ml_x"}, cache_dir=cache) == compiled
+    monkeypatch.undo()
+    (root / "definitions" / "marts" / "visits_by_page.sqlx").write_text(
+        (root / "definitions" / "marts" / "visits_by_page.sqlx").read_text() + "\n-- edited\n"
+    )
+    edited = compile_project(root, settings.dataform_cli, {"ml_dataset": "ml_x"}, cache_dir=cache)
+    assert edited != compiled and len(list(cache.glob("*.json"))) == 2

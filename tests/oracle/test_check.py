@@ -244,7 +244,7 @@ def test_the_command_prints_file_line_and_caret_and_exits_1(project, settings, m
     sqlx = project / PAGE
     original = sqlx.read_text()
     sqlx.write_text(original.replace('FROM ${ref("page_totals")}', 'FROM ${ref("page_totals")}\nWHERE page_url = 1'))
-    monkeypatch.setattr("glue.cli.local.get_settings", lambda: dataclasses.replace(settings, root=project))
+    monkeypatch.setattr("glue.cli.local_check.get_settings", lambda: dataclasses.replace(settings, root=project))
     for tool in (".bin/dataform", "@fivetrandevelopers"):  # the CLI and the oracle, from this checkout
         link = project / "node_modules" / tool
         if not link.exists():

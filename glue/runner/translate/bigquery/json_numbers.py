@@ -27,7 +27,6 @@ import json
 import re
 from functools import lru_cache
 
-import pyarrow as pa
 from sqlglot import exp
 
 from glue.runner.translate.bigquery.json_number_text import float_text, is_integer_token, number_problem
@@ -183,7 +182,9 @@ def bigquery_number_text(token: str) -> str:
     return float_text(float(token))
 
 
-def _number_texts(tokens: pa.Array) -> pa.Array:
+def _number_texts(tokens):  # a pyarrow Array in and out; no annotations: DuckDB evaluates them
+    import pyarrow as pa  # loaded by the first query that calls it: a check never does
+
     return pa.array([None if t is None else bigquery_number_text(t) for t in tokens.to_pylist()], pa.string())
 
 
