@@ -37,6 +37,9 @@ def ml():
 def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
     """Serve purchase probabilities for visits in progress: POST /predict, GET /healthz.
 
+    POST /predict takes one visit, or a batch of up to ml.serve.max_batch_visits as
+    {"instances": [...]}, answered as {"predictions": [...]} in the same order.
+
     \b
     Examples:
       clickstream local run --tags ml && clickstream ml serve
@@ -46,11 +49,17 @@ def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
     """
     import uvicorn
 
-    from glue.ml.serving import HistoryLookup, PredictionService, PredictionWriter
+    from glue.ml.serving import MAX_BATCH_VISITS, HistoryLookup, PredictionService, PredictionWriter
 
     settings = get_settings()
     options = settings.ml["serve"]
+    host, port = host or options["host"], port or options["port"]
     store = _warehouse(settings, warehouse, bigquery_project)
+    if bigquery_project:
+        try:  # the table made, or given the columns a newer service writes
+            store.ensure_table()
+        except Exception as error:
+            click.secho(f"predictions table not checked, writes may be refused: {error}", fg="yellow", err=True)
     writer = PredictionWriter(
         store,
         options["batch_rows"],
@@ -64,15 +73,16 @@ def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
             writer,
             refresh_seconds or options["refresh_seconds"],
             log=lambda line: click.echo(line, err=True),
+            address=f"{host}:{port}",
+            max_batch_visits=int(options.get("max_batch_visits", MAX_BATCH_VISITS)),
         )
     except FileNotFoundError as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(2)
-    click.echo(f"model {service.loaded.version} from {service.model_dir}", err=True)
     uvicorn.run(
         service,
-        host=host or options["host"],
-        port=port or options["port"],
+        host=host,
+        port=port,
         loop="uvloop",
         http="httptools",
         lifespan="on",
@@ -120,9 +130,8 @@ def watch(project, region, env_name, count, timeout, dry_run):
     """
     from google.cloud import pubsub_v1
 
-    from glue.ml.retraining import RetrainingTrigger
     from glue.stack import use_running_stack
-    from glue.visits_processed import pulled
+    from glue.visits_processed import RetrainingTrigger, pulled
 
     settings = get_settings()
     if env_name:

@@ -10,4 +10,7 @@ COLUMNS = (
     ("inputs", "JSON"),
     ("probability", "FLOAT64"),
     ("model_version", "STRING"),
+    ("out_of_range_features", "ARRAY<STRING>"),
 )
+# Columns added after the table was first created: a writer adds them to a table that lacks them.
+ADDED_LATER = ("out_of_range_features",)

@@ -1,65 +1,37 @@
 """`clickstream ml serve`: purchase probabilities for visits in progress, over HTTP (ASGI).
 
     POST /predict   a visit in progress (visit_request.py) -> {"probability": ..., ...}
+                    or a batch, {"instances": [...]} -> {"predictions": [...]} (instances.py)
     GET  /healthz   the model, the history's age, predictions stored and waiting
 
-Each answer is one row through the exported model (the same files BigQuery ML's EXPORT MODEL
-writes; a boosted tree's trees walked directly, compiled_trees.py), with the user's history from an in-memory lookup of session_features. Every answered
-prediction is queued for <ml dataset>.predictions; a request that is refused is not. A thread
-looks every `refresh_seconds` for a newer exported model or newer features and swaps them in.
+Each visit is one row through the exported model (loaded_model.py: the same files BigQuery ML's
+EXPORT MODEL writes), with the user's history from an in-memory lookup of session_features. A
+category the model was not trained on is refused; a number outside its training range is answered
+and named (domain.py). Every answered prediction is queued for <ml dataset>.predictions; a request
+that is refused is not. A thread looks every `refresh_seconds` for a newer exported model or newer
+features and swaps them in. Starting, the service logs its address, the model and its training.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from glue.ml.classifier import Model
-from glue.ml.features import tree_matrix
-from glue.ml.serving.compiled_trees import CompiledTrees
 from glue.ml.serving.history import HistoryLookup
-from glue.ml.serving.visit_request import BadRequest, parse
+from glue.ml.serving.instances import MAX_BATCH_VISITS, checked_visits, is_batch
+from glue.ml.serving.loaded_model import load_model
+from glue.ml.serving.visit_request import MAX_BODY_BYTES, BadRequest, decode
 
 _JSON = [(b"content-type", b"application/json")]
-
-
-@dataclass
-class LoadedModel:
-    model: Model
-    version: str  # the first 12 hex digits of model.bst's SHA-256
-    files_changed: float  # the newest modification time of its files
-    trees: CompiledTrees | None = None  # a boosted tree's, walked for each row
-
-    def probability(self, inputs: dict) -> float:
-        """The probability of the positive class for one row of the model's inputs."""
-        rows = {name: [value] for name, value in inputs.items()}
-        if self.trees is None:
-            return float(self.model.probabilities(rows)[0])
-        return self.trees.probabilities(tree_matrix(self.model.columns, rows)[0].tolist())[0]
-
-
-def load_model(directory: Path) -> LoadedModel:
-    if not (directory / "assets" / "model_metadata.json").is_file():
-        raise FileNotFoundError(
-            f"{directory}: no exported model here (assets/model_metadata.json). Train and export it with "
-            "`clickstream local run --tags ml`, or pass --model with an EXPORT MODEL directory"
-        )
-    model = Model.load(directory)
-    digest = hashlib.sha256((directory / "model.bst").read_bytes()).hexdigest()[:12] if model.booster else "linear"
-    changed = max(p.stat().st_mtime for p in directory.rglob("*") if p.is_file())
-    trees = CompiledTrees(model.booster, len(model.class_names)) if model.booster is not None else None
-    return LoadedModel(model, digest, changed, trees)
 
 
 class PredictionService:
@@ -73,12 +45,16 @@ class PredictionService:
         writer,
         refresh_seconds: float = 60.0,
         log: Callable[[str], None] = print,
+        address: str | None = None,
+        max_batch_visits: int = MAX_BATCH_VISITS,
     ):
         self.model_dir, self.history, self.writer, self.refresh_seconds = model_dir, history, writer, refresh_seconds
-        self.log = log
+        self.log, self.address, self.max_batch_visits = log, address, max_batch_visits
         self.loaded = load_model(model_dir)
         self.served = 0
-        self.answer_seconds: deque[float] = deque(maxlen=10_000)  # the last answers' own time, for /healthz
+        # The last answers' own time, for /healthz: single visits, and batches apart.
+        self.answer_seconds: deque[float] = deque(maxlen=10_000)
+        self.batch_seconds: deque[float] = deque(maxlen=1_000)
         self._stop = threading.Event()
         self._refresher = threading.Thread(target=self._refresh_loop, name="model-refresh", daemon=True)
 
@@ -87,6 +63,11 @@ class PredictionService:
         self.refresh()
         self.writer.start()
         self._refresher.start()
+        where = f"http://{self.address}" if self.address else "(address not given)"
+        self.log(
+            f"serving on {where}: {self.loaded.describe()} from {self.model_dir}; "
+            f"training: {self.loaded.describe_training()}; batches of at most {self.max_batch_visits:,}"
+        )
         _settle()
 
     def stop(self) -> None:
@@ -105,7 +86,7 @@ class PredictionService:
             newest = max(p.stat().st_mtime for p in self.model_dir.rglob("*") if p.is_file())
             if newest > self.loaded.files_changed:
                 self.loaded = load_model(self.model_dir)
-                self.log(f"model {self.loaded.version} loaded")
+                self.log(f"swapped in {self.loaded.describe()}; training: {self.loaded.describe_training()}")
         except Exception as error:  # a half-written export: the next look takes it
             self.log(f"model not reloaded: {error}")
 
@@ -115,48 +96,51 @@ class PredictionService:
 
     # ------------------------------------------------------------------ predicting
     def predict(self, body: bytes) -> dict:
-        visit = parse(body)
+        """The answer to a request's body: one visit's, or a batch's {"predictions": [...]}."""
+        request = decode(body)
         loaded, history = self.loaded, self.history.current
-        inputs = {
-            "device_type": visit.device_type,
-            **visit.time_features(),
-            "page_views": visit.page_views,
-            "cart_additions": visit.cart_additions,
-            "cart_value": visit.cart_value,
-            **history.features(visit.user_id, visit.session_start),
-        }
-        probability = loaded.probability(inputs)
-        prediction_id = str(uuid.uuid4())
-        self.writer.add(
-            {
-                "prediction_id": prediction_id,
-                "predicted_at": datetime.now(timezone.utc),
-                "visit_id": visit.visit_id,
-                "user_id": visit.user_id,
-                "inputs": inputs,
-                "probability": probability,
-                "model_version": loaded.version,
-            }
-        )
-        self.served += 1
-        return {
-            "prediction_id": prediction_id,
-            "visit_id": visit.visit_id,
-            "probability": probability,
-            "predicted_purchase": bool(probability >= 0.5),
-            "model_version": loaded.version,
-        }
+        visits = checked_visits(request, loaded.domain, history, self.max_batch_visits)
+        probabilities = loaded.probabilities([inputs for _, inputs in visits])
+        answers, now = [], datetime.now(timezone.utc)
+        for (visit, inputs), probability in zip(visits, probabilities):
+            prediction_id, outside = str(uuid.uuid4()), loaded.domain.out_of_range(inputs)
+            self.writer.add(
+                {
+                    "prediction_id": prediction_id,
+                    "predicted_at": now,
+                    "visit_id": visit.visit_id,
+                    "user_id": visit.user_id,
+                    "inputs": inputs,
+                    "probability": probability,
+                    "model_version": loaded.version,
+                    "out_of_range_features": outside,
+                }
+            )
+            answers.append(
+                {
+                    "prediction_id": prediction_id,
+                    "visit_id": visit.visit_id,
+                    "probability": probability,
+                    "predicted_purchase": bool(probability >= 0.5),
+                    "model_version": loaded.version,
+                    "out_of_range_features": outside,
+                }
+            )
+        self.served += len(answers)
+        return {"predictions": answers} if is_batch(request) else answers[0]
 
     def health(self) -> dict:
         return {
             "status": "ok",
             "model_version": self.loaded.version,
+            "model_type": self.loaded.model.model_type,
             "features_as_of": self.history.current.as_of.isoformat() if self.history.current.as_of else None,
             "users": len(self.history.current),
             "served": self.served,
             "stored": self.writer.stored,
             "waiting": self.writer.pending,
             **_percentiles(self.answer_seconds),
+            **_percentiles(self.batch_seconds, "batch_answer_ms"),
         }
 
     # ------------------------------------------------------------------ ASGI
@@ -170,13 +154,16 @@ class PredictionService:
         if path == "/healthz" and method == "GET":
             await _respond(send, 200, self.health())
         elif path == "/predict" and method == "POST":
-            body = await _body(receive)
+            body = await _body(receive, MAX_BODY_BYTES)
             started = time.perf_counter()
             try:
-                await _respond(send, 200, self.predict(body))
+                answer = self.predict(body)
+                await _respond(send, 200, answer)
             except BadRequest as error:
+                answer = None
                 await _respond(send, error.status, {"error": "bad request", "problems": error.problems})
-            self.answer_seconds.append(time.perf_counter() - started)
+            timed = self.batch_seconds if answer is not None and "predictions" in answer else self.answer_seconds
+            timed.append(time.perf_counter() - started)
         elif path in ("/predict", "/healthz"):
             await _respond(send, 405, {"error": f"{path} takes {'POST' if path == '/predict' else 'GET'}"})
         else:
@@ -194,15 +181,13 @@ class PredictionService:
                 return
 
 
-def _percentiles(seconds: deque[float]) -> dict:
+def _percentiles(seconds: deque[float], name: str = "answer_ms") -> dict:
     """p50 and p99 of the last answers, in milliseconds, from the request's body read to the
     response sent: the service's own time, without the network or the queue before it."""
     if not seconds:
         return {}
     ordered = sorted(seconds)
-    return {
-        f"answer_ms_p{q}": round(ordered[min(len(ordered) - 1, len(ordered) * q // 100)] * 1000, 3) for q in (50, 99)
-    }
+    return {f"{name}_p{q}": round(ordered[min(len(ordered) - 1, len(ordered) * q // 100)] * 1000, 3) for q in (50, 99)}
 
 
 def _settle() -> None:
@@ -212,13 +197,17 @@ def _settle() -> None:
     gc.freeze()
 
 
-async def _body(receive) -> bytes:
-    chunks = []
+async def _body(receive, limit: int) -> bytes:
+    """The request's body, read to its end but kept only to `limit` + 1 bytes: enough to refuse it."""
+    chunks, kept = [], 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        if kept <= limit:
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            kept += len(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks)
+            return b"".join(chunks)[: limit + 1]
 
 
 def _default(value):

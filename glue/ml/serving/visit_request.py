@@ -6,6 +6,7 @@
 What the model also takes, the time features and the user's history, the service works out
 (session_features' definitions: hour and day of week in UTC, BigQuery's DAYOFWEEK with Sunday 1).
 A request that is not this gets an error naming each field that is wrong, and is never scored.
+A body is at most MAX_BODY_BYTES: room for a batch of visits (instances.py) at some 1 KB each.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-MAX_BODY_BYTES = 16_384
+MAX_BODY_BYTES = 1_048_576
 
 
 class BadRequest(ValueError):
@@ -68,21 +69,25 @@ def _moment(body: dict, problems: list[str]) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def parse(body: bytes) -> VisitInProgress:
-    """The request's visit; BadRequest (400 for what is not a JSON object, 422 for a field) otherwise."""
+def decode(body: bytes):
+    """The body's JSON; BadRequest (413 for a body over MAX_BODY_BYTES, 400 for what is not JSON) otherwise."""
     if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(413, [f"the body is {len(body):,} bytes; at most {MAX_BODY_BYTES:,}"])
+        raise BadRequest(413, [f"the body is over {MAX_BODY_BYTES:,} bytes, the most a request may send"])
     try:
-        parsed = json.loads(body)
+        return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadRequest(400, [f"the body is not JSON: {error}"]) from None
+
+
+def read_visit(parsed) -> VisitInProgress:
+    """One visit from its decoded JSON; BadRequest (400 for what is not an object, 422 for a field) otherwise."""
     if not isinstance(parsed, dict):
-        raise BadRequest(400, ["the body is a JSON object of the visit's fields"])
+        raise BadRequest(400, ["a visit is a JSON object of its fields"])
     problems: list[str] = []
     unknown = sorted(set(parsed) - set(VisitInProgress.__dataclass_fields__))
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
-    visit = VisitInProgress(
+    found = VisitInProgress(
         visit_id=_text(parsed, "visit_id", problems, required=False),
         user_id=_text(parsed, "user_id", problems),
         device_type=_text(parsed, "device_type", problems),
@@ -93,7 +98,12 @@ def parse(body: bytes) -> VisitInProgress:
     )
     if problems:
         raise BadRequest(422, problems)
-    return visit
+    return found
+
+
+def parse(body: bytes) -> VisitInProgress:
+    """The request's visit (a body of one visit, not a batch)."""
+    return read_visit(decode(body))
 
 
 def _amount(body: dict, problems: list[str]) -> float:

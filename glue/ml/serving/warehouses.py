@@ -13,15 +13,28 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from glue.ml.predictions_table import COLUMNS
+from glue.ml.predictions_table import ADDED_LATER, COLUMNS
 from glue.ml.serving.history import HistoryRows
 
-_DUCKDB_TYPES = {"STRING": "VARCHAR", "TIMESTAMP": "TIMESTAMPTZ", "JSON": "JSON", "FLOAT64": "DOUBLE"}
+_DUCKDB_TYPES = {
+    "STRING": "VARCHAR",
+    "TIMESTAMP": "TIMESTAMPTZ",
+    "JSON": "JSON",
+    "FLOAT64": "DOUBLE",
+    "ARRAY<STRING>": "VARCHAR[]",
+}
+_TYPES = dict(COLUMNS)
 # Each user's visits in order: (user_id, start as epoch seconds, purchased).
 _HISTORY = "SELECT user_id, epoch(session_start), purchased FROM {features} ORDER BY user_id, session_start"
 _BIGQUERY_HISTORY = (
     "SELECT user_id, UNIX_MICROS(session_start) / 1e6, purchased FROM {features} ORDER BY user_id, session_start"
 )
+
+
+def _selected(name: str, kind: str) -> str:
+    if kind.startswith("ARRAY<"):
+        return f"from_json({name}, '[\"{_DUCKDB_TYPES[kind][:-2]}\"]')"
+    return f"CAST({name} AS {_DUCKDB_TYPES[kind]})"
 
 
 class LocalWarehouse:
@@ -32,6 +45,7 @@ class LocalWarehouse:
         self.path, self.dataset, self.table = path, dataset, table
         self.suppression = suppression  # "dataset.table" of the erased users
         self._lock = threading.Lock()  # one connection at a time in this process
+        self._columns_added = False  # ADDED_LATER, by this process's first write
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         # One thread: a batch is small, and the service's answers need the other cores.
@@ -71,15 +85,23 @@ class LocalWarehouse:
             "inputs": np.array([json.dumps(r["inputs"]) for r in rows], dtype=object),
             "probability": np.array([r["probability"] for r in rows], dtype=float),
             "model_version": np.array([r["model_version"] for r in rows], dtype=object),
+            # As JSON text, read back as a list: DuckDB takes no list from a NumPy column of objects.
+            "out_of_range_features": np.array([json.dumps(r.get("out_of_range_features")) for r in rows], dtype=object),
         }
         table = f'"{self.dataset}"."{self.table}"'
         definition = ", ".join(f"{name} {_DUCKDB_TYPES[kind]}" for name, kind in COLUMNS)
-        selected = ", ".join(f"CAST({name} AS {_DUCKDB_TYPES[kind]})" for name, kind in COLUMNS)
+        names = ", ".join(name for name, _ in COLUMNS)
+        selected = ", ".join(_selected(name, kind) for name, kind in COLUMNS)
         with self._lock, self._connect() as connection:
             connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.dataset}"')
             connection.execute(f"CREATE TABLE IF NOT EXISTS {table} ({definition})")
+            if not self._columns_added:  # an older table, made before these columns were
+                for name in ADDED_LATER:
+                    kind = _DUCKDB_TYPES[_TYPES[name]]
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
+                self._columns_added = True
             connection.register("new_predictions", columns)
-            connection.execute(f"INSERT INTO {table} SELECT {selected} FROM new_predictions")
+            connection.execute(f"INSERT INTO {table} ({names}) SELECT {selected} FROM new_predictions")
 
 
 class BigQueryWarehouse:
@@ -98,12 +120,13 @@ class BigQueryWarehouse:
         return cls(bigquery.Client(project=project), project, dataset, table, suppression)
 
     def ensure_table(self) -> None:
-        """Creates the predictions table if it is missing, partitioned by day as the declaration says."""
+        """Creates the predictions table if it is missing, partitioned by day as the declaration says,
+        and adds to an older one the columns it lacks (a streaming insert with them is refused)."""
         columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-        self.client.query(
-            f"CREATE TABLE IF NOT EXISTS `{self.project}.{self.dataset}.{self.table}` ({columns}) "
-            "PARTITION BY DATE(predicted_at)"
-        ).result()
+        table = f"`{self.project}.{self.dataset}.{self.table}`"
+        self.client.query(f"CREATE TABLE IF NOT EXISTS {table} ({columns}) PARTITION BY DATE(predicted_at)").result()
+        added = ", ".join(f"ADD COLUMN IF NOT EXISTS {name} {_TYPES[name]}" for name in ADDED_LATER)
+        self.client.query(f"ALTER TABLE {table} {added}").result()
 
     def _features(self) -> str:
         return f"`{self.project}.{self.dataset}.session_features`"

@@ -2,83 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
-from datetime import datetime, timezone
 
 import duckdb
 import httpx
-import numpy as np
-import pytest
 import uvicorn
 
 from glue.ml.serving import HistoryLookup, LocalWarehouse, PredictionService, PredictionWriter
-from glue.ml.training import train
-
-VISIT = {
-    "user_id": "UID-1",
-    "device_type": "mobile",
-    "session_start": "2024-08-20T10:00:00Z",
-    "page_views": 6,
-    "cart_additions": 2,
-    "cart_value": 120.0,
-}
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """A boosted tree exported as BigQuery ML lays one out, trained on rows where the cart decides."""
-    rng = np.random.default_rng(5)
-    count = 600
-    carts = rng.integers(0, 4, count)
-    rows = {
-        "device_type": rng.choice(["desktop", "mobile"], count).tolist(),
-        "hour_of_day": rng.integers(0, 24, count).tolist(),
-        "day_of_week": rng.integers(1, 8, count).tolist(),
-        "page_views": rng.integers(2, 9, count).tolist(),
-        "cart_additions": carts.tolist(),
-        "cart_value": (carts * 30.0).tolist(),
-        "prior_visits": rng.integers(0, 3, count).tolist(),
-        "prior_purchases": [0] * count,
-        "seconds_since_last_visit": [None] * count,
-        "purchased": ((carts > 1) & (rng.random(count) < 0.8)).tolist(),
-    }
-    types = {name: "BIGINT" for name in rows} | {
-        "device_type": "VARCHAR",
-        "cart_value": "DOUBLE",
-        "purchased": "BOOLEAN",
-    }
-    model = train("ml.m", {"model_type": "BOOSTED_TREE_CLASSIFIER", "input_label_cols": ["purchased"]}, rows, types)
-    directory = tmp_path_factory.mktemp("model")
-    model.export(directory)
-    return directory
-
-
-class ListSink:
-    def __init__(self):
-        self.rows = []
-
-    def write(self, rows):
-        self.rows += rows
-
-
-def _service(model_dir, sink) -> PredictionService:
-    history = [("UID-1", datetime(2024, 8, 1, tzinfo=timezone.utc).timestamp(), True)]
-    lookup = HistoryLookup(lambda: datetime(2024, 8, 2, tzinfo=timezone.utc), lambda: history)
-    return PredictionService(
-        model_dir, lookup, PredictionWriter(sink, batch_rows=100, batch_seconds=0.05), log=lambda _: None
-    )
-
-
-def _requests(service, *calls):
-    async def send():
-        transport = httpx.ASGITransport(app=service)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return [await client.request(method, path, content=body) for method, path, body in calls]
-
-    return asyncio.run(send())
+from glue.ports import free_port
+from tests.ml.serving.helpers import VISIT, ListSink
+from tests.ml.serving.helpers import requests as _requests
+from tests.ml.serving.helpers import service as _service
 
 
 def test_a_visit_gets_a_probability_and_is_stored_with_its_inputs(model_dir):
@@ -121,12 +56,6 @@ def test_a_malformed_request_gets_a_clear_4xx_and_is_never_stored(model_dir):
     assert sink.rows == [] and responses[4].json()["served"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_every_prediction_the_running_server_answered_is_in_the_warehouse_after_it_stops(model_dir, tmp_path):
     # The real server (uvicorn, with its lifespan) and the local warehouse, as `clickstream ml serve` runs them.
     path = tmp_path / "warehouse.duckdb"
@@ -142,7 +71,7 @@ def test_every_prediction_the_running_server_answered_is_in_the_warehouse_after_
         PredictionWriter(store, 50, 0.05),
         log=lambda _: None,
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(service, host="127.0.0.1", port=port, lifespan="on", log_level="warning"))
     thread = threading.Thread(target=server.run)
     thread.start()

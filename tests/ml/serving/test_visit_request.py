@@ -34,7 +34,7 @@ def test_a_visit_in_progress_gets_its_time_features_in_utc_as_bigquery_counts_th
         (json.dumps({**GOOD, "session_start": "yesterday"}).encode(), 422, "session_start: an ISO 8601 timestamp"),
         (json.dumps({**GOOD, "user_id": ""}).encode(), 422, 'user_id: a non-empty string, not ""'),
         (json.dumps({**GOOD, "purchased": True}).encode(), 422, "unknown fields: purchased"),
-        (b" " * 20_000, 413, "at most 16,384"),
+        (b" " * 1_048_577, 413, "over 1,048,576 bytes"),
     ],
 )
 def test_a_malformed_request_is_refused_with_each_problem_named(body, status, problem):
