@@ -1,5 +1,6 @@
-"""BigQuery ML on the local warehouse: CREATE MODEL trains, EXPORT MODEL writes the export layout,
-and each ML.PREDICT / ML.EVALUATE / ML.FEATURE_IMPORTANCE call becomes a table of its rows.
+"""BigQuery ML on the local warehouse: CREATE MODEL trains, EXPORT MODEL writes the export layout
+(in place of what its directory held), and each ML.PREDICT / ML.EVALUATE / ML.FEATURE_IMPORTANCE
+call becomes a table of its rows.
 
 A statement with ML.* calls is rewritten before translation: each call is replaced by a table in
 `_bqml` that holds what BigQuery ML returns for it, with BigQuery ML's columns:
@@ -21,18 +22,20 @@ XGBoost and the models are imported when a model is first used: most runs have n
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
 
 from glue.ml import sql as ml_sql
-from glue.ml.metrics import COLUMNS as EVALUATE_COLUMNS
+from glue.ml.sql import EVALUATE_COLUMNS
 from glue.runner.results import ActionFailed
 from glue.runner.translate import Translator
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from glue.ml.classifier import Model
 
 _INPUT = "__ml_input"
@@ -62,6 +65,22 @@ def _literal(model: Model, text: str) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+def _replace_export(directory: Path, model: Model) -> None:
+    """Writes the model's export layout at `directory`, in place of what was there: a champion of
+    another type leaves none of the previous one's files (a tree's model.bst beside a logistic
+    regression's weights would be read as a tree). The new files are written beside it and swapped
+    in by two renames: a reader finds the old files or the new ones, never a mix (for an instant,
+    none: the service then keeps the model it has and looks again)."""
+    staged, retired = directory.with_name(directory.name + ".new"), directory.with_name(directory.name + ".old")
+    for leftover in (staged, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    model.export(staged)
+    if directory.exists():
+        directory.rename(retired)
+    staged.rename(directory)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 class BigQueryML:
@@ -108,7 +127,7 @@ class BigQueryML:
         if self.buckets is None:
             raise ActionFailed(f"{self.where}: EXPORT MODEL: this run has no local buckets directory")
         directory = self.buckets / uri[len("gs://") :].strip("/")
-        _model(self.connection, exported.model, self.where).export(directory)
+        _replace_export(directory, _model(self.connection, exported.model, self.where))
 
     # ------------------------------------------------------------------ table functions
     def rewrite(self, sql: str) -> str:
@@ -123,6 +142,8 @@ class BigQueryML:
         return sql
 
     def _table(self, call: ml_sql.Call) -> str:
+        import numpy as np  # with the models: most runs have none
+
         from glue.ml.store import SCHEMA
 
         model = _model(self.connection, call.model, self.where)
@@ -150,6 +171,8 @@ class BigQueryML:
         return f"`{SCHEMA}.{table}`"
 
     def _predict(self, model: Model, call: ml_sql.Call, name: str, threshold: float) -> None:
+        import numpy as np
+
         inner = self.translator.query(self.rewrite(call.input_sql))
         self.connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {_INPUT} AS SELECT *, row_number() OVER () AS {_ROW} FROM ({inner})"

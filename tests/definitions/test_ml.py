@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 UTC = timezone.utc
-# What describes a visit or its user: everything but its keys, label, split and load time.
+# What describes a visit or its user: everything but its keys, label and load time.
 FEATURES = (
     "device_type, hour_of_day, day_of_week, page_views, cart_additions, cart_value, "
     "prior_visits, prior_purchases, seconds_since_last_visit"
@@ -23,7 +23,7 @@ def test_features_count_only_what_came_before_the_first_purchase(harness, visit)
     visit["events"].append(_page_view("2024-07-01T09:02:00", "about"))
     harness.pubsub([visit])
     harness.run("clickstream_ml.session_features")
-    [row] = harness.rows("session_features", f"{FEATURES}, purchased, split")
+    [row] = harness.rows("session_features", f"{FEATURES}, purchased")
     assert row == {
         "device_type": "mobile",
         "hour_of_day": 9,
@@ -35,7 +35,6 @@ def test_features_count_only_what_came_before_the_first_purchase(harness, visit)
         "prior_purchases": 0,
         "seconds_since_last_visit": None,
         "purchased": True,
-        "split": "train",
     }
 
 
@@ -66,10 +65,10 @@ def test_a_users_history_comes_from_their_earlier_visits_across_runs(harness, vi
     harness.pubsub([later])
     harness.run("clickstream_ml.session_features")  # the incremental branch: reads its own earlier rows
     rows = harness.rows(
-        "session_features", "session_start, prior_visits, prior_purchases, seconds_since_last_visit, purchased, split"
+        "session_features", "session_start, prior_visits, prior_purchases, seconds_since_last_visit, purchased"
     )
     first, second = sorted(rows, key=lambda r: r["session_start"])
-    assert (first["prior_visits"], first["split"]) == (0, "train")
+    assert first["prior_visits"] == 0
     seconds = int((datetime(2024, 8, 20, 10, tzinfo=UTC) - datetime(2024, 7, 1, 9, tzinfo=UTC)).total_seconds())
     assert second == {
         "session_start": datetime(2024, 8, 20, 10, tzinfo=UTC),
@@ -77,5 +76,4 @@ def test_a_users_history_comes_from_their_earlier_visits_across_runs(harness, vi
         "prior_purchases": 1,
         "seconds_since_last_visit": seconds,
         "purchased": False,
-        "split": "evaluation",  # after the ml_split_cutoff var, 2024-08-15
     }

@@ -1,4 +1,5 @@
-"""definitions/ml/: the purchase-propensity models trained, gated, evaluated, scored and exported.
+"""definitions/ml/: the purchase-propensity models trained, gated, evaluated, scored and exported
+(the rolling split, champion and challenger, monitoring and the real sample: tests/ml/).
 
 BigQuery ML has no counterpart in ZetaSQL's evaluator, so these run on the local runner alone
 (the check analyzes the same SQLX against BigQuery's analyzer: tests/oracle/test_ml_check.py).
@@ -15,17 +16,27 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
 
 from glue.ml.classifier import Model
-from glue.runner import BigQueryML, Harness, Translator
+from glue.runner import BigQueryML, Translator
 from glue.simulator.visits import VisitFactory
+from glue.sql_tests import Harness
 
 MODEL = "clickstream_ml.purchase_propensity"
-# The ml_split_cutoff var is 2024-08-15: visits from the 10th to the 20th both train and evaluate.
-FIRST_VISIT = datetime(2024, 8, 10, tzinfo=timezone.utc)
+TREE = "model_type = 'BOOSTED_TREE_CLASSIFIER'"
 
 
-def _visits(count: int, purchase_signal: bool, seed: int = 7, start: datetime = FIRST_VISIT) -> list[dict]:
+def _on_the_hour(harness: Harness) -> datetime:
+    """The next hour, where the harness's clock is moved to (plus half an hour): with the rolling
+    split (7 days of evaluation before the hour, 7 of training before those) the two weeks before
+    it train and evaluate. The clock only moves forward, so the visits are placed before it."""
+    now = datetime.now(timezone.utc)
+    hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    harness.advance(hour + timedelta(minutes=30) - now)
+    return hour
+
+
+def _visits(count: int, purchase_signal: bool, start: datetime, seed: int = 7, days: int = 14) -> list[dict]:
     factory = VisitFactory(random.Random(seed), purchase_signal)
-    every = timedelta(days=10) / count
+    every = timedelta(days=days) / count
     return [factory.visit(start + i * every) for i in range(count)]
 
 
@@ -34,15 +45,22 @@ def ml_harness(graph, tmp_path) -> Harness:
     return Harness(graph, buckets=tmp_path / "buckets")
 
 
-def _trainings(harness: Harness) -> list[dict]:
-    return sorted(harness.rows("model_trainings", where="model = 'purchase_propensity'"), key=lambda r: r["trained_at"])
+def _trainings(harness: Harness, where: str = TREE) -> list[dict]:
+    return sorted(harness.rows("model_trainings", where=where), key=lambda r: r["trained_at"])
+
+
+def _champion(harness: Harness) -> dict:
+    [decision] = harness.rows("model_decisions", where="promoted")
+    [training] = harness.rows("model_trainings", where=f"model = '{decision['challenger']}'")
+    return training
 
 
 def test_a_model_trained_on_the_planted_signal_ranks_above_one_trained_without_it(graph):
     aucs = {}
     for planted in (False, True):
         harness = Harness(graph)
-        harness.pubsub(_visits(3000, planted))
+        hour = _on_the_hour(harness)
+        harness.pubsub(_visits(3000, planted, hour - timedelta(days=14)))
         harness.run(MODEL)
         [training] = _trainings(harness)
         aucs[planted] = training["roc_auc"]
@@ -51,11 +69,12 @@ def test_a_model_trained_on_the_planted_signal_ranks_above_one_trained_without_i
 
 
 def test_the_evaluation_metrics_are_those_of_the_scores(ml_harness):
-    ml_harness.pubsub(_visits(3000, purchase_signal=True))
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(3000, True, hour - timedelta(days=14)))
     ml_harness.run("clickstream_ml.purchase_propensity_scores")
-    [training] = _trainings(ml_harness)
+    training = _champion(ml_harness)
     scores = ml_harness.rows("purchase_propensity_scores", "probability, predicted_purchase, purchased")
-    # Every evaluation visit is scored: the same visits ML.EVALUATE measured.
+    # Every visit of the champion's evaluation window is scored: the visits ML.EVALUATE measured.
     assert len(scores) == training["evaluation_visits"] > 500
     bought = np.array([r["purchased"] for r in scores])
     probability = np.array([r["probability"] for r in scores])
@@ -74,25 +93,22 @@ def test_the_evaluation_metrics_are_those_of_the_scores(ml_harness):
 
 
 def test_a_run_with_too_few_new_visits_does_not_retrain_and_enough_do(ml_harness):
-    ml_harness.pubsub(_visits(600, purchase_signal=True, seed=1))
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(600, True, hour - timedelta(days=14), seed=1))
     ml_harness.run(MODEL)
     [first] = _trainings(ml_harness)
     assert (first["reason"], first["training_visits"] + first["evaluation_visits"]) == ("first training", 600)
-    model_before = ml_harness.scalar(
-        "SELECT trained_at FROM _bqml.models WHERE name = 'clickstream_ml.purchase_propensity'"
-    )
+    models_before = ml_harness.rows("model_trainings")
 
-    # 499 new visits: one fewer than the ml_retrain_min_new_visits var.
-    ml_harness.pubsub(_visits(499, purchase_signal=True, seed=2))
+    # 499 new visits of the last week: one fewer than the ml_retrain_min_new_visits var.
+    last_week = hour - timedelta(days=7)
+    ml_harness.pubsub(_visits(499, True, last_week, seed=2, days=7))
     ml_harness.run(MODEL)
-    assert _trainings(ml_harness) == [first]
-    assert (
-        ml_harness.scalar("SELECT trained_at FROM _bqml.models WHERE name = 'clickstream_ml.purchase_propensity'")
-        == model_before
-    )
+    assert ml_harness.rows("model_trainings") == models_before
 
-    ml_harness.pubsub(_visits(1, purchase_signal=True, seed=3))  # 500 since the first training
+    ml_harness.pubsub(_visits(1, True, last_week, seed=3, days=7))  # 500 since the first training
     ml_harness.run(MODEL)
+    # The tree trains again: in purchase_propensity_alternate if the first tree is the champion.
     first_again, second = _trainings(ml_harness)
     assert first_again == first
     assert (second["reason"], second["training_visits"] + second["evaluation_visits"]) == ("500 new visits", 1100)
@@ -100,28 +116,34 @@ def test_a_run_with_too_few_new_visits_does_not_retrain_and_enough_do(ml_harness
 
 
 def test_a_week_without_enough_new_visits_retrains_anyway(ml_harness):
-    ml_harness.pubsub(_visits(600, purchase_signal=True))
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(600, True, hour - timedelta(days=14)))
     ml_harness.run(MODEL)
     ml_harness.advance(timedelta(days=6))
     ml_harness.run(MODEL)
     assert len(_trainings(ml_harness)) == 1
-    ml_harness.advance(timedelta(days=2))  # eight days after the first training
+    # Eight days after the first training, 100 visits since: the split has moved on with the clock.
+    ml_harness.pubsub(_visits(100, True, hour, seed=2, days=8))
+    ml_harness.advance(timedelta(days=2))
     ml_harness.run(MODEL)
     assert [t["reason"] for t in _trainings(ml_harness)] == ["first training", "weekly"]
 
 
-def test_the_exported_model_is_bigquery_mls_layout_and_scores_as_the_warehouse_does(ml_harness, tmp_path):
-    ml_harness.pubsub(_visits(1500, purchase_signal=True))
+def test_the_export_is_the_champions_in_bigquery_mls_layout_and_scores_as_the_warehouse_does(ml_harness, tmp_path):
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(1500, True, hour - timedelta(days=14)))
     ml_harness.run("clickstream_ml.purchase_propensity_scores", "clickstream_ml.export_purchase_propensity")
+    champion = _champion(ml_harness)
     [exported] = (tmp_path / "buckets").glob("*/purchase_propensity")
-    assert sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()) == [
-        "assets/0_categorical_label.txt",
-        "assets/model_metadata.json",
-        "model.bst",
-    ]
     metadata = json.loads((exported / "assets/model_metadata.json").read_text())
-    assert metadata["model_type"] == "boosted_tree_classifier"
+    assert metadata["model_type"] == champion["model_type"].lower()
     assert (metadata["label_col"], metadata["class_names"]) == ("purchased", ["true", "false"])
+    # A tree in BigQuery ML's XGBoost layout; a logistic regression's weights beside the same
+    # metadata (BigQuery ML writes a TensorFlow SavedModel: docs/ml.md).
+    model_file = "model.bst" if champion["model_type"] == "BOOSTED_TREE_CLASSIFIER" else "assets/weights.json"
+    assert sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()) == sorted(
+        ["assets/0_categorical_label.txt", "assets/model_metadata.json", model_file]
+    )
     assert (exported / "assets/0_categorical_label.txt").read_text().splitlines() == [
         "_null_filler",
         "desktop",
@@ -130,8 +152,11 @@ def test_the_exported_model_is_bigquery_mls_layout_and_scores_as_the_warehouse_d
     ]
     # The exported files alone give the warehouse's probabilities.
     model = Model.load(exported)
-    features = ml_harness.rows("session_features", where="split = 'evaluation' ORDER BY visit_id")
     scores = {r["visit_id"]: r["probability"] for r in ml_harness.rows("purchase_propensity_scores")}
+    features = [
+        f for f in ml_harness.rows("session_features", where="TRUE ORDER BY visit_id") if f["visit_id"] in scores
+    ]
+    assert len(features) == champion["evaluation_visits"]
     rows = {
         name: [float(f[name]) if name == "cart_value" else f[name] for f in features] for name in model.feature_names
     }
@@ -139,7 +164,8 @@ def test_the_exported_model_is_bigquery_mls_layout_and_scores_as_the_warehouse_d
 
 
 def test_feature_importance_names_every_feature_and_the_cart_matters(ml_harness):
-    ml_harness.pubsub(_visits(1500, purchase_signal=True))
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(1500, True, hour - timedelta(days=14)))
     ml_harness.run(MODEL)
     sql = BigQueryML(ml_harness.connection, Translator(), "test", None).rewrite(
         f"SELECT * FROM ML.FEATURE_IMPORTANCE(MODEL `project.{MODEL}`)"
@@ -158,22 +184,3 @@ def test_feature_importance_names_every_feature_and_the_cart_matters(ml_harness)
         "seconds_since_last_visit",
     }
     assert max(by_feature, key=by_feature.get) in ("cart_additions", "cart_value")
-
-
-@pytest.mark.realdata
-def test_on_the_real_sample_both_models_reach_the_target_on_the_later_visits(graph, real_data_dir):
-    # The lab's 60 days: visits before the ml_split_cutoff var (2024-08-15) train, the rest evaluate.
-    harness = Harness(graph)
-    for path in sorted(real_data_dir.glob("*.jsonl")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        harness.gcs(lines, f"gs://landing/visits/hour=2024-07-01T00/{path.name}")
-    harness.run("clickstream_ml.purchase_propensity_scores", "clickstream_ml.purchase_propensity_baseline")
-    trainings = {r["model"]: r for r in harness.rows("model_trainings")}
-    assert {m: round(t["roc_auc"], 3) for m, t in trainings.items()} == {
-        "purchase_propensity": pytest.approx(0.82, abs=0.02),
-        "purchase_propensity_baseline": pytest.approx(0.84, abs=0.02),
-    }
-    assert min(t["roc_auc"] for t in trainings.values()) >= 0.78  # the issue's target
-    scores = harness.rows("purchase_propensity_scores", "probability, purchased")
-    bought, probability = [r["purchased"] for r in scores], [r["probability"] for r in scores]
-    assert trainings["purchase_propensity"]["roc_auc"] == pytest.approx(roc_auc_score(bought, probability), abs=1e-9)

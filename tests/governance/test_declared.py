@@ -52,7 +52,15 @@ def test_a_fresh_project_gets_lake_zones_sharing_and_documented_aspects_then_not
         for a in graph.actions.values()
         if a.schema == "clickstream" and a.kind != "assertion" and (a.kind != "operations" or a.has_output)
     }
-    ml = {"session_features", "training_visits", "model_trainings", "purchase_propensity_scores"}
+    ml = {
+        "session_features",
+        "training_split",
+        "training_visits",
+        "model_trainings",
+        "model_decisions",
+        "model_monitoring",
+        "purchase_propensity_scores",
+    }
     assert {e.rsplit("/", 1)[-1] for e in state["entries"]} == curated | ml
 
     server.requests.clear()

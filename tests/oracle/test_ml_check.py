@@ -11,27 +11,26 @@ SCORES = "definitions/ml/purchase_propensity_scores.sqlx"
 EDITS = {
     "a misspelt column in ML.PREDICT's input": (
         SCORES,
-        "WHERE split = 'evaluation'",
-        "WHERE splt = 'evaluation'",
-        "Unrecognized name: splt",
+        "AND session_start >= scored_from\n",
+        "AND session_strt >= scored_from\n",
+        "Unrecognized name: session_strt",
     ),
     "a column ML.PREDICT does not return": (
         SCORES,
-        "predicted_purchased AS",
-        "predicted_purchase AS",
+        "p.prob, predicted_purchased,",
+        "p.prob, predicted_purchase,",
         "Unrecognized name: predicted_purchase",
     ),
     "a model no action makes": (
-        "definitions/ml/assert_purchase_propensity_quality.sqlx",
+        "definitions/ml/choose_purchase_propensity_champion.sqlx",
         'MODEL ${ref("purchase_propensity")}',
         "MODEL `clickstream_ml.purchase_propensty`",
         "Model not found: clickstream_ml.purchase_propensty",
     ),
     "an IF condition that is not a BOOL": (
-        "definitions/ml/purchase_propensity_baseline.sqlx",
-        "IF new_visits >= ${dataform.projectConfig.vars.ml_retrain_min_new_visits}\n  OR last_trained < "
-        "TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${dataform.projectConfig.vars.ml_retrain_max_age_days} DAY)",
-        "IF new_visits",
+        "definitions/ml/purchase_propensity_alternate.sqlx",
+        "IF due THEN",
+        "IF new_visits THEN",
         "an IF condition is a BOOL; this one is INT64",
     ),
 }

@@ -1,0 +1,80 @@
+"""Weeks of simulated traffic for the ml workflow's tests, on the SQL harness and its clock.
+
+`clickstream simulate --purchase-signal` writes each week's visits to files; the harness receives
+them as Pub/Sub messages published when the week ends, and the ml workflow runs half an hour
+later on the harness's clock (CURRENT_TIMESTAMP()), which only moves forward: the weeks start at
+the next hour and run into the future. With the default vars (7 days of training, 7 of
+evaluation) the run after week k trains on week k-1 and evaluates on week k.
+
+The planted signal can change from week to week: `reversed` turns the pages, device and hour
+effects of `glue/simulator/visits.py` around, `halfway` is the way there (only the cart tells).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from glue.cli import main
+from glue.simulator import visits as simulator_visits
+
+WEEK = timedelta(days=7)
+PLANTED = dict(simulator_visits._SIGNAL)
+SIGNALS = {
+    "planted": PLANTED,
+    "halfway": {**PLANTED, "extra_page": 0.0, "desktop": 0.0, "evening": 0.0},
+    "reversed": {
+        **PLANTED,
+        "extra_page": -PLANTED["extra_page"],
+        "desktop": -PLANTED["desktop"],
+        "evening": -PLANTED["evening"],
+    },
+}
+SCORES_AND_EXPORT = ("clickstream_ml.purchase_propensity_scores", "clickstream_ml.export_purchase_propensity")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class SimulatedWeeks:
+    def __init__(self, harness, directory: Path, monkeypatch):
+        self.harness, self.directory, self.monkeypatch = harness, directory, monkeypatch
+        # The harness's clock starts now (a run adds a second): where it is, give or take seconds.
+        self.clock = datetime.now(timezone.utc)
+        self.start = self.clock.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+    def bounds(self, week: int) -> tuple[datetime, datetime]:
+        """Start and end of week `week` (from 1), UTC."""
+        return self.start + (week - 1) * WEEK, self.start + week * WEEK
+
+    def simulate(self, week: int, signal: str = "planted", visits: int = 600, seed: int | None = None) -> list[dict]:
+        """The week's visits from `clickstream simulate --purchase-signal`, received as the week ends."""
+        begin, end = self.bounds(week)
+        out = self.directory / f"week-{week}"
+        self.monkeypatch.setattr(simulator_visits, "_SIGNAL", SIGNALS[signal])
+        arguments = ["simulate", "--start", _iso(begin), "--end", _iso(end), "--count", str(visits)]
+        arguments += ["--seed", str(seed if seed is not None else week), "--purchase-signal", "--rotate", "day"]
+        result = CliRunner().invoke(main, [*arguments, "--to", f"file:{out}", "--no-progress"])
+        self.monkeypatch.setattr(simulator_visits, "_SIGNAL", PLANTED)
+        assert result.exit_code == 0, result.output
+        lines = [json.loads(line) for path in sorted(out.glob("*.jsonl")) for line in path.read_text().splitlines()]
+        self.harness.pubsub(lines, published=end)
+        return lines
+
+    def run_after(self, week: int, *names: str, **options):
+        """The named actions (with what they depend on; by default the trainings and the champion's
+        choice) half an hour after week `week` ends."""
+        self.move_to(self.bounds(week)[1] + timedelta(minutes=30))
+        return self.harness.run(*(names or ("clickstream_ml.choose_purchase_propensity_champion",)), **options)
+
+    def move_to(self, moment: datetime) -> None:
+        """The next run's CURRENT_TIMESTAMP() is `moment` (a later one only: the clock goes forward)."""
+        self.harness.advance(moment - self.clock)
+        self.clock = moment
+
+    def rows(self, name: str, where: str = "TRUE", order: str = "1") -> list[dict]:
+        return self.harness.rows(name, where=f"{where} ORDER BY {order}")
