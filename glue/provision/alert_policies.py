@@ -1,5 +1,7 @@
-"""Alerting as code: the log-based metric on the DoS-alert job's entries, an email channel,
-and an alert policy on the metric, through the official Logging and Monitoring clients."""
+"""Alerting as code, through the official Logging and Monitoring clients: the log-based metric on
+the DoS-alert job's entries, an email channel, an alert policy on the metric, and a log-match
+policy on failed Dataform workflow invocations (an assertion breached: the model monitoring's
+drift and calibration thresholds, the reconciliations, the freshness checks)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,14 @@ from glue.provision.plan import get_or_none
 # on Dataflow, worker logs carry the message in jsonPayload.message.
 ALERT_LOG_FILTER = 'resource.type="dataflow_step" AND severity=WARNING AND jsonPayload.message:"\\"alert\\": \\"dos\\""'
 DIMENSION_EXTRACTOR = 'REGEXP_EXTRACT(jsonPayload.message, "\\"dimension\\": \\"([a-z]+)\\"")'
+# Dataform logs each workflow invocation's end to this log, with its terminal state
+# (https://cloud.google.com/dataform/docs/cloud-logging); a failed assertion fails the invocation.
+WORKFLOW_FAILURE_FILTER = (
+    'resource.type="dataform.googleapis.com/Repository" '
+    'AND logName:"dataform.googleapis.com%2Fworkflow_invocation_completion" '
+    'AND jsonPayload.terminalState="FAILED"'
+)
+WORKFLOW_FAILURE_RATE_LIMIT_SECONDS = 300  # a log-match policy notifies at most once per period
 
 
 class LogMetric:
@@ -157,6 +167,47 @@ class AlertPolicy:
         self.client.update_alert_policy(alert_policy=wanted)
 
 
+class WorkflowFailurePolicy(AlertPolicy):
+    """Fires on each failed Dataform workflow invocation (at most one email per 5 minutes)."""
+
+    DISPLAY_NAME = "clickstream: a Dataform workflow failed"
+
+    def __init__(self, client, project: str, channel: EmailChannel):
+        super().__init__(client, project, "", channel, 0)
+
+    def _wanted(self) -> monitoring_v3.AlertPolicy:
+        condition = monitoring_v3.AlertPolicy.Condition(
+            display_name="A workflow invocation ended FAILED",
+            condition_matched_log=monitoring_v3.AlertPolicy.Condition.LogMatch(filter=WORKFLOW_FAILURE_FILTER),
+        )
+        rate_limit = monitoring_v3.AlertPolicy.AlertStrategy.NotificationRateLimit(
+            period=duration_pb2.Duration(seconds=WORKFLOW_FAILURE_RATE_LIMIT_SECONDS)
+        )
+        return monitoring_v3.AlertPolicy(
+            display_name=self.DISPLAY_NAME,
+            combiner=monitoring_v3.AlertPolicy.ConditionCombinerType.OR,
+            conditions=[condition],
+            alert_strategy=monitoring_v3.AlertPolicy.AlertStrategy(notification_rate_limit=rate_limit),
+            notification_channels=[self.channel.channel_name] if self.channel.channel_name else [],
+            documentation=monitoring_v3.AlertPolicy.Documentation(
+                content="A Dataform workflow invocation failed: an action, or an assertion, did. The "
+                "model monitoring's assertion fails when a feature drifts past ml_max_feature_psi or "
+                "the predicted purchase rate strays from the observed one by more than "
+                "ml_max_calibration_gap (docs/ml.md). The invocation's log names the failed action.",
+                mime_type="text/markdown",
+            ),
+        )
+
+    def differences(self, current) -> list[str]:
+        found = []
+        matched = current.conditions[0].condition_matched_log if current.conditions else None
+        if matched is None or matched.filter != WORKFLOW_FAILURE_FILTER:
+            found.append("filter -> failed Dataform workflow invocations")
+        if self.channel.channel_name is None or self.channel.channel_name not in current.notification_channels:
+            found.append(f"notify {self.channel.email}")
+        return found
+
+
 METRIC_ID = "clickstream_dos_alerts"
 
 
@@ -182,4 +233,5 @@ def alert_resources(project: str, email: str, threshold: int, clients) -> list:
         LogMetric(metrics, project, METRIC_ID),
         channel,
         AlertPolicy(policies, project, METRIC_ID, channel, threshold),
+        WorkflowFailurePolicy(policies, project, channel),
     ]
