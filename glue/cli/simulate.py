@@ -12,12 +12,14 @@ from glue.settings import get_settings
 from glue.simulator.faults import FaultConfig
 from glue.simulator.run import Burst, LineProgress, Plan, Simulator, live_duration, terminal_progress
 from glue.simulator.targets import open_sink
+from glue.simulator.visits import SIGNALS
 
 EPILOG = """\b
 Examples:
   clickstream simulate --visits-per-minute 600 --duration 1m --to file:/tmp/visits
   clickstream simulate --start 2024-07-01 --end 2024-07-02 --visits-per-minute 10 --seed 7 --to file:landing
   clickstream simulate --to pubsub:visits --burst 6000 --burst-duration 2m
+  clickstream simulate --start 2024-07-08 --end 2024-07-15 --count 600 --purchase-signal reversed --to file:week3
 """
 
 
@@ -92,9 +94,14 @@ Examples:
 )
 @click.option(
     "--purchase-signal",
-    is_flag=True,
+    type=click.Choice(sorted(SIGNALS)),
+    is_flag=False,
+    flag_value="planted",
+    default=None,
     help="Make purchases depend on what a visit did before them (pages, cart size, device, evening hour), "
-    "at the same overall rate, so that a model has something to learn. Off by default, as in the lab's data.",
+    "at the same overall rate, so that a model has something to learn. Off by default, as in the lab's data. "
+    "Alone it plants the signal; `reversed` turns the pages, device and hour effects around and `halfway` "
+    "leaves only the cart's, to change what a model must learn (a retraining test).",
 )
 @click.option(
     "--progress/--no-progress",

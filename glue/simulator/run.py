@@ -44,7 +44,7 @@ class Plan:
     seed: int | None = None
     faults: FaultConfig = FaultConfig()
     burst: Burst | None = None
-    purchase_signal: bool = False  # purchases depend on behaviour (VisitFactory); off as in the sample
+    purchase_signal: str | None = None  # purchases depend on behaviour (visits.SIGNALS); off as in the sample
 
     def __post_init__(self):
         if self.visits_per_minute <= 0:

@@ -27,13 +27,16 @@ class VisitFactory:
     """Makes one visit at a time; `rng` is the only source of randomness.
 
     By default a visit with a cart ends in a purchase with the sample's probability, whatever
-    else it did: there is nothing to predict. With `purchase_signal`, the chance depends on what
-    is known before the purchase (purchase_chance), at the same overall rate, so that a model
-    has a behaviour to learn and a test can tell whether it did.
+    else it did: there is nothing to predict. With a `purchase_signal` (a name in SIGNALS; True
+    is "planted"), the chance depends on what is known before the purchase (purchase_chance), at
+    the same overall rate, so that a model has a behaviour to learn and a test can tell whether it did.
     """
 
-    def __init__(self, rng: random.Random, purchase_signal: bool = False):
-        self.rng, self.purchase_signal = rng, purchase_signal
+    def __init__(self, rng: random.Random, purchase_signal: str | bool | None = None):
+        self.rng = rng
+        self.purchase_signal = "planted" if purchase_signal is True else purchase_signal or None
+        if self.purchase_signal is not None and self.purchase_signal not in SIGNALS:
+            raise ValueError(f"no purchase signal {self.purchase_signal!r}: one of {', '.join(SIGNALS)}")
 
     def visit(self, start: datetime) -> dict:
         rng = self.rng
@@ -50,7 +53,7 @@ class VisitFactory:
         cart = self._cart()
         events += [_event("add_item_to_cart", clock.next(), item) for item in cart]
         chance = (
-            purchase_chance(extra_pages, len(cart), device, start.hour)
+            purchase_chance(extra_pages, len(cart), device, start.hour, self.purchase_signal)
             if self.purchase_signal
             else products.PURCHASE_GIVEN_CART
         )
@@ -126,19 +129,33 @@ def attack_client(rng: random.Random) -> dict:
     }
 
 
-# The planted signal's weights, on the log-odds of a purchase given a cart: more pages browsed,
-# a bigger cart, a desktop and an evening visit each raise it. The intercept keeps the overall
+# The signals' weights, on the log-odds of a purchase given a cart. Planted: more pages browsed,
+# a bigger cart, a desktop and an evening visit each raise it; the intercept keeps the overall
 # rate at the sample's (products.PURCHASE_GIVEN_CART) for the simulator's own mix of visits.
-_SIGNAL = {"intercept": -0.95, "extra_page": 0.45, "cart_item": 0.6, "desktop": 0.8, "evening": 0.7}
+# Reversed turns the pages, device and hour effects around (the cart still tells), and halfway is
+# the way there: only the cart tells. A model trained on one mispredicts the others, which is
+# what a test of retraining needs (`clickstream simulate --purchase-signal reversed`).
+_PLANTED = {"intercept": -0.95, "extra_page": 0.45, "cart_item": 0.6, "desktop": 0.8, "evening": 0.7}
+SIGNALS = {
+    "planted": _PLANTED,
+    "halfway": {**_PLANTED, "extra_page": 0.0, "desktop": 0.0, "evening": 0.0},
+    "reversed": {
+        **_PLANTED,
+        "extra_page": -_PLANTED["extra_page"],
+        "desktop": -_PLANTED["desktop"],
+        "evening": -_PLANTED["evening"],
+    },
+}
 
 
-def purchase_chance(extra_pages: int, cart_items: int, device: str, hour: int) -> float:
-    """The chance that a visit with a cart ends in a purchase, under the planted signal."""
+def purchase_chance(extra_pages: int, cart_items: int, device: str, hour: int, signal: str = "planted") -> float:
+    """The chance that a visit with a cart ends in a purchase, under the named signal."""
+    weights = SIGNALS[signal]
     log_odds = (
-        _SIGNAL["intercept"]
-        + _SIGNAL["extra_page"] * (extra_pages - 2)
-        + _SIGNAL["cart_item"] * (cart_items - 1)
-        + _SIGNAL["desktop"] * (device == "desktop")
-        + _SIGNAL["evening"] * (18 <= hour < 23)
+        weights["intercept"]
+        + weights["extra_page"] * (extra_pages - 2)
+        + weights["cart_item"] * (cart_items - 1)
+        + weights["desktop"] * (device == "desktop")
+        + weights["evening"] * (18 <= hour < 23)
     )
     return 1 / (1 + math.exp(-log_odds))

@@ -6,8 +6,9 @@ later on the harness's clock (CURRENT_TIMESTAMP()), which only moves forward: th
 the next hour and run into the future. With the default vars (7 days of training, 7 of
 evaluation) the run after week k trains on week k-1 and evaluates on week k.
 
-The planted signal can change from week to week: `reversed` turns the pages, device and hour
-effects of `glue/simulator/visits.py` around, `halfway` is the way there (only the cart tells).
+The signal can change from week to week (`--purchase-signal reversed`): `reversed` turns the
+pages, device and hour effects of `glue/simulator/visits.py` around, `halfway` is the way there
+(only the cart tells).
 """
 
 from __future__ import annotations
@@ -19,20 +20,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from glue.cli import main
-from glue.simulator import visits as simulator_visits
 
 WEEK = timedelta(days=7)
-PLANTED = dict(simulator_visits._SIGNAL)
-SIGNALS = {
-    "planted": PLANTED,
-    "halfway": {**PLANTED, "extra_page": 0.0, "desktop": 0.0, "evening": 0.0},
-    "reversed": {
-        **PLANTED,
-        "extra_page": -PLANTED["extra_page"],
-        "desktop": -PLANTED["desktop"],
-        "evening": -PLANTED["evening"],
-    },
-}
 SCORES_AND_EXPORT = ("clickstream_ml.purchase_propensity_scores", "clickstream_ml.export_purchase_propensity")
 
 
@@ -41,8 +30,8 @@ def _iso(moment: datetime) -> str:
 
 
 class SimulatedWeeks:
-    def __init__(self, harness, directory: Path, monkeypatch):
-        self.harness, self.directory, self.monkeypatch = harness, directory, monkeypatch
+    def __init__(self, harness, directory: Path):
+        self.harness, self.directory = harness, directory
         # The harness's clock starts now (a run adds a second): where it is, give or take seconds.
         self.clock = datetime.now(timezone.utc)
         self.start = self.clock.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -55,11 +44,9 @@ class SimulatedWeeks:
         """The week's visits from `clickstream simulate --purchase-signal`, received as the week ends."""
         begin, end = self.bounds(week)
         out = self.directory / f"week-{week}"
-        self.monkeypatch.setattr(simulator_visits, "_SIGNAL", SIGNALS[signal])
         arguments = ["simulate", "--start", _iso(begin), "--end", _iso(end), "--count", str(visits)]
-        arguments += ["--seed", str(seed if seed is not None else week), "--purchase-signal", "--rotate", "day"]
+        arguments += ["--seed", str(seed if seed is not None else week), "--purchase-signal", signal, "--rotate", "day"]
         result = CliRunner().invoke(main, [*arguments, "--to", f"file:{out}", "--no-progress"])
-        self.monkeypatch.setattr(simulator_visits, "_SIGNAL", PLANTED)
         assert result.exit_code == 0, result.output
         lines = [json.loads(line) for path in sorted(out.glob("*.jsonl")) for line in path.read_text().splitlines()]
         self.harness.pubsub(lines, published=end)

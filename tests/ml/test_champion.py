@@ -25,8 +25,8 @@ from tests.ml.simulated_weeks import SCORES_AND_EXPORT, SimulatedWeeks
 
 
 @pytest.fixture
-def weeks(graph, tmp_path, monkeypatch) -> SimulatedWeeks:
-    return SimulatedWeeks(Harness(graph, buckets=tmp_path / "buckets"), tmp_path, monkeypatch)
+def weeks(graph, tmp_path) -> SimulatedWeeks:
+    return SimulatedWeeks(Harness(graph, buckets=tmp_path / "buckets"), tmp_path)
 
 
 def _exported(weeks: SimulatedWeeks) -> dict[str, str]:

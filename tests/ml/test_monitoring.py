@@ -29,8 +29,8 @@ FEATURES = (
 
 
 @pytest.fixture
-def weeks(graph, tmp_path, monkeypatch) -> SimulatedWeeks:
-    weeks = SimulatedWeeks(Harness(graph), tmp_path, monkeypatch)
+def weeks(graph, tmp_path) -> SimulatedWeeks:
+    weeks = SimulatedWeeks(Harness(graph), tmp_path)
     weeks.simulate(1)
     weeks.simulate(2)
     # A champion, trained on week 1, and the predictions table, empty until the service answers.

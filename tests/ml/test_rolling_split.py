@@ -17,8 +17,8 @@ from tests.ml.simulated_weeks import SimulatedWeeks
 
 
 @pytest.fixture
-def weeks(graph, tmp_path, monkeypatch) -> SimulatedWeeks:
-    return SimulatedWeeks(Harness(graph), tmp_path, monkeypatch)
+def weeks(graph, tmp_path) -> SimulatedWeeks:
+    return SimulatedWeeks(Harness(graph), tmp_path)
 
 
 def test_the_retraining_after_week_3_trains_on_week_2_and_beats_the_model_frozen_after_week_1(weeks):

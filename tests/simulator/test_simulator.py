@@ -244,3 +244,35 @@ def test_the_planted_purchase_signal_is_learnable_and_off_by_default():
     # By default what a visit did says nothing about whether it buys; planted, it says a lot.
     assert abs(_auc(plain) - 0.5) < 0.04
     assert _auc(planted) > 0.68
+
+
+def test_a_named_purchase_signal_changes_what_a_purchase_depends_on():
+    import random
+
+    import pytest
+
+    from glue.simulator.visits import VisitFactory, purchase_chance
+
+    # Planted, an evening desktop visit buys more often than a morning mobile one; reversed, less;
+    # halfway, the same: only the cart tells.
+    evening_desktop, morning_mobile = (3, 2, "desktop", 20), (3, 2, "mobile", 9)
+    planted = [purchase_chance(*v, "planted") for v in (evening_desktop, morning_mobile)]
+    reversed_ = [purchase_chance(*v, "reversed") for v in (evening_desktop, morning_mobile)]
+    halfway = [purchase_chance(*v, "halfway") for v in (evening_desktop, morning_mobile)]
+    assert planted[0] > planted[1] and reversed_[0] < reversed_[1] and halfway[0] == halfway[1]
+    with pytest.raises(ValueError, match="no purchase signal 'sideways': one of planted, halfway, reversed"):
+        VisitFactory(random.Random(1), "sideways")
+
+
+def test_the_command_takes_the_signal_by_name_and_plants_it_alone(tmp_path):
+    bought = {}
+    for value in ([], ["reversed"]):  # alone, the flag plants the signal
+        out = tmp_path / (value[0] if value else "planted")
+        arguments = ["--count", "3000", "--start", "2024-07-01", "--end", "2024-07-02", "--seed", "3"]
+        simulate(tmp_path, *arguments, "--purchase-signal", *value, "--to", f"file:{out}")
+        visits = [json.loads(line) for line in read_lines(out)]
+        desktop = [v for v in visits if v["device_type"] == "desktop" and len(v["events"]) > 2]
+        bought[out.name] = sum(any(e["event"]["event_type"] == "purchase" for e in v["events"]) for v in desktop)
+    assert bought["planted"] > bought["reversed"]  # a desktop raises the chance, reversed lowers it
+    refused = CliRunner().invoke(main, ["simulate", "--count", "1", "--purchase-signal", "sideways"])
+    assert refused.exit_code == 2 and "'sideways' is not one of" in refused.output
