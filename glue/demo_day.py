@@ -53,6 +53,10 @@ def train_and_show_model(settings, day) -> bool:
         scored = connection.execute(
             f'SELECT COUNT(*) FROM "{settings.ml_dataset}".purchase_propensity_scores'
         ).fetchone()[0]
+        champion = connection.execute(
+            f'SELECT challenger FROM "{settings.ml_dataset}".model_decisions WHERE promoted '
+            "ORDER BY decided_at DESC LIMIT 1"
+        ).fetchone()
     finally:
         connection.close()
     for model, kind, trained, evaluated, auc, loss in trainings[:2]:
@@ -60,8 +64,9 @@ def train_and_show_model(settings, day) -> bool:
             f"{model} ({kind}): ROC AUC {auc:.3f}, log loss {loss:.3f} on {evaluated:,} evaluation visits "
             f"(trained on {trained:,})"
         )
+    served = f"the champion, {champion[0]}," if champion else "the champion"
     click.echo(
-        f"scored {scored:,} visits; the model is exported to {settings.model_dir()}: `clickstream ml serve` serves it"
+        f"scored {scored:,} visits; {served} is exported to {settings.model_dir()}: `clickstream ml serve` serves it"
     )
     return True
 

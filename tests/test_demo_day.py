@@ -36,6 +36,7 @@ def test_keep_adds_to_it_and_fresh_deletes_it(tmp_path):
     (local / "warehouse.duckdb").write_bytes(b"the user's own warehouse")
     with demo_local_dir(local, *SMALL_DAY, "--fresh") as fresh:
         assert "moved to" not in fresh.output and not (tmp_path / ".local.previous").exists()
+        assert re.search(r"; the champion, purchase_propensity\w*, is exported to ", fresh.output), fresh.output
         first = (local / "warehouse.duckdb").stat().st_size
     with demo_local_dir(local, *SMALL_DAY, "--keep") as kept:
         assert "moved to" not in kept.output and not (tmp_path / ".local.previous").exists()
