@@ -7,8 +7,9 @@ The layout of a boosted tree (`EXPORT MODEL`, and what Google's bqml-xgboost-pre
     assets/model_metadata.json           model_type, label_col, class_names, feature_names, features
     assets/<i>_categorical_label.txt     the vocabulary of the i-th feature, `_null_filler` first
 
-BigQuery ML exports a logistic regression as a TensorFlow SavedModel, which the local runner does
-not write: its weights go to assets/weights.json beside the same metadata.
+BigQuery ML exports a logistic regression as a TensorFlow SavedModel, which is not read: the export
+writes its ML.WEIGHTS and ML.FEATURE_INFO beside it (EXPORT DATA), and linear_export.py reads those.
+A model kept in the local warehouse (`archive`) holds its weights in assets/weights.json instead.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from glue.ml import linear_export
 from glue.ml.features import Column, as_text, linear_matrix, linear_names, tree_matrix
 from glue.ml.metrics import binary_metrics
 
@@ -129,7 +131,10 @@ class Model:
 
     @classmethod
     def from_files(cls, files: dict[str, bytes], name: str = "", training: dict | None = None) -> "Model":
-        """A model from its exported files: one exported by BigQuery ML or by the local runner."""
+        """A model from its exported files: one exported by BigQuery ML or by the local runner (a
+        logistic regression's as linear_export.py reads them), or kept in the local warehouse."""
+        if linear_export.holds_linear(files):
+            return linear_export.read(cls, files, name, training)
         metadata = json.loads(files["assets/model_metadata.json"])
         vocabularies = {}
         for path, content in files.items():

@@ -3,10 +3,12 @@
 Three shapes, found with BigQuery's own tokenizer so that strings and comments stay put:
 
 - `CREATE [OR REPLACE] MODEL [IF NOT EXISTS] name OPTIONS(key = value, ...) AS query`;
-- `EXPORT MODEL name OPTIONS(uri = 'gs://...')`;
+- `EXPORT MODEL name OPTIONS(uri = 'gs://...')`, and `EXPORT DATA OPTIONS(...) AS query`, which
+  writes a query's rows to Cloud Storage (the local runner's is beside its EXPORT MODEL);
 - the table functions `ML.PREDICT(MODEL name, (query) | TABLE name [, STRUCT(0.5 AS threshold)])`,
-  `ML.EVALUATE(MODEL name [, (query) | TABLE name] [, STRUCT(...)])` and
-  `ML.FEATURE_IMPORTANCE(MODEL name)`, anywhere in a statement.
+  `ML.EVALUATE(MODEL name [, (query) | TABLE name] [, STRUCT(...)])`,
+  `ML.FEATURE_IMPORTANCE(MODEL name)`, `ML.WEIGHTS(MODEL name [, STRUCT(TRUE AS standardize)])` and
+  `ML.FEATURE_INFO(MODEL name)`, anywhere in a statement.
 
 Each is read into its parts with their offsets in the text, so that a caller can replace a call
 with what stands for it (a table locally, a typed subquery for the analyzer) and keep every
@@ -25,10 +27,10 @@ from sqlglot.tokens import Token, TokenType
 # The columns ML.EVALUATE returns for a binary classifier, in BigQuery's order.
 EVALUATE_COLUMNS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
 
-FUNCTIONS = ("PREDICT", "EVALUATE", "FEATURE_IMPORTANCE")
+FUNCTIONS = ("PREDICT", "EVALUATE", "FEATURE_IMPORTANCE", "WEIGHTS", "FEATURE_INFO")
 # Cheap looks before tokenizing: most SQL the runner and the check see has no BigQuery ML at all.
 _CALL = re.compile(r"\bML\s*\.\s*(?:" + "|".join(FUNCTIONS) + r")\s*\(", re.I)
-_MODEL_STATEMENT = re.compile(r"\b(?:CREATE|EXPORT)\b[\w\s]*?\bMODEL\b", re.I)
+_MODEL_STATEMENT = re.compile(r"\b(?:CREATE|EXPORT)\b[\w\s]*?\bMODEL\b|\bEXPORT\s+DATA\b", re.I)
 
 
 class ModelSQLError(ValueError):
@@ -60,6 +62,12 @@ class CreateModel:
 class ExportModel:
     model: str
     options: dict
+
+
+@dataclass
+class ExportData:
+    options: dict
+    query: str
 
 
 def _tokens(sql: str) -> list[Token]:
@@ -168,7 +176,7 @@ def _call(sql: str, tokens: list[Token], at: int) -> Call:
 
 
 def mentions_ml(sql: str) -> bool:
-    """Whether the SQL may hold BigQuery ML: an ML.* call, or CREATE / EXPORT MODEL (a cheap look,
+    """Whether the SQL may hold BigQuery ML: an ML.* call, CREATE / EXPORT MODEL or EXPORT DATA (a cheap look,
     which may say yes for one in a string or comment; the readers below then find none)."""
     return bool(_CALL.search(sql) or _MODEL_STATEMENT.search(sql))
 
@@ -243,3 +251,22 @@ def export_model(sql: str) -> ExportModel | None:
     if at < len(tokens):
         found = options(sql[tokens[at + 1].end + 1 : tokens[_closing(tokens, at + 1)].start])
     return ExportModel(model, found)
+
+
+def export_data(sql: str) -> ExportData | None:
+    """The parts of an `EXPORT DATA [WITH CONNECTION c] OPTIONS(...) AS query` statement; None for
+    any other statement."""
+    if not _MODEL_STATEMENT.search(sql):
+        return None
+    tokens = _tokens(sql)
+    if [t.text.upper() for t in tokens[:2]] != ["EXPORT", "DATA"]:
+        return None
+    at = next((i for i, t in enumerate(tokens) if t.text.upper() == "OPTIONS"), None)
+    if at is None or at + 1 >= len(tokens) or tokens[at + 1].token_type != TokenType.L_PAREN:
+        raise ModelSQLError("EXPORT DATA: write OPTIONS (uri = 'gs://bucket/path-*.json', format = 'JSON') AS query")
+    closing = _closing(tokens, at + 1)
+    found = options(sql[tokens[at + 1].end + 1 : tokens[closing].start])
+    if closing + 2 >= len(tokens) or tokens[closing + 1].text.upper() != "AS":
+        raise ModelSQLError("EXPORT DATA: the rows come from AS query")
+    query = sql[tokens[closing + 2].start : tokens[-1].end + 1]
+    return ExportData(found, query)

@@ -173,8 +173,21 @@ def train(name: str, options: dict, rows: dict[str, list], types: dict[str, str]
         "iterations": int(iterations),
         "options": options,
         "evaluation": model.evaluate(check_rows),
+        "features": {c.name: _statistics(c.kind, train_rows[c.name]) for c in columns},  # ML.FEATURE_INFO's
     }
     return model
+
+
+def _statistics(kind: str, values: list) -> dict:
+    """What ML.FEATURE_INFO says of a feature beyond its Column: NULLs, and a number's median and
+    standard deviation over the training rows."""
+    present = [v for v in values if v is not None]
+    stats = {"null_count": len(values) - len(present)}
+    if kind == "numerical" and present:
+        present = [float(v) for v in present]
+        stats["median"] = float(np.median(present))
+        stats["stddev"] = float(np.std(present, ddof=1)) if len(present) > 1 else None
+    return stats
 
 
 def _logistic(options: dict, matrix: np.ndarray, y: np.ndarray, weights) -> tuple[list[float], float, int]:

@@ -1,7 +1,7 @@
 """BigQuery ML in the check. ZetaSQL's analyzer takes CREATE MODEL (and checks its query) and
-EXPORT MODEL, but has no BigQuery ML table functions. Before a statement is analyzed, each
-ML.PREDICT / ML.EVALUATE / ML.FEATURE_IMPORTANCE call is replaced by a subquery with the columns
-and types BigQuery ML returns for it, around the call's own input query, which is analyzed where
+EXPORT MODEL (and EXPORT DATA), but has no BigQuery ML table functions. Before a statement is
+analyzed, each ML.PREDICT / ML.EVALUATE / ML.FEATURE_IMPORTANCE / ML.WEIGHTS / ML.FEATURE_INFO
+call is replaced by a subquery with the columns and types BigQuery ML returns for it, around the call's own input query, which is analyzed where
 it stands. A call to a model no CREATE MODEL of the graph made is a problem, as on BigQuery.
 """
 
@@ -16,6 +16,18 @@ _IMPORTANCE = "SELECT CAST(NULL AS STRING) AS feature, CAST(NULL AS INT64) AS im
     f"CAST(NULL AS FLOAT64) AS importance_{k}" for k in ("gain", "cover")
 )
 _EVALUATE = "SELECT " + ", ".join(f"CAST(NULL AS FLOAT64) AS {c}" for c in EVALUATE_COLUMNS)
+# A linear or binary logistic regression's ML.WEIGHTS, and ML.FEATURE_INFO, as BigQuery documents them.
+_WEIGHTS = (
+    "SELECT CAST(NULL AS STRING) AS processed_input, CAST(NULL AS FLOAT64) AS weight, "
+    "ARRAY<STRUCT<category STRING, weight FLOAT64>>[] AS category_weights"
+)
+_FEATURE_INFO = (
+    "SELECT CAST(NULL AS STRING) AS input, "
+    + ", ".join(f"CAST(NULL AS FLOAT64) AS {c}" for c in ("min", "max", "mean", "median", "stddev"))
+    + ", "
+    + ", ".join(f"CAST(NULL AS INT64) AS {c}" for c in ("category_count", "null_count", "dimension"))
+)
+_WHOLE = {"FEATURE_IMPORTANCE": _IMPORTANCE, "WEIGHTS": _WEIGHTS, "FEATURE_INFO": _FEATURE_INFO}
 
 
 class UnknownModel(ValueError):
@@ -71,7 +83,7 @@ class Models:
         elif call.function == "EVALUATE":
             head, tail = f"({_EVALUATE} FROM (", ") LIMIT 0)"
         else:
-            return sql[: call.start] + kept_lines(call.start, call.end, f"({_IMPORTANCE})") + sql[call.end :]
+            return sql[: call.start] + kept_lines(call.start, call.end, f"({_WHOLE[call.function]})") + sql[call.end :]
         if call.input_sql is None:
             whole = f"({_EVALUATE})" if call.function == "EVALUATE" else ""
             return sql[: call.start] + kept_lines(call.start, call.end, whole) + sql[call.end :]

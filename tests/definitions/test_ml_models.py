@@ -16,12 +16,15 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
 
 from glue.ml.classifier import Model
+from glue.ml.linear_export import STAND_IN
+from glue.ml.serving import load_model
 from glue.runner import BigQueryML, Translator
 from glue.simulator.visits import VisitFactory
 from glue.sql_tests import Harness
 
 MODEL = "clickstream_ml.purchase_propensity"
 TREE = "model_type = 'BOOSTED_TREE_CLASSIFIER'"
+TRAINING_FILE = "assets/training-000000000000.json"
 
 
 def _on_the_hour(harness: Harness) -> datetime:
@@ -138,11 +141,10 @@ def test_the_export_is_the_champions_in_bigquery_mls_layout_and_scores_as_the_wa
     metadata = json.loads((exported / "assets/model_metadata.json").read_text())
     assert metadata["model_type"] == champion["model_type"].lower()
     assert (metadata["label_col"], metadata["class_names"]) == ("purchased", ["true", "false"])
-    # A tree in BigQuery ML's XGBoost layout; a logistic regression's weights beside the same
-    # metadata (BigQuery ML writes a TensorFlow SavedModel: docs/ml.md).
-    model_file = "model.bst" if champion["model_type"] == "BOOSTED_TREE_CLASSIFIER" else "assets/weights.json"
+    # A tree in BigQuery ML's XGBoost layout, and the training's record.
+    assert champion["model_type"] == "BOOSTED_TREE_CLASSIFIER"
     assert sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()) == sorted(
-        ["assets/0_categorical_label.txt", "assets/model_metadata.json", model_file]
+        ["assets/0_categorical_label.txt", "assets/model_metadata.json", "model.bst", TRAINING_FILE]
     )
     assert (exported / "assets/0_categorical_label.txt").read_text().splitlines() == [
         "_null_filler",
@@ -161,6 +163,44 @@ def test_the_export_is_the_champions_in_bigquery_mls_layout_and_scores_as_the_wa
         name: [float(f[name]) if name == "cart_value" else f[name] for f in features] for name in model.feature_names
     }
     assert model.probabilities(rows).tolist() == pytest.approx([scores[f["visit_id"]] for f in features], abs=1e-6)
+
+
+def test_a_logistic_champion_is_served_from_what_bigquery_writes_with_the_warehouses_probabilities(
+    ml_harness, tmp_path
+):
+    hour = _on_the_hour(ml_harness)
+    ml_harness.pubsub(_visits(1500, True, hour - timedelta(days=14)))
+    # Only the baseline trains: it is the only challenger, and the champion.
+    ml_harness.run(f"{MODEL}_baseline")
+    served = ("choose_purchase_propensity_champion", "purchase_propensity_scores", "export_purchase_propensity")
+    ml_harness.run(*(f"clickstream_ml.{name}" for name in served), dependencies=False)
+    champion = _champion(ml_harness)
+    assert (champion["model"], champion["model_type"]) == (f"{MODEL.split('.')[1]}_baseline", "LOGISTIC_REG")
+    [exported] = (tmp_path / "buckets").glob("*/purchase_propensity")
+    # What BigQuery writes: its SavedModel (locally a note), and EXPORT DATA's JSON lines beside it.
+    assert sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()) == [
+        "assets/feature_info-000000000000.json",
+        "assets/predictions-000000000000.json",
+        TRAINING_FILE,
+        "assets/weights-000000000000.json",
+        STAND_IN,
+    ]
+    loaded = load_model(exported)
+    assert (loaded.model.model_type, loaded.model.label) == ("LOGISTIC_REG", "purchased")
+    assert loaded.domain.vocabularies == {"device_type": ["desktop", "mobile", "tablet"]}
+    assert set(loaded.domain.ranges) == set(loaded.model.feature_names) - {"device_type"}
+    assert "model purchase_propensity_baseline, model_type LOGISTIC_REG, reason first training" in (
+        loaded.describe_training()
+    )
+    # The service's probabilities of the scored visits are the warehouse's ML.PREDICT.
+    scores = {r["visit_id"]: r["probability"] for r in ml_harness.rows("purchase_propensity_scores")}
+    features = [f for f in ml_harness.rows("session_features") if f["visit_id"] in scores]
+    assert len(features) == champion["evaluation_visits"]
+    inputs = [
+        {name: float(f[name]) if name == "cart_value" else f[name] for name in loaded.model.feature_names}
+        for f in features
+    ]
+    assert loaded.probabilities(inputs) == pytest.approx([scores[f["visit_id"]] for f in features], abs=1e-9)
 
 
 def test_feature_importance_names_every_feature_and_the_cart_matters(ml_harness):

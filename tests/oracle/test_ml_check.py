@@ -27,6 +27,12 @@ EDITS = {
         "MODEL `clickstream_ml.purchase_propensty`",
         "Model not found: clickstream_ml.purchase_propensty",
     ),
+    "a column ML.WEIGHTS does not return, in EXPORT DATA": (
+        "definitions/ml/export_purchase_propensity.sqlx",
+        'SELECT processed_input, weight, category_weights\n  FROM ML.WEIGHTS(MODEL ${ref("purchase_propensity_baseline")}',
+        'SELECT processed_input, weight, category_weight\n  FROM ML.WEIGHTS(MODEL ${ref("purchase_propensity_baseline")}',
+        "Unrecognized name: category_weight",
+    ),
     "an IF condition that is not a BOOL": (
         "definitions/ml/purchase_propensity_alternate.sqlx",
         "IF due THEN",

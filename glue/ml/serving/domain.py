@@ -1,6 +1,8 @@
 """What the served model was trained on, as its export carries it: each categorical feature's
-vocabulary (assets/<i>_categorical_label.txt) and each numerical feature's range (`min` and `max`
-of the feature in assets/model_metadata.json), both over the training rows.
+vocabulary (a tree's assets/<i>_categorical_label.txt, a logistic regression's categories of
+ML.WEIGHTS) and each numerical feature's range (`min` and `max` of the feature in a tree's
+assets/model_metadata.json, or in ML.FEATURE_INFO: glue/ml/linear_export.py gives them in the
+same shape), both over the training rows.
 
 A category outside the vocabulary is refused: the model never saw it, and reads it as missing (a
 boosted tree) or as nothing (a logistic regression's all-zero one-hot), so its probability would be
