@@ -33,6 +33,7 @@ from glue.ports import free_port
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-lab-visits"
 ROOT = Path(__file__).resolve().parents[1]
 P99_TARGET_MS = 10.0
+SPLIT_CUTOFF = "2024-08-24"  # the sample's last week evaluates, the one before trains
 
 
 def build(local_dir: Path) -> None:
@@ -41,13 +42,16 @@ def build(local_dir: Path) -> None:
     inputs = str(REAL / "*.jsonl")
     if not REAL.is_dir():
         inputs = str(local_dir / "sim" / "*.jsonl")
-        start = (datetime(2024, 8, 8, tzinfo=timezone.utc)).isoformat()
+        start, end = datetime(2024, 8, 10, tzinfo=timezone.utc).isoformat(), "2024-08-31"
         subprocess.run(
             [sys.executable, "-m", "glue.cli", "simulate", "--to", f"file:{local_dir / 'sim'}", "--count", "8000",
-             "--start", start, "--purchase-signal"],
+             "--start", start, "--end", end, "--purchase-signal"],
             check=True, env=env, cwd=ROOT,
         )  # fmt: skip
-    for arguments in (["local", "run", "--input", inputs], ["local", "run", "--tags", "ml"]):
+    # The visits are from 2024: the split is pinned where the sample's last week starts (the rolling
+    # split would look for the week before today).
+    pinned = ["--vars", f"ml_split_cutoff={SPLIT_CUTOFF}"]
+    for arguments in (["local", "run", "--input", inputs], ["local", "run", "--tags", "ml", *pinned]):
         subprocess.run([sys.executable, "-c", "from glue.cli import main; main()", *arguments], check=True, env=env,
                        cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
 
