@@ -22,6 +22,7 @@ from glue.ml.linear_export import STAND_IN
 from glue.ml.training import train
 from glue.runner import BigQueryML, Translator
 from glue.sql_tests import Harness
+from tests.ml.serving.helpers import ListSink, service
 from tests.ml.simulated_weeks import SCORES_AND_EXPORT, SimulatedWeeks
 
 
@@ -53,6 +54,10 @@ def test_a_worse_challenger_is_recorded_and_not_served_and_a_better_one_replaces
     weeks.run_after(2, *SCORES_AND_EXPORT)
     [champion] = weeks.rows("model_decisions", "promoted")
     first_export = _exported(weeks)
+    [directory] = Path(weeks.harness.buckets).glob("*/purchase_propensity")
+    logged = []
+    served = service(directory, ListSink(), log=logged.append)  # the prediction service, on the export
+    first_version = served.loaded.version
     assert _scored_by(weeks, 2) == {champion["challenger_trained_at"]}
 
     weeks.simulate(3, "planted")
@@ -64,6 +69,8 @@ def test_a_worse_challenger_is_recorded_and_not_served_and_a_better_one_replaces
         assert decision["challenger_roc_auc"] < decision["champion_roc_auc"], decision
     assert _exported(weeks) == first_export  # not served: the export is the champion's still
     assert _scored_by(weeks, 3) == {champion["challenger_trained_at"]}
+    served.refresh()
+    assert served.loaded.version == first_version
 
     weeks.simulate(4, "reversed")
     weeks.simulate(5, "reversed")
@@ -74,8 +81,10 @@ def test_a_worse_challenger_is_recorded_and_not_served_and_a_better_one_replaces
     assert promoted["challenger_roc_auc"] == max(d["challenger_roc_auc"] for d in better)
     # The export is the new champion's, whichever model type it is, and scores as the warehouse does.
     assert _exported(weeks) != first_export
-    [directory] = Path(weeks.harness.buckets).glob("*/purchase_propensity")
     exported = Model.load(directory)
+    served.refresh()  # the service's next look at the export swaps the new champion in
+    assert served.loaded.version != first_version and served.loaded.model.model_type == promoted["challenger_type"]
+    assert any(line.startswith(f"swapped in model {served.loaded.version}") for line in logged), logged
     assert exported.model_type == promoted["challenger_type"]
     assert _scored_by(weeks, 5) == {promoted["challenger_trained_at"]}
     # The exported files alone give the new champion's scores of week 5.
