@@ -10,7 +10,7 @@ action's last check (glue/oracle/check_memo.py). On `changed(files)` it
 3. keeps a copy of each table the edit reaches (the edited actions and what depends on them),
    rebuilds them on the local warehouse, and runs their assertions;
 4. diffs each rebuilt table with its copy (glue/data_diff), keyed by its uniqueKey or, with
-   none, by its first column when that is unique (visit_id, page_url).
+   none, by its first column when that is unique (visit_id, page_url), and drops the copies.
 
 Actions with a tag in `apart` (default: ml, the model trainings) that only depend on an edit are
 named, not rerun. A compile or check problem stops the edit's run and is shown at its line; the
@@ -185,6 +185,7 @@ class DevSession:
                     columns, rows = [d[0] for d in cursor.description], cursor.fetchall()
                     total = connection.execute(f"SELECT COUNT(*) FROM {relation}").fetchone()[0]
                     report.rows[name] = (columns, rows, total)
+            connection.execute(f"DROP SCHEMA IF EXISTS {BEFORE} CASCADE")  # the copies served their diffs
         finally:
             connection.close()
 

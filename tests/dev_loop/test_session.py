@@ -85,6 +85,10 @@ def test_an_edited_mart_is_checked_rebuilt_and_diffed_against_its_rows_before(se
     text = describe(report)
     assert "saved definitions/marts/visits_by_page.sqlx" in text and "clickstream.visits_by_page: 1 of 1 rows" in text
     assert "removed: 1 row" in text and "https://example.com/home" in text
+    with connect(session.warehouse) as db:  # the copies the diff read are gone
+        assert db.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'dev_before'"
+        ).fetchone() == (0,)
 
 
 def test_an_edited_incremental_model_rebuilds_what_depends_on_it_and_runs_its_assertions(session, restored):
