@@ -39,9 +39,10 @@ def weeks(graph, tmp_path) -> SimulatedWeeks:
 
 
 def _serve(weeks: SimulatedWeeks, day, tablets: float = 0.0, count: int = 600) -> None:
-    """`count` predictions served on `day`, as the service stores them: the inputs of the champion's
-    training visits in turn (the same population), a share of them on a tablet instead."""
-    begin, end = weeks.bounds(1)
+    """`count` predictions served on `day`, as the service stores them: the inputs of week 2's
+    visits in turn (a new sample of the population the champion trained on, week 1's), a share of
+    them on a tablet instead."""
+    begin, end = weeks.bounds(2)
     visits = weeks.harness.rows(
         "session_features",
         ", ".join(FEATURES),
@@ -75,7 +76,9 @@ def test_a_day_with_a_shifted_device_mix_fails_the_monitoring_and_an_unshifted_d
     assert report.ok, [r.message for r in report.failed()]
     unshifted = _monitored(weeks, day)
     assert set(unshifted) == {*FEATURES, "calibration"} - {"day_of_week"}
-    assert all(r["psi"] < 0.05 for name, r in unshifted.items() if name != "calibration"), unshifted
+    # Another week of the same traffic: each feature within the threshold, though not identical.
+    psi = {name: r["psi"] for name, r in unshifted.items() if name != "calibration"}
+    assert all(value <= 0.25 for value in psi.values()) and sum(psi.values()) > 0, psi
     assert (unshifted["device_type"]["visits"], unshifted["device_type"]["training_visits"]) == (600, 600)
     assert unshifted["device_type"]["model"] == champion["challenger"]
     calibration = unshifted["calibration"]  # the day's scored visits: too few to judge, recorded
@@ -93,4 +96,9 @@ def test_a_day_with_a_shifted_device_mix_fails_the_monitoring_and_an_unshifted_d
     assert failed.action.name == "clickstream_ml.assert_purchase_propensity_monitoring"
     shifted = _monitored(weeks, shifted_day)
     assert shifted["device_type"]["psi"] > 0.25
-    assert all(r["psi"] < 0.05 for name, r in shifted.items() if name not in ("calibration", "device_type"))
+    # Only the device mix moved: every other feature measures as the unshifted day's did.
+    assert all(
+        r["psi"] == pytest.approx(psi[name])
+        for name, r in shifted.items()
+        if name not in ("calibration", "device_type")
+    )
