@@ -102,3 +102,8 @@ def test_a_day_with_a_shifted_device_mix_fails_the_monitoring_and_an_unshifted_d
         for name, r in shifted.items()
         if name not in ("calibration", "device_type")
     )
+    # Two hours later the hourly run judges nothing new: the breach failed (and alerted) once.
+    weeks.move_to(weeks.clock + timedelta(hours=2))
+    later = weeks.harness.run(*MONITORING, with_assertions=True, dependencies=False)
+    assert later.ok, [r.message for r in later.failed()]
+    assert len(weeks.harness.rows("model_monitoring")) == len(unshifted) + len(shifted)
