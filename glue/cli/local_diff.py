@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from glue.data_diff import BuildError, DiffError, build_both, compare, render
+from glue.data_diff import BuildError, DiffError, build_both, compare, inferred_key, render
 from glue.dataform import CliMissing, CompilationError
 from glue.runner import WarehouseBusy
 from glue.settings import get_settings
@@ -62,14 +62,15 @@ def diff(model, ref, key, output, samples, warehouse):
     Both versions run the model and what it depends on, on the same inputs: a copy of the local
     warehouse's sources and its landing directory (REF is checked out in a temporary git
     worktree, removed afterwards; the warehouse is only read). Prints the rows added, removed
-    and changed, matched on the model's uniqueKey or --key, how many rows changed in each column,
+    and changed, matched on --key, the model's uniqueKey or else its first column when that is
+    unique in both versions (or compared whole), how many rows changed in each column,
     with sample rows, and the columns added, dropped or retyped (a renamed column is one dropped
     and one added). A model REF does not have is new: every row is added. Exit code 0 whatever
     the differences; 2 when the diff cannot be made.
 
     \b
     Examples:
-      clickstream local diff visits_by_page --key page_url
+      clickstream local diff visits_by_page                 # matched on page_url, its first column
       clickstream local diff page_totals --base origin/main
       clickstream local diff clickstream.sessions --format json | jq .rows
       clickstream local diff visits_by_device --key device_type --samples 10
@@ -79,7 +80,8 @@ def diff(model, ref, key, output, samples, warehouse):
     say = (lambda line: click.echo(line, err=True)) if output == "table" else None
     try:
         with build_both(settings, model, ref, warehouse, say) as builds:
-            result = compare(builds.connection, builds.before, builds.after, keys or builds.key, samples)
+            inferred = None if keys or builds.key else inferred_key(builds.connection, builds.before, builds.after)
+            result = compare(builds.connection, builds.before, builds.after, keys or builds.key or inferred, samples)
     except (BuildError, DiffError, CompilationError, CliMissing, KeyError, WarehouseBusy) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         click.secho(message, fg="red", err=True)
@@ -88,6 +90,10 @@ def diff(model, ref, key, output, samples, warehouse):
     result = replace(result, before=f"{name} at {ref} ({builds.commit[:7]})", after="the working copy")
     if builds.new:
         result.notes.insert(0, f"{ref} has no {name}: the model is new, every row is added")
+    if inferred:
+        result.notes.append(
+            f"no uniqueKey: rows matched on {inferred[0]}, the first column, unique in both (--key overrides)"
+        )
     if keys and builds.key and keys != builds.key:
         result.notes.append(f"rows matched on --key {', '.join(keys)}, not the uniqueKey {', '.join(builds.key)}")
     if output == "json":

@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue.data_diff import TableDiff, compare
+from glue.data_diff import TableDiff, compare, inferred_key
 from glue.dataform import CompilationError, Graph, Problem
 from glue.oracle import CheckMemo, Oracle, ZetaSQL, check_graph
 from glue.runner import ActionResult, RunOptions, compile_graph, connect, relation_exists, run_workflow
@@ -175,7 +175,7 @@ class DevSession:
                 if not relation_exists(connection, action.schema, action.table):
                     continue  # its build failed: the results say why
                 if name in copies:
-                    key = list(action.unique_key) or _unique_first_column(connection, copies[name], relation)
+                    key = list(action.unique_key) or inferred_key(connection, copies[name], relation)
                     diff = compare(connection, copies[name], relation, key)
                     report.diffs[name] = dataclasses.replace(diff, before="before the save", after=name)
                 else:
@@ -188,20 +188,6 @@ class DevSession:
             connection.execute(f"DROP SCHEMA IF EXISTS {BEFORE} CASCADE")  # the copies served their diffs
         finally:
             connection.close()
-
-
-def _unique_first_column(connection, *relations: str) -> list[str] | None:
-    """The first column as the key, when it is in both relations, never NULL and never repeated
-    (visit_id, page_url, device_type ...): a model with no uniqueKey still gets rows matched."""
-    names = [[row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {r}").fetchall()] for r in relations]
-    first = names[-1][0] if names[-1] else None
-    if first is None or any(first not in columns for columns in names):
-        return None
-    for relation in relations:
-        rows, distinct = connection.execute(f'SELECT COUNT(*), COUNT(DISTINCT "{first}") FROM {relation}').fetchone()
-        if rows != distinct:  # a NULL is not counted as distinct, so it fails here too
-            return None
-    return [first]
 
 
 def _edited(before: Graph | None, after: Graph) -> list[str]:

@@ -125,10 +125,12 @@ def test_the_table_names_the_versions_and_a_new_model_has_every_row_added(diff):
     assert result.exit_code == 0, result.output
     assert "built clickstream.pages_seen in the working copy" in result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("clickstream.pages_seen at main (") and "rows compared whole" in lines[0]
+    # A view declares no uniqueKey: its first column, unique in both versions, matches the rows.
+    assert lines[0].startswith("clickstream.pages_seen at main (") and "rows matched on page_url" in lines[0]
+    assert "no uniqueKey: rows matched on page_url, the first column" in result.stdout
     assert "main has no clickstream.pages_seen: the model is new, every row is added" in result.stdout
-    counts = lines[lines.index("  before  after  added  removed") + 1].split()
-    assert counts == ["0", "4", "4", "0"]
+    counts = lines[lines.index("  before  after  added  removed  changed  unchanged") + 1].split()
+    assert counts == ["0", "4", "4", "0", "0", "0"]
 
 
 @pytest.mark.parametrize(
