@@ -47,9 +47,12 @@ def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
         "session_start": "2024-08-20T10:00:00Z", "page_views": 3, "cart_additions": 1, "cart_value": 59.98}'
       clickstream ml serve --bigquery-project my-project --model /models/purchase_propensity
     """
+    from functools import partial
+
     import uvicorn
 
     from glue.ml.serving import MAX_BATCH_VISITS, HistoryLookup, PredictionService, PredictionWriter
+    from glue.privacy.erasure import user_key
 
     settings = get_settings()
     options = settings.ml["serve"]
@@ -69,7 +72,9 @@ def serve(model_dir, warehouse, bigquery_project, host, port, refresh_seconds):
     try:
         service = PredictionService(
             model_dir or settings.model_dir(),
-            HistoryLookup(store.newest_load, store.history_rows, store.erasures),
+            HistoryLookup(
+                store.newest_load, store.history_rows, store.erasures, store.erased_keys, partial(user_key, settings)
+            ),
             writer,
             refresh_seconds or options["refresh_seconds"],
             log=lambda line: click.echo(line, err=True),

@@ -109,7 +109,8 @@ class PredictionService:
                     "prediction_id": prediction_id,
                     "predicted_at": now,
                     "visit_id": visit.visit_id,
-                    "user_id": visit.user_id,
+                    # An erased user who came back: answered, stored without the id.
+                    "user_id": None if history.erased(visit.user_id) else visit.user_id,
                     "inputs": inputs,
                     "probability": probability,
                     "model_version": loaded.version,

@@ -4,6 +4,10 @@ carry: how many visits the user made before it, how many bought, and when the la
 The lookup is held in memory and replaced whole when newer features land (their newest
 loaded_at moved on): a request never waits for the warehouse. Only the visits that started
 before the visit in progress count, as session_features counts them.
+
+It also holds the suppression list (erased_users' keyed hashes): a user erased on request who
+comes back is still answered, but `erased(user_id)` tells the service to store the prediction
+without the id, as staging drops the user's new visits.
 """
 
 from __future__ import annotations
@@ -24,8 +28,15 @@ class _User:
 
 
 class UserHistory:
-    def __init__(self, rows: HistoryRows = (), as_of: datetime | None = None):
+    def __init__(
+        self,
+        rows: HistoryRows = (),
+        as_of: datetime | None = None,
+        erased_keys: Iterable[str] = (),
+        user_key: Callable[[str], str] | None = None,
+    ):
         self.as_of = as_of  # the newest loaded_at of the features it was read from
+        self._erased, self._user_key = frozenset(erased_keys), user_key
         self._users: dict[str, _User] = {}
         for user_id, start, purchased in rows:
             user = self._users.setdefault(user_id, _User())
@@ -34,6 +45,10 @@ class UserHistory:
 
     def __len__(self) -> int:
         return len(self._users)
+
+    def erased(self, user_id: str | None) -> bool:
+        """Whether the user is on the suppression list (by the list's keyed hash of the id)."""
+        return bool(user_id and self._erased and self._user_key and self._user_key(user_id) in self._erased)
 
     def features(self, user_id: str, session_start: datetime) -> dict:
         """prior_visits, prior_purchases and seconds_since_last_visit for a visit starting then."""
@@ -52,15 +67,19 @@ class UserHistory:
 class HistoryLookup:
     """The current UserHistory, read again when `newest_load` says features moved on, or when
     `erasures` (the suppression list's length) says a user was erased: an erased user's history
-    leaves memory at the next refresh."""
+    leaves memory at the next refresh, and `erased_keys` (the list's hashes, read then) with
+    `user_key` (how the list hashes an id) mark the user as erased."""
 
     def __init__(
         self,
         newest_load: Callable[[], datetime | None],
         read: Callable[[], HistoryRows],
         erasures: Callable[[], int] = lambda: 0,
+        erased_keys: Callable[[], Iterable[str]] = lambda: (),
+        user_key: Callable[[str], str] | None = None,
     ):
         self._newest_load, self._read, self._erasures = newest_load, read, erasures
+        self._erased_keys, self._user_key = erased_keys, user_key
         self.current = UserHistory()
         self._read_once = False
         self._erased = 0
@@ -73,5 +92,7 @@ class HistoryLookup:
         if self._read_once and unchanged and erased == self._erased:
             return False
         self._read_once, self._erased = True, erased
-        self.current = UserHistory(self._read(), newest)  # swapped whole: readers see one or the other
+        keys = self._erased_keys() if erased else ()
+        # Swapped whole: readers see one or the other.
+        self.current = UserHistory(self._read(), newest, keys, self._user_key)
         return True

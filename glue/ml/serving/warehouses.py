@@ -72,6 +72,17 @@ class LocalWarehouse:
             except duckdb.CatalogException:
                 return 0
 
+    def erased_keys(self) -> list[str]:
+        """The suppression list's keyed hashes of the erased users' ids."""
+        if not self.suppression:
+            return []
+        dataset, table = self.suppression.split(".")
+        with self._lock, self._connect() as connection:
+            try:
+                return [key for (key,) in connection.execute(f'SELECT user_key FROM "{dataset}"."{table}"').fetchall()]
+            except duckdb.CatalogException:
+                return []
+
     def history_rows(self) -> HistoryRows:
         with self._lock, self._connect() as connection:
             return connection.execute(_HISTORY.format(features=f'"{self.dataset}".session_features')).fetchall()
@@ -146,6 +157,14 @@ class BigQueryWarehouse:
             return 0
         [row] = list(self.client.query(f"SELECT COUNT(*) FROM `{self.project}.{self.suppression}`").result())
         return row[0]
+
+    def erased_keys(self) -> list[str]:
+        """The suppression list's hashes: read only when its count grew (a few bytes a user)."""
+        if not self.suppression:
+            return []
+        return [
+            row[0] for row in self.client.query(f"SELECT user_key FROM `{self.project}.{self.suppression}`").result()
+        ]
 
     def history_rows(self) -> HistoryRows:
         sql = _BIGQUERY_HISTORY.format(features=self._features())
