@@ -22,7 +22,8 @@ def dev(variables, rows, samples, interval):
     BigQuery would, rebuilds them and what depends on them on the local warehouse (models
     tagged ml are named, not retrained), runs their assertions, and prints the edited models'
     first rows and the diff of each rebuilt table against its rows before the save. A problem
-    is shown at its file and line, and nothing runs until it is fixed. Ctrl-C stops.
+    is shown at its file and line, and nothing runs until it is fixed; a warehouse another
+    process holds is named, and the next save tries again. Ctrl-C stops.
 
     \b
     Examples:
@@ -30,6 +31,7 @@ def dev(variables, rows, samples, interval):
       clickstream local dev --rows 10 --vars late_data_lookback_minutes=60
     """
     from glue.dev_loop import DevSession, Watcher, describe
+    from glue.runner import UntranslatableSQL, WarehouseBusy
     from glue.settings import get_settings
 
     settings = get_settings()
@@ -45,8 +47,12 @@ def dev(variables, rows, samples, interval):
             while True:
                 changed = watcher.poll()
                 if changed:
-                    report = session.changed(changed)
-                    click.secho(describe(report, samples), fg=None if report.ok else "red")
+                    try:
+                        report = session.changed(changed)
+                    except (WarehouseBusy, UntranslatableSQL) as error:  # the user's to fix: the loop goes on
+                        click.secho(f"not run: {error}", fg="red")
+                    else:
+                        click.secho(describe(report, samples), fg=None if report.ok else "red")
                 time.sleep(interval)
         except KeyboardInterrupt:
             click.echo("stopped", err=True)

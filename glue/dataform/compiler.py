@@ -93,8 +93,10 @@ def compile_project(
 
 
 def _node_modules(cli: Path) -> Path:
-    """node_modules/ of the CLI at node_modules/.bin/dataform."""
-    return cli.resolve().parents[2] if cli.resolve().name == "bundle.js" else cli.parent.parent
+    """The node_modules/ the CLI is installed in: where node_modules/.bin/dataform links to
+    (@dataform/cli/bundle.js), as a project copy may link to the installed CLI alone."""
+    target = cli.resolve()
+    return target.parents[2] if target.name == "bundle.js" else cli.parent.parent
 
 
 def _read_cached(cache_dir: Path | None, key: str) -> str | None:

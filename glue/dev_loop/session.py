@@ -111,19 +111,22 @@ class DevSession:
         report.apart = [a.name for a in runnable if a not in rerun]
         started = time.perf_counter()
         copies = self._keep_copies([a for a in rerun if a.kind in OUTPUTS])
-        options = RunOptions(
-            actions=tuple(a.name for a in rerun),
-            include_dependencies=False,
-            full_refresh=True,
-            warehouse=self.warehouse,
-            variables=self.variables,
-        )
-        run_report, _, _ = run_workflow(self.settings, options, graph=graph, bigquery_types=schemas)
-        report.results = list(run_report.results)
-        report.seconds["run"] = time.perf_counter() - started
-        started = time.perf_counter()
-        self._compare(graph, [a.name for a in rerun if a.kind in OUTPUTS], copies, report)
-        report.seconds["diff"] = time.perf_counter() - started
+        try:
+            options = RunOptions(
+                actions=tuple(a.name for a in rerun),
+                include_dependencies=False,
+                full_refresh=True,
+                warehouse=self.warehouse,
+                variables=self.variables,
+            )
+            run_report, _, _ = run_workflow(self.settings, options, graph=graph, bigquery_types=schemas)
+            report.results = list(run_report.results)
+            report.seconds["run"] = time.perf_counter() - started
+            started = time.perf_counter()
+            self._compare(graph, [a.name for a in rerun if a.kind in OUTPUTS], copies, report)
+            report.seconds["diff"] = time.perf_counter() - started
+        finally:
+            self._drop_copies()  # they hold the tables' rows, personal columns included
         return report
 
     # ------------------------------------------------------------------ the steps
@@ -185,7 +188,13 @@ class DevSession:
                     columns, rows = [d[0] for d in cursor.description], cursor.fetchall()
                     total = connection.execute(f"SELECT COUNT(*) FROM {relation}").fetchone()[0]
                     report.rows[name] = (columns, rows, total)
-            connection.execute(f"DROP SCHEMA IF EXISTS {BEFORE} CASCADE")  # the copies served their diffs
+        finally:
+            connection.close()
+
+    def _drop_copies(self) -> None:
+        connection = connect(self.warehouse)
+        try:
+            connection.execute(f"DROP SCHEMA IF EXISTS {BEFORE} CASCADE")
         finally:
             connection.close()
 

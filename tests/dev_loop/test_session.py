@@ -147,9 +147,17 @@ def test_the_watcher_names_written_added_and_removed_files(tmp_path):
 
 def test_the_command_reports_each_save_until_stopped(session, restored, monkeypatch):
     from glue.cli import local_dev, main
+    from glue.runner import WarehouseBusy
 
     path = _save(session, MART, "// A view over", "//  A view over")
-    polls = iter([[path]])
+    polls = iter([[path], [path], [path]])
+    changed, calls = DevSession.changed, []
+
+    def busy_once(self, files):
+        calls.append(files)
+        if len(calls) == 2:  # the second save finds the warehouse held by another process
+            raise WarehouseBusy("the warehouse is in use by another process")
+        return changed(self, files)
 
     class Saved:
         def __init__(self, root):
@@ -162,9 +170,13 @@ def test_the_command_reports_each_save_until_stopped(session, restored, monkeypa
                 raise KeyboardInterrupt from None
 
     monkeypatch.setattr("glue.dev_loop.Watcher", Saved)
+    monkeypatch.setattr(DevSession, "changed", busy_once)
     monkeypatch.setattr(local_dev.time, "sleep", lambda seconds: None)
     monkeypatch.setattr("glue.settings.get_settings", lambda: session.settings)
     result = CliRunner().invoke(main, ["local", "dev"])
     assert result.exit_code == 0, result.output
     assert "ready [compile" in result.output and "saved definitions/marts/visits_by_page.sqlx" in result.output
     assert "no action compiles differently" in result.output and "stopped" in result.output
+    # A busy warehouse is named, and the next save is handled as usual.
+    assert "not run: the warehouse is in use by another process" in result.output
+    assert len(calls) == 3 and result.output.count("no action compiles differently") == 2
