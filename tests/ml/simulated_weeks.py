@@ -2,8 +2,9 @@
 
 `clickstream simulate --purchase-signal` writes each week's visits to files; the harness receives
 them as Pub/Sub messages published when the week ends, and the ml workflow runs half an hour
-later on the harness's clock (CURRENT_TIMESTAMP()), which only moves forward: the weeks start at
-the next hour and run into the future. With the default vars (7 days of training, 7 of
+later on the harness's clock (CURRENT_TIMESTAMP()), which only moves forward: the weeks start on
+the next Monday at midnight UTC and run into the future, so that every visit has the same hour of
+day and day of week (features the models learn) whatever the day and hour the tests run. With the default vars (7 days of training, 7 of
 evaluation) the run after week k trains on week k-1 and evaluates on week k.
 
 The signal can change from week to week (`--purchase-signal reversed`): `reversed` turns the
@@ -22,6 +23,16 @@ from click.testing import CliRunner
 from glue.cli import main
 
 WEEK = timedelta(days=7)
+
+
+def next_monday(now: datetime) -> datetime:
+    """Midnight UTC of the first Monday at least an hour after `now`."""
+    soon = now.astimezone(timezone.utc) + timedelta(hours=1)
+    midnight = soon.replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = midnight + timedelta(days=(7 - midnight.weekday()) % 7)
+    return monday if monday >= soon else monday + WEEK
+
+
 SCORES_AND_EXPORT = ("clickstream_ml.purchase_propensity_scores", "clickstream_ml.export_purchase_propensity")
 
 
@@ -34,7 +45,7 @@ class SimulatedWeeks:
         self.harness, self.directory = harness, directory
         # The harness's clock starts now (a run adds a second): where it is, give or take seconds.
         self.clock = datetime.now(timezone.utc)
-        self.start = self.clock.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        self.start = next_monday(self.clock)
 
     def bounds(self, week: int) -> tuple[datetime, datetime]:
         """Start and end of week `week` (from 1), UTC."""
