@@ -23,6 +23,18 @@ from click.testing import CliRunner
 from glue.cli import main
 
 WEEK = timedelta(days=7)
+# The models' features: session_features' columns that the trainings read.
+FEATURES = (
+    "device_type",
+    "hour_of_day",
+    "day_of_week",
+    "page_views",
+    "cart_additions",
+    "cart_value",
+    "prior_visits",
+    "prior_purchases",
+    "seconds_since_last_visit",
+)
 
 
 def next_monday(now: datetime) -> datetime:

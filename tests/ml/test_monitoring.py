@@ -12,20 +12,9 @@ import pytest
 
 from glue.ml.predictions_table import COLUMNS
 from glue.sql_tests import Harness
-from tests.ml.simulated_weeks import SimulatedWeeks
+from tests.ml.simulated_weeks import FEATURES, SimulatedWeeks
 
 MONITORING = ("clickstream_ml.model_monitoring", "clickstream_ml.assert_purchase_propensity_monitoring")
-FEATURES = (
-    "device_type",
-    "hour_of_day",
-    "day_of_week",
-    "page_views",
-    "cart_additions",
-    "cart_value",
-    "prior_visits",
-    "prior_purchases",
-    "seconds_since_last_visit",
-)
 
 
 @pytest.fixture
